@@ -1,0 +1,261 @@
+"""`cable-topics`: a thin command-line shell over the library.
+
+Commands: ``ingest``, ``info``, ``fit``, ``sweep``, ``report``, ``run``, ``verify``, ``demo``.
+Run ``cable-topics COMMAND --help`` for each one's options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from topics.config import ConfigError, RunConfig
+
+__all__ = ["main"]
+
+logger = logging.getLogger("cable_topics.cli")
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _progress_bar(desc: str, unit: str = "file"):
+    """A tqdm bar on stderr, or None where tqdm is unavailable (never fatal)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(desc=desc, unit=unit, file=sys.stderr, disable=None)
+
+
+# --- ingest / info --------------------------------------------------------------------
+
+def _print_summary(summary: dict) -> None:
+    _out(f"cables kept: {summary.get('n_cables', 0):,}   rejected: "
+         f"{summary.get('n_rejected', 0):,}   duplicates: {summary.get('n_duplicates', 0):,}")
+    for title, key, limit in (
+        ("by year", "by_year", None),
+        ("by classification", "by_classification", None),
+        ("by post (top 20)", "by_origin", 20),
+        ("rejects by reason", "rejects_by_reason", None),
+    ):
+        counts = summary.get(key) or {}
+        if not counts:
+            continue
+        _out(f"\n{title}:")
+        items = list(counts.items())
+        if key != "by_year":
+            items.sort(key=lambda kv: (-kv[1], str(kv[0])))
+        for name, n in items[:limit]:
+            _out(f"  {str(name):<45} {n:>8,}")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from corpora.store import CorpusStore
+
+    for src in args.sources:
+        if not Path(src).exists():
+            raise ConfigError(f"ingest: source {src!r} does not exist.")
+    bar = _progress_bar("ingest", unit="cable")
+
+    def on_progress(n: int = 1, **_: object) -> None:
+        bar.update(n)
+
+    try:
+        store = CorpusStore.ingest(args.sources, args.out, format=args.format,
+                                   progress=on_progress)
+    finally:
+        bar.close()
+    summary = store.summary()
+    _print_summary(summary)
+    _out(f"\nstore: {Path(args.out).resolve()}")
+    return 0 if summary.get("n_cables", 0) > 0 else 1
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from corpora.store import CorpusStore
+
+    store = CorpusStore(args.store)
+    _print_summary(store.summary())
+    return 0
+
+
+# --- run / fit / demo / verify --------------------------------------------------------
+
+def _print_themes(run_dir: Path) -> None:
+    topics = json.loads((run_dir / "topics.json").read_text())
+    _out(f"\nthemes ({topics.get('engine')}, K={topics.get('n_topics')}):")
+    _out(f"  {'id':>3}  {'size':>6}  {'share':>6}  label / top terms")
+    for th in topics.get("themes", []):
+        terms = ", ".join(th.get("top_terms", [])[:8])
+        tags = " ".join(t["tag"] for t in th.get("tags", [])[:3])
+        _out(f"  {th['id']:>3}  {th['size']:>6}  {th['share']:>6.1%}  {terms}  [{tags}]")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from topics.pipeline import run
+
+    cfg = RunConfig.load(args.config, args.overrides)
+    out = Path(args.out) if args.out else Path("runs") / cfg.name
+    run(cfg, out, overrides=args.overrides, force=args.force, progress=True)
+    _print_themes(out)
+    report = out / "report" / "index.html"
+    _out(f"\nrun directory: {out.resolve()}")
+    if report.exists():
+        _out(f"report: {report.resolve()}")
+    return 0
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from topics.pipeline import run
+
+    data = {
+        "name": Path(args.out).name,
+        "seed": args.seed,
+        "corpus": {"store": str(Path(args.store).resolve())},
+        "model": {"engine": args.model, "n_topics": args.topics},
+        "report": {"enabled": False},
+    }
+    cfg = RunConfig.from_dict(data)
+    out = Path(args.out)
+    run(cfg, out, force=args.force, progress=True, until="evaluate")
+    _print_themes(out)
+    _out(f"\nrun directory: {out.resolve()}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from topics.pipeline import run
+
+    cfg = RunConfig.load(_PACKAGE_DIR / "configs" / "demo.toml", args.overrides)
+    out = Path(args.out)
+    run(cfg, out, overrides=args.overrides, force=args.force, progress=True)
+    _print_themes(out)
+    _out(f"\nrun directory: {out.resolve()}")
+    _out(f"report: {(out / 'report' / 'index.html').resolve()}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from topics.pipeline import verify
+
+    result = verify(args.run)
+    if result["identical"]:
+        _out(f"{args.run}: re-run gives identical results.")
+        return 0
+    _out(f"{args.run}: results differ; first differing stage: {result['first_difference']}")
+    for d in result["differences"]:
+        _out(f"  {d['stage']}: {d['file']}")
+    return 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from topics.report import render_report
+
+    path = render_report(Path(args.run))
+    _out(f"report: {Path(path).resolve()}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from topics.evaluate import parse_k_range
+    from topics.stages import sweep_store
+
+    ks = parse_k_range(args.topics)
+    table, (k, reason) = sweep_store(
+        args.store, ks, n_seeds=args.seeds, engine=args.model, out_dir=args.out,
+        n_jobs=args.jobs,
+    )
+    _out(table.to_string(index=False))
+    _out(f"\nrecommended K = {k}: {reason}")
+    _out(f"sweep directory: {Path(args.out).resolve()}")
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    from topics.config import ModelConfig
+
+    engines = ModelConfig.__dataclass_fields__["engine"].metadata["choices"]
+    p = argparse.ArgumentParser(
+        prog="cable-topics",
+        description="Topic models and theme reports for diplomatic cable corpora.",
+    )
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="read cable files into a corpus store")
+    s.add_argument("sources", nargs="+", help="files, folders or .zip/.gz archives")
+    s.add_argument("--out", required=True, help="store directory (created or appended)")
+    s.add_argument("--format", default="auto",
+                   help="raw, cablegate-csv, cablegate-html, jsonl, plusd, frus, alx or auto")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("info", help="summarize a corpus store")
+    s.add_argument("store")
+    s.set_defaults(func=cmd_info)
+
+    s = sub.add_parser("fit", help="fit a topic model and themes on a store")
+    s.add_argument("store")
+    s.add_argument("--model", default="lda-gibbs", choices=engines)
+    s.add_argument("--topics", type=int, default=20)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out", required=True)
+    s.add_argument("--force", action="store_true")
+    s.set_defaults(func=cmd_fit)
+
+    s = sub.add_parser("sweep", help="fit K x seeds and recommend a number of topics")
+    s.add_argument("store")
+    s.add_argument("--topics", default="5:40:5", help="START:STOP:STEP (inclusive) or a,b,c")
+    s.add_argument("--seeds", type=int, default=3)
+    s.add_argument("--model", default="lda-gibbs", choices=engines)
+    s.add_argument("--jobs", type=int, default=2)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_sweep)
+
+    s = sub.add_parser("report", help="render the report of a finished run")
+    s.add_argument("run")
+    s.set_defaults(func=cmd_report)
+
+    s = sub.add_parser("run", help="run a whole study from a TOML config")
+    s.add_argument("config")
+    s.add_argument("overrides", nargs="*", help="section.key=value overrides")
+    s.add_argument("--out", help="run directory (default runs/NAME)")
+    s.add_argument("--force", action="store_true", help="re-run every stage")
+    s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("verify", help="re-run a run and check the results are identical")
+    s.add_argument("run")
+    s.set_defaults(func=cmd_verify)
+
+    s = sub.add_parser("demo", help="run the bundled study on the bundled sample corpus")
+    s.add_argument("overrides", nargs="*", help="section.key=value overrides")
+    s.add_argument("--out", default="runs/demo")
+    s.add_argument("--force", action="store_true")
+    s.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        sys.stderr.write(f"cable-topics {args.command}: config error: {exc}\n")
+        return 2
+    except (ValueError, FileNotFoundError) as exc:
+        sys.stderr.write(f"cable-topics {args.command}: error: {exc}\n")
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
