@@ -109,7 +109,7 @@ class TextConfig:
 class VocabularyConfig:
     """Vocabulary pruning by document frequency."""
 
-    min_df: float = _opt(3, "Drop terms in fewer cables (count if >= 1, else share).", min=0.0)
+    min_df: float = _opt(3.0, "Drop terms in fewer cables (count if >= 1, else share).", min=0.0)
     max_df: float = _opt(0.5, "Drop terms in more than this share of cables.", min=0.0, max=1.0)
     max_terms: int = _opt(20000, "Keep at most this many terms (0 = no cap).", min=0)
 

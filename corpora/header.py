@@ -1,0 +1,779 @@
+"""Cable header parsing: one cable's text (routing header + body) into a `Cable` record.
+
+Every reader calls `parse_cable`. Container formats (Cablegate HTML/CSV, JSON Lines, PlusD)
+pass their own metadata as ``meta``; the container's value is kept and each field where the
+cable's own header text says something else becomes a `Disagreement`.
+
+Real headers come in many variants (see ``../shared/data/*/SOURCE.md``): the ALDAC routing
+block (``VZCZC``, ``DE RUEHKO #1346/01 1660843``, DTG, ``FM``/``TO``/``INFO``), DTG-only
+headers of old cables, PlusD telegrams with distribution lists, media-partner "partial
+extracts" with sentence-cased bodies, and JSON Lines dumps whose newlines were all deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from corpora.cable import CLASSIFICATIONS, Cable, CableParseError, Disagreement, Source
+from corpora.clean import CLASS_LINE, PAGE_BREAK, clean_body
+from corpora.tags import split_tags
+
+__all__ = [
+    "canonical_origin",
+    "canonical_ref",
+    "normalize_classification",
+    "parse_cable",
+    "parse_dtg",
+]
+
+logger = logging.getLogger(__name__)
+
+_I = re.IGNORECASE
+_M = re.MULTILINE
+_MONTHS = {m: i for i, m in enumerate(
+    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1
+)}
+#: Container fields a reader may pass in ``meta`` (the rest is read from the cable text).
+_META_KEYS = frozenset(
+    ("ref", "date", "origin", "classification", "references", "subject", "released", "tags",
+     "header")
+)
+_PARTIAL = re.compile(
+    r"This record is a partial extract of the original cable\.\s*"
+    r"(?:The full text of the original cable is not available\.)?",
+    _I,
+)
+_DTG_RE = re.compile(
+    r"(?<![\dA-Za-z])(?:(?P<prec>[ZOPRM](?:\s?[ZOPRM])?)\s+)?(?P<day>\d{2})(?P<hh>\d{2})"
+    r"(?P<mm>\d{2})\s?Z\s+(?P<mon>[A-Za-z]{3})\s+(?P<year>\d{4}|\d{2})(?!\d)"
+)
+_DE_RE = re.compile(r"^\s*DE\s+(?P<ri>R[A-Z]{3,7})\s*#\s*(?P<serial>\d{1,7})(?:/\d+)?", _M)
+_FM_RE = re.compile(r"^\s*FM\s+(?P<fm>\S.*?)\s*$", _M)
+# In a body "FM" is also "Foreign Minister": only a known sender form counts there.
+_FM_BODY_RE = re.compile(
+    r"^\s*FM\s+(?P<fm>(?:AMEMBASSY|AMCONSUL|SECSTATE|USMISSION|USDEL|USEU|USINT|USLO|AIT)\b.*?)"
+    r"\s*$",
+    _M,
+)
+_SECTION = re.compile(r"\bSECTION\s+\d{1,2}\s+OF\s+\d{1,2}\b", _I)
+_POST_SERIAL = re.compile(
+    r"^\s*(?:(?P<yy>\d{2})\s+)?(?P<post>[A-Z][A-Z.'-]*(?:\s+[A-Z][A-Z.'-]*){0,3})\s+"
+    r"(?P<serial>\d{1,8})\s*$",
+    _I,
+)
+_PAGE_LINE = re.compile(
+    r"^\s*(?P<post>(?:[A-Z][A-Z.'-]*\s+){1,4}?)(?P<serial>\d{8})\s+\d{3}(?:\.\d+)?\s+OF\s+\d{3}",
+    _I | _M,
+)
+_CAVEATS = (
+    "NOFORN", "SIPDIS", "EXDIS", "NODIS", "LIMDIS", "STADIS", "NOCONTRACT", "ORCON",
+    "PROPIN", "CHEROKEE", "ROGER", "SPECAT", "TERREP",
+)
+_PRECEDENCE = re.compile(
+    r"(?:\s+(?:IMMEDIATE|PRIORITY|ROUTINE|FLASH|NIACT|\d{1,5}))+\s*$"
+)
+_FIELD_START = re.compile(
+    r"^\s*(?:¶\s*)?(?:E\.?\s?O\.?\s*1\d{4}|TAGS?\b|SUBJ(?:ECT)?\s*:|REFS?\s*:|"
+    r"(?:\(\w{1,4}\)\s*)?CLASSIFI?E?D\s+BY\b|(?:\d{1,2}\.|¶))",
+    _I,
+)
+
+
+# --------------------------------------------------------------------------- normalizers
+
+
+def canonical_ref(raw: str, year: int | None = None) -> str:
+    """The canonical Cablegate reference id (``09TOKYO1346``).
+
+    Parameters
+    ----------
+    raw : str
+        A reference as found: ``09TOKYO1346``, ``09TOKYO001346``, ``TOKYO 001346`` (needs
+        `year`), ``NEW DELHI 005135``, ``09 USEU BRUSSELS 948``. PlusD ids
+        (``1974ATHENS02959_b``) and FRUS ids (``frus1977-80v11p1d3``) are returned as they are.
+    year : int, optional
+        Year of the cable (four digits, or two); needed when `raw` carries no year.
+
+    Returns
+    -------
+    str
+        Two-digit year + post without spaces + serial without leading zeros.
+
+    Raises
+    ------
+    CableParseError
+        When `raw` holds no post and serial, or no year is given or written.
+
+    Examples
+    --------
+    >>> canonical_ref("NEW DELHI 005135", year=2006)
+    '06NEWDELHI5135'
+    """
+    s = (raw or "").strip()
+    if re.fullmatch(r"\d{4}[A-Z]+\d+(?:_[a-z0-9]+)?", s) or s.lower().startswith("frus"):
+        return s  # PlusD and FRUS ids keep their own form
+    m = re.fullmatch(
+        r"(?P<yy>\d{2})?\s*(?P<post>[A-Za-z][A-Za-z.'\- ]*?)\s*(?P<serial>\d{1,8})", s
+    )
+    if m is None:
+        raise CableParseError(
+            f"reference {raw!r} is not a cable reference; expected e.g. '09TOKYO1346' or "
+            "'TOKYO 001346' with a year",
+            field="ref",
+        )
+    yy = m.group("yy")
+    if yy is None:
+        if year is None:
+            raise CableParseError(
+                f"reference {raw!r} has no year; pass year= (e.g. the DTG's year)", field="ref"
+            )
+        yy = f"{int(year) % 100:02d}"
+    post = re.sub(r"[\s.'\-]+", "", m.group("post")).upper()
+    if not post:
+        raise CableParseError(f"reference {raw!r} has no post name", field="ref")
+    return f"{yy}{post}{int(m.group('serial'))}"
+
+
+def _century(yy: int, hint: int | None) -> int:
+    if hint is not None and hint >= 100:
+        base = hint - hint % 100
+        cands = (base - 100 + yy, base + yy, base + 100 + yy)
+        return min(cands, key=lambda y: abs(y - hint))
+    return 1900 + yy if yy >= 66 else 2000 + yy
+
+
+def parse_dtg(s: str, year_hint: int | None = None) -> datetime:
+    """Parse a date-time group into a UTC-aware datetime.
+
+    Parameters
+    ----------
+    s : str
+        Text holding a DTG: ``P 150843Z JUN 09``, ``O 260858Z JUL 06 ZDK``,
+        ``P R 221828 Z MAY 73``, ``201247Z Jan 04``.
+    year_hint : int, optional
+        A four-digit year the cable is known to be near (from the container or a PlusD id);
+        the century closest to it is used. Without it two-digit years 66-99 are 19xx and
+        00-65 are 20xx (Cablegate spans 1966-2010).
+
+    Returns
+    -------
+    datetime
+        Timezone-aware (UTC).
+
+    Raises
+    ------
+    CableParseError
+        When no DTG is found or its day, time or month is impossible.
+
+    Examples
+    --------
+    >>> parse_dtg("P 150843Z JUN 09")
+    datetime.datetime(2009, 6, 15, 8, 43, tzinfo=datetime.timezone.utc)
+    """
+    m = _DTG_RE.search(s or "")
+    if m is None:
+        raise CableParseError(
+            f"no date-time group in {s[:60]!r}; expected e.g. '150843Z JUN 09'", field="date"
+        )
+    mon = _MONTHS.get(m.group("mon").upper())
+    y = m.group("year")
+    year = int(y) if len(y) == 4 else _century(int(y), year_hint)
+    try:
+        if mon is None:
+            raise ValueError(f"unknown month {m.group('mon')!r}")
+        return datetime(
+            year, mon, int(m.group("day")), int(m.group("hh")), int(m.group("mm")), tzinfo=UTC
+        )
+    except ValueError as exc:
+        raise CableParseError(
+            f"impossible date-time group {m.group(0)!r} ({exc}); expected DDHHMMZ MON YY",
+            field="date",
+        ) from exc
+
+
+_ORIGIN_FIXED = {
+    "SECSTATE WASHDC": "Secretary of State",
+    "SECSTATE": "Secretary of State",
+    "USMISSION UNVIE VIENNA": "UNVIE",
+    "USMISSION UNVIE": "UNVIE",
+    "USMISSION USUN NEW YORK": "USUN New York",
+    "USMISSION USUN NEWYORK": "USUN New York",
+    "USUN NEW YORK": "USUN New York",
+    "USMISSION GENEVA": "US Mission Geneva",
+    "USEU BRUSSELS": "USEU Brussels",
+    "USINT HAVANA": "US Interests Section Havana",
+    "AIT TAIPEI": "American Institute Taiwan, Taipei",
+    "IRAN RPO DUBAI": "Iran RPO Dubai",
+    "USLO TRIPOLI": "Embassy Tripoli",
+}
+
+
+def _title(words: str) -> str:
+    return " ".join(w.capitalize() for w in words.split())
+
+
+def canonical_origin(raw: str) -> str | None:
+    """The sending post in Cablegate's form, from the ``FM`` line as written.
+
+    ``AMEMBASSY TOKYO`` -> ``Embassy Tokyo``, ``AMCONSUL NAHA`` -> ``Consulate Naha``,
+    ``USMISSION USNATO`` -> ``Mission USNATO``, ``USMISSION GENEVA`` -> ``US Mission Geneva``,
+    ``SECSTATE WASHDC`` -> ``Secretary of State``, ``USMISSION UNVIE VIENNA`` -> ``UNVIE``,
+    ``USDEL SECRETARY//MEXICO//`` -> ``US Delegation, Secretary``. Forms follow the Cablegate
+    site's origin names (checked against ``cablegate-html/MANIFEST.csv``).
+
+    Parameters
+    ----------
+    raw : str
+        Sender as written, or an origin already in Cablegate form (returned unchanged).
+
+    Returns
+    -------
+    str or None
+        None when the sender is of no form we know (never guessed).
+    """
+    s = re.sub(r"\s+", " ", (raw or "").strip())
+    if not s:
+        return None
+    up = s.upper()
+    if up != s:  # already canonical (mixed case), e.g. "Embassy Tokyo"
+        return s
+    up = _PRECEDENCE.sub("", up).strip()
+    if up in _ORIGIN_FIXED:
+        return _ORIGIN_FIXED[up]
+    head, _, rest = up.partition(" ")
+    rest = rest.split("//")[0].strip()
+    if head in ("AMEMBASSY", "USEMBASSY", "AMEMB") and rest:
+        return "Embassy " + _title(rest)
+    if head in ("AMCONSUL", "AMCONGEN") and rest:
+        return "Consulate " + _title(rest)
+    if head == "USMISSION" and rest:
+        if re.fullmatch(r"US[A-Z]+", rest):
+            return "Mission " + rest
+        return "US Mission " + _title(rest)
+    if head == "USDEL" and rest:
+        return "US Delegation, " + _title(rest)
+    if head == "USOFFICE" and rest:
+        return "US Office " + _title(rest)
+    if head == "USINT" and rest:
+        return "US Interests Section " + _title(rest)
+    return None
+
+
+def _squash_spacing(s: str) -> str:
+    # "S E C R E T" -> "SECRET"; "C o n f i d e n t i a l" -> "Confidential"
+    return re.sub(r"(?<![A-Za-z])([A-Za-z])\s(?=[A-Za-z](?![A-Za-z]))", r"\1", s)
+
+
+def normalize_classification(raw: str) -> str:
+    """Normalize a classification as written to one of `CLASSIFICATIONS` (+ ``//NOFORN``).
+
+    Reads letter-spaced (``S E C R E T``), sentence-cased (``C o n f i d e n t i a l``) and
+    glued (``TelegramC O N F I D E N T I A L``) forms, ``UNCLAS``, ``UNCLAS SENSITIVE`` and
+    ``SBU`` (= ``UNCLASSIFIED//FOR OFFICIAL USE ONLY``), ``LIMITED OFFICIAL USE``. Appends
+    ``//NOFORN`` when NOFORN is written. Idempotent.
+
+    Raises
+    ------
+    CableParseError
+        When no classification word is found.
+
+    Examples
+    --------
+    >>> normalize_classification("S E C R E T SECTION 01 OF 06 TOKYO 001346 NOFORN")
+    'SECRET//NOFORN'
+    """
+    s = re.sub(r"^\s*TELEGRAM\s*", "", raw or "", flags=_I)
+    s = _squash_spacing(s).upper()
+    noforn = re.search(r"NOFORN|//NF\b", s) is not None
+    if re.search(r"TOP\s*SECRET", s):
+        level = "TOP SECRET"
+    elif re.search(r"(?<![A-Z])SECRET(?![A-Z])", s):
+        level = "SECRET"
+    elif "CONFIDENTIAL" in s:
+        level = "CONFIDENTIAL"
+    elif re.search(r"LIMITED\s+OFFICIAL\s+USE", s):
+        level = "LIMITED OFFICIAL USE"
+    elif re.search(r"FOR\s+OFFICIAL\s+USE|FOUO|(?<![A-Z])SBU(?![A-Z])", s) or re.search(
+        r"UNCLAS(?:SIFIED)?\W+SENSITIVE", s
+    ):
+        level = "UNCLASSIFIED//FOR OFFICIAL USE ONLY"
+    elif re.search(r"(?<![A-Z])UNCLAS(?:SIFIED)?(?![A-Z])", s):
+        level = "UNCLASSIFIED"
+    else:
+        raise CableParseError(
+            f"no classification in {raw[:60]!r}; expected one of {', '.join(CLASSIFICATIONS)}",
+            field="classification",
+        )
+    return level + "//NOFORN" if noforn else level
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _unglue(text: str) -> str:
+    """Re-insert the line breaks a JSON Lines dump deleted, by the fields' own patterns."""
+    t = text
+    subs = (
+        (r"(?=VZCZC)", "\n", 0),
+        (r"(?<=[A-Z0-9])(?=DE R[A-Z]{3,7} ?#)", "\n", 0),
+        (r"(?=ZN[YR] [A-Z]{5} ZZH)", "\n", 0),
+        (r"(?<=ZZH)", "\n", 0),
+        (r"(?<=\d\d)(?=FM [A-Z])", "\n", 0),
+        (r"(?<=[A-Z0-9])(?=TO R[A-Z]{3,7}/)", "\n", 0),
+        (r"(?<=[A-Z0-9])(?=INFO R[A-Z]{3,7}/)", "\n", 0),
+        (r"(?<=[A-Z0-9 ])(?<!TO )(?<!INFO )(?=R[UH][A-Z]{2,5}/[A-Z])", "\n", 0),
+        (r"SIPDIS", "\nSIPDIS\n", _I),
+        (r"(?=E\.\s?O\.\s?1\d{4})", "\n", _I),
+        (r"(?=\bTAGS?\s*:?\s+[A-Z]{2,})", "\n", _I),
+        (r"(?=SUBJ(?:ECT)?\s*:)", "\n", _I),
+        (r"(?=\bREFS?\s*:)", "\n", _I),
+        # consume the match so the optional marking is not split from "Classified By" twice
+        (r"(?:\(\w{1,4}\)\s*)?Classified\s+By", lambda m: "\n" + m.group(0), _I),
+        (r"(?:[A-Z][A-Z.'-]*\s+){1,3}\d{8}\s+\d{3}(?:\.\d+)?\s+OF\s+\d{3}",
+         lambda m: "\n" + m.group(0) + "\n", _I),
+        (r"¶(?=\s*[A-Z]\.\s)", "\n¶", 0),
+        (r"¶(?=\s*\d)", "\n\n¶", 0),
+        (r"(?<![\d.¶])(?=\b\d{1,2}\.\s?\((?:U|C|S|SBU|TS|[SC]//?NF)\)\s)", "\n\n", _I),
+    )
+    for pat, rep, flags in subs:
+        t = re.sub(pat, rep, t, flags=flags)
+    return t
+
+
+def _is_glued(text: str) -> bool:
+    return len(text) > 300 and text.count("\n") < max(3, len(text) // 3000)
+
+
+def _block(lines: list[str], i: int, cont: re.Pattern[str] | None = None) -> tuple[str, int]:
+    """Join line ``i`` and its continuation lines (up to a blank line or the next field)."""
+    parts = [lines[i]]
+    j = i + 1
+    while j < len(lines):
+        ln = lines[j]
+        if not ln.strip() or _FIELD_START.match(ln) or re.match(r"^\s*" + PAGE_BREAK, ln, _I):
+            if not (cont and ln.strip() and cont.match(ln)):
+                break
+        if cont is not None and not cont.match(ln):
+            break
+        parts.append(ln)
+        j += 1
+    return re.sub(r"\s+", " ", " ".join(p.strip() for p in parts)).strip(), j
+
+
+def _find_line(lines: list[str], pat: re.Pattern[str], limit: int | None = None) -> int | None:
+    for i, ln in enumerate(lines[:limit]):
+        if pat.match(ln):
+            return i
+    return None
+
+
+_TAGS_LINE = re.compile(r"^\s*(?:¶\s*)?TAGS?\b\s*:?\s*(?P<v>.*)$", _I)
+_TAGS_CONT = re.compile(r"^\s*(?:\[?[A-Z0-9]{2,}\]?(?:\(#\))?[\s,;]*)+$")
+_SUBJ_LINE = re.compile(r"^\s*(?:¶\s*)?SUBJ(?:ECT)?\s*:\s*(?P<v>.*)$", _I)
+_REF_LINE = re.compile(r"^\s*(?:¶\s*)?REF(?:S|ERENCES?)?\s*:\s*(?P<v>.*)$", _I)
+_REF_CONT = re.compile(r"^\s*¶?\s*[A-Z]\.\s+\S")
+_CLBY_LINE = re.compile(r"^\s*(?:\(\w{1,4}\)\s*)?CLASSIFI?E?D\s+BY\s*:?\s*(?P<v>.*)$", _I)
+_CLBY_CONT = re.compile(
+    r"^\s*(?!¶|\d{1,2}\.\s)(?!\((?:U|C|S|SBU|TS|[SC]//?NF)\)\s+(?!AND\b|OR\b))\S", _I
+)
+_EO_LINE = re.compile(r"^\s*(?:¶\s*)?E\.?\s?O\.?\s*1\d{4}\s*:?\s*(?P<v>.*)$", _I)
+
+
+def _parse_tags(value: str) -> tuple[str, ...]:
+    value = re.split(r"SUBJ(?:ECT)?\s*:", value, maxsplit=1, flags=_I)[0]
+    value = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", value)  # markdown links [PREL](#)
+    toks = [re.sub(r"[^A-Za-z0-9_-]", "", t).upper() for t in re.split(r"[\s,;]+", value)]
+    return tuple(t for t in toks if t)
+
+
+def _split_refs(value: str) -> tuple[str, ...]:
+    value = value.replace("¶", " ")
+    value = re.sub(r"\s+", " ", value).strip()
+    if not value:
+        return ()
+    if re.match(r"[A-Z]\.\s", value):
+        items = re.split(r"\s(?=[A-Z]\.\s+\S)", value)
+    else:
+        items = value.split(";")
+    return tuple(i.strip(" ;") for i in items if i.strip(" ;"))
+
+
+def _split_classified_by(value: str) -> tuple[str | None, str | None]:
+    m = re.search(r"[\s;,]*\b(?:for\s+)?reasons?\b\s*:?\s*", value, _I)
+    if m is None:
+        return _strip_period(value) or None, None
+    by = value[: m.start()]
+    by = _strip_period(re.sub(r"[,;]?\s*E\.?\s?O\.?\s*1\d{4}\s*,?\s*$", "", by)) or None
+    reasons = value[m.end():].strip()
+    r = re.search(r"\d\.\d.*", reasons)
+    reasons = (r.group(0) if r else reasons).strip(" .;,")
+    return by, reasons or None
+
+
+def _strip_period(s: str) -> str:
+    """Strip a final full stop, but keep it on abbreviations (``a.i.``)."""
+    s = s.strip(" ;,")
+    if s.endswith(".") and "." not in s.split()[-1][:-1]:
+        s = s[:-1].rstrip(" ;,")
+    return s
+
+
+def _strip_recipient(line: str) -> str:
+    s = re.sub(r"^\s*(?:TO|INFO)\s+", "", line)
+    s = re.sub(r"^R[A-Z]{3,7}/", "", s.strip())
+    return _PRECEDENCE.sub("", s).strip()
+
+
+def _split_header(lines: list[str]) -> int:
+    """Index of the first body line (the classification line after the routing header)."""
+    fm = _find_line(lines, _FM_RE)
+    start = fm + 1 if fm is not None else 0
+    for i in range(start, len(lines)):
+        if CLASS_LINE.match(lines[i]):
+            return i
+    if fm is not None:
+        # no classification line: the body starts after the last routing line
+        j = fm + 1
+        while j < len(lines) and re.match(
+            r"^\s*(?:TO|INFO)\s|^\s*R[A-Z]{3,7}/|^\s*(?:AMEMBASSY|AMCONSUL|SECSTATE|USMISSION|"
+            r"[A-Z ]+WASHDC)", lines[j]
+        ):
+            j += 1
+        return j
+    return 0
+
+
+def _recipients(header_lines: list[str]) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    to: list[str] = []
+    info: list[str] = []
+    target: list[str] | None = None
+    for ln in header_lines:
+        s = ln.strip()
+        if re.match(r"^TO\s", s):
+            target = to
+        elif re.match(r"^INFO\s", s):
+            target = info
+        elif not s or re.match(r"^(?:FM|DE|ZN[YR]|VZCZC|BT)\b", s) or CLASS_LINE.match(s):
+            target = None
+            continue
+        if target is None:
+            continue
+        if re.match(r"^(?:INFO\s+)?(?:[A-Z]{2,6}-\d\d\s*)+", s):  # distribution list
+            continue
+        r = _strip_recipient(s)
+        if r:
+            target.append(r)
+    return (tuple(to) or None), (tuple(info) or None)
+
+
+def _field_value(lines: list[str], pat: re.Pattern[str], cont: re.Pattern[str] | None = None,
+                 limit: int | None = 120) -> str | None:
+    i = _find_line(lines, pat, limit)
+    if i is None:
+        return None
+    first = pat.match(lines[i])
+    rest = lines[:]
+    rest[i] = first.group("v") if first else lines[i]
+    value, _ = _block(rest, i, cont)
+    return value
+
+
+# --------------------------------------------------------------------------- parse_cable
+
+
+def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None) -> Cable:
+    """Parse one cable's text into a `Cable`.
+
+    Parameters
+    ----------
+    text : str
+        One whole cable (routing header + body), or only the body when ``meta["header"]``
+        holds the routing header. Line ends ``\\n``, ``\\r\\n`` or ``\\r``.
+    source : Source
+        Where the text was read (used in records and error messages).
+    meta : dict, optional
+        Container metadata with keys named like `Cable` fields (``ref``, ``date`` (aware
+        datetime), ``origin``, ``classification``, ``references``, ``subject``,
+        ``released``, ``tags``, ...) plus ``header``. The container's value wins; each field
+        where the header text differs is recorded as a `Disagreement`.
+
+    Returns
+    -------
+    Cable
+
+    Raises
+    ------
+    CableParseError
+        When the text is empty, holds no body, or nothing cable-like (no classification
+        line, DTG, FM line, TAGS/SUBJECT/E.O. line, nor a container reference).
+    ValueError
+        When `meta` has a key that is no `Cable` field, or a naive datetime.
+    """
+    meta = dict(meta or {})
+    unknown = sorted(set(meta) - _META_KEYS)
+    if unknown:
+        raise ValueError(
+            f"parse_cable got meta keys {unknown} for {source}; a container may pass only "
+            f"{', '.join(sorted(_META_KEYS))} (other fields are read from the cable text)"
+        )
+    for key in ("date", "released"):
+        v = meta.get(key)
+        if v is not None and (not isinstance(v, datetime) or v.tzinfo is None):
+            raise ValueError(
+                f"meta[{key!r}] for {source} must be a timezone-aware datetime, got {v!r}; "
+                "attach the zone, e.g. dt.replace(tzinfo=datetime.UTC)"
+            )
+
+    def fail(msg: str, fld: str = "") -> CableParseError:
+        return CableParseError(msg, path=source.path, locator=source.locator, field=fld)
+
+    if not isinstance(text, str):
+        raise fail(f"expected the cable text as str, got {type(text).__name__}", "body")
+    notes: list[str] = []
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    header_text = meta.pop("header", None)
+    header_text = (header_text or "").replace("\r\n", "\n").replace("\r", "\n")
+    if _PARTIAL.search(header_text) or _PARTIAL.search(text):
+        notes.append("partial extract: the full text of the original cable is not available")
+        header_text = _PARTIAL.sub("\n", header_text)
+        text = _PARTIAL.sub("\n", text)
+    glued = False
+    if _is_glued(text):
+        glued = True
+        text = _unglue(text)
+        notes.append(
+            "newlines lost in source: paragraphs split at ¶ signs only; subject and "
+            "header field ends inferred from the next field's keyword"
+        )
+    if header_text and _is_glued(header_text):
+        header_text = _unglue(header_text)
+    if not text.strip():
+        raise fail("empty cable text: expected a routing header and a body", "body")
+
+    lines = text.split("\n")
+    if header_text.strip():
+        hlines = header_text.split("\n")
+        blines = lines
+    else:
+        cut = _split_header(lines)
+        hlines, blines = lines[:cut], lines[cut:]
+    htext = "\n".join(hlines)
+
+    # --- routing header
+    fm = (
+        _FM_BODY_RE.search(htext)
+        or (_FM_RE.search(htext) if _DTG_RE.search(htext) else None)
+        or _FM_BODY_RE.search("\n".join(blines[:40]))
+    )
+    origin_raw = fm.group("fm").strip() if fm else None
+    if origin_raw:
+        origin_raw = _PRECEDENCE.sub("", origin_raw).strip() or None
+    h_origin = canonical_origin(origin_raw) if origin_raw else None
+    to, info = _recipients(hlines)
+
+    year_hint = None
+    if meta.get("date") is not None:
+        year_hint = meta["date"].year
+    elif isinstance(meta.get("ref"), str) and re.match(r"\d{4}", meta["ref"]):
+        year_hint = int(meta["ref"][:4])
+    dtg_src = htext if _DTG_RE.search(htext) else "\n".join(blines[:15])
+    h_date = None
+    if _DTG_RE.search(dtg_src):
+        try:
+            h_date = parse_dtg(dtg_src, year_hint)
+        except CableParseError as exc:
+            notes.append(f"date: {exc.reason}")
+
+    # --- classification line, caveats
+    cls_i = _find_line(blines, CLASS_LINE, 40)
+    cls_line = blines[cls_i] if cls_i is not None else None
+    fld_i = _find_line(blines, re.compile(r"^\s*(?:¶\s*)?(?:E\.?\s?O\.?|TAGS?\b|SUBJ)", _I), 60)
+    zone_end = fld_i if fld_i is not None else (cls_i + 8 if cls_i is not None else 0)
+    zone = "\n".join(blines[(cls_i or 0):zone_end]) if cls_line else ""
+    caveats = [c for c in _CAVEATS if re.search(r"\b" + c + r"\b", zone, _I)]
+    if "SIPDIS" not in caveats and re.search("SIPDIS", text, _I):
+        caveats.append("SIPDIS")
+    h_class = None
+    if cls_line is not None:
+        extra = " NOFORN" if "NOFORN" in caveats else ""
+        if re.search(r"^\s*SENSITIVE\b", zone, _I | _M):
+            extra += " SENSITIVE"
+        try:
+            h_class = normalize_classification(CLASS_LINE.match(cls_line).group("cls") + extra)
+        except CableParseError as exc:  # pragma: no cover - CLASS_LINE implies a level
+            notes.append(f"classification: {exc.reason}")
+
+    # --- reference id
+    dtg_year = h_date.year if h_date else year_hint
+    h_ref = None
+    ref_src = None
+    if cls_line is not None:
+        rest = _SECTION.sub(" ", CLASS_LINE.match(cls_line).group("rest") or "")
+        rest = re.sub(r"//\s*\w+|\bSENSITIVE\b|\bNOFORN\b", " ", rest, flags=_I)
+        m = _POST_SERIAL.match(rest)
+        if m:
+            ref_src = (m.group("yy"), m.group("post"), m.group("serial"))
+    if ref_src is None:
+        m = _PAGE_LINE.search("\n".join(blines))
+        if m:
+            ref_src = (None, m.group("post"), m.group("serial"))
+    if ref_src is None:
+        de = _DE_RE.search(htext)
+        post = _post_from_origin(origin_raw)
+        if de and post:
+            ref_src = (None, post, de.group("serial"))
+    if ref_src is not None:
+        yy, post, serial = ref_src
+        try:
+            if yy is not None:
+                h_ref = canonical_ref(f"{yy}{post}{serial}")
+            elif dtg_year is not None:
+                h_ref = canonical_ref(f"{post} {serial}", dtg_year)
+        except CableParseError as exc:
+            notes.append(f"ref: {exc.reason}")
+
+    # --- E.O. / TAGS / SUBJECT / REF / Classified By
+    eo = _field_value(blines, _EO_LINE)
+    declassify_on = None
+    if eo is not None:
+        d = re.search(r"DECL\w*\s*:?\s*(.*)", eo, _I)
+        value = (d.group(1) if d else eo).strip(" .;")
+        if value and not re.fullmatch(r"N/?A", value, _I):
+            declassify_on = value
+    tags_v = _field_value(blines, _TAGS_LINE, _TAGS_CONT)
+    h_tags = _parse_tags(tags_v) if tags_v is not None else None
+    h_tags = h_tags or None
+    subject = _field_value(blines, _SUBJ_LINE)
+    if subject is not None:
+        subject = re.split(r"\s+(?=REFS?\s*:|Classified\s+By\b)", subject, flags=_I)[0]
+        subject = subject.strip() or None
+    ref_v = _field_value(blines, _REF_LINE, None)
+    if ref_v is not None:
+        i = _find_line(blines, _REF_LINE, 120)
+        # lettered REF items continue past the first line: "A. UNVIE 109" / "¶B. UNVIE 201"
+        j = i + 1
+        while j < len(blines) and _REF_CONT.match(blines[j]):
+            ref_v += " " + blines[j].strip()
+            j += 1
+    h_references = _split_refs(ref_v) if ref_v is not None else None
+    h_references = h_references or None
+    clby = _field_value(blines, _CLBY_LINE, _CLBY_CONT)
+    classified_by = reasons = None
+    if clby is not None:
+        classified_by, reasons = _split_classified_by(clby)
+    if reasons is None:
+        m = re.search(r"^\s*REASONS?\s*:?\s*(1\.\d.*)$", "\n".join(blines[:80]), _I | _M)
+        if m:
+            reasons = m.group(1).strip(" .")
+
+    # --- body
+    body, paragraphs = clean_body("\n".join(blines))
+    if glued and not paragraphs:
+        notes.append("newlines lost in source: no paragraph boundaries recovered")
+
+    cable_like = any(
+        v is not None for v in (cls_line, h_date, origin_raw, tags_v, subject, eo, h_ref)
+    ) or bool(meta.get("ref"))
+    if not cable_like:
+        raise fail(
+            "no cable found: no classification line, date-time group, FM line, TAGS, SUBJECT "
+            "or E.O. line, and no container reference",
+            "header",
+        )
+    if not body.strip():
+        raise fail(
+            "cable has no body text after the header (only routing/header lines found)", "body"
+        )
+    if h_date is None and meta.get("date") is None:
+        notes.append("date: no date-time group found")
+
+    # --- container metadata wins; differences are recorded
+    disagreements: list[Disagreement] = []
+
+    def pick(name: str, header_value: Any, same: Any = None) -> Any:
+        if name not in meta or meta[name] is None:
+            return header_value
+        cont = meta[name]
+        if header_value is not None:
+            eq = same(cont, header_value) if same else cont == header_value
+            if not eq:
+                disagreements.append(Disagreement(name, _show(cont), _show(header_value)))
+        return cont
+
+    ref = pick("ref", h_ref)
+    # Cablegate's "created" time is not the DTG to the minute (it differs by minutes to an
+    # hour on most pages): only a difference of more than a day is a disagreement.
+    date = pick("date", h_date, lambda a, b: abs((a - b).total_seconds()) <= 86400)
+    origin = pick("origin", h_origin)
+    classification = pick(
+        "classification", h_class, lambda a, b: _norm_class_or_self(a) == _norm_class_or_self(b)
+    )
+    subject = pick("subject", subject, lambda a, b: _norm_ws(a).casefold() == _norm_ws(b).casefold())
+    tags = pick("tags", h_tags, lambda a, b: tuple(a) == tuple(b))
+    if tags is not None:
+        tags = tuple(tags)
+    # Container references are ids (66STATE106206), the header's are as written
+    # ("SECSTATE 6516"): different forms, so no disagreement is recorded for them.
+    references = meta.get("references") if meta.get("references") is not None else h_references
+    if references is not None:
+        references = tuple(references)
+    subject_tags = country_tags = None
+    if tags:
+        subject_tags, country_tags = (tuple(x) for x in split_tags(tags))
+    return Cable(
+        ref=ref,
+        date=date,
+        origin=origin,
+        origin_raw=origin_raw,
+        to=to,
+        info=info,
+        classification=classification,
+        caveats=tuple(caveats),
+        tags=tags,
+        subject_tags=subject_tags,
+        country_tags=country_tags,
+        subject=subject,
+        references=references,
+        classified_by=classified_by,
+        reasons=reasons,
+        declassify_on=declassify_on,
+        paragraphs=paragraphs,
+        body=body,
+        source=source,
+        released=meta.get("released"),
+        disagreements=tuple(disagreements),
+        notes=tuple(notes),
+    )
+
+
+def _post_from_origin(origin_raw: str | None) -> str | None:
+    """The post as it appears in reference ids, from the FM line (``NEW DELHI``, ``STATE``)."""
+    if not origin_raw:
+        return None
+    s = origin_raw.upper().split("//")[0].strip()
+    if s.startswith("SECSTATE"):
+        return "STATE"
+    s = re.sub(r"^(?:AMEMBASSY|AMCONSUL|USMISSION|AMCONGEN)\s+", "", s)
+    return s or None
+
+
+def _norm_ws(s: Any) -> str:
+    return re.sub(r"\s+", " ", str(s)).strip()
+
+
+def _norm_class_or_self(s: str) -> str:
+    try:
+        return normalize_classification(s)
+    except CableParseError:
+        return s
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, datetime):
+        return v.isoformat()
+    if isinstance(v, (tuple, list)):
+        return " ".join(str(x) for x in v)
+    return str(v)

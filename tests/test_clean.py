@@ -1,0 +1,172 @@
+"""Tests for corpora.clean: boilerplate removal on real cables, idempotence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from corpora.clean import BOILERPLATE_PATTERNS, clean_body
+
+
+def _boilerplate(body: str) -> list[str]:
+    return [m.group(0) for p in BOILERPLATE_PATTERNS for m in [p.search(body)] if m]
+
+
+@pytest.fixture(scope="module")
+def seed_text(seed_cable_path: Path) -> str:
+    return seed_cable_path.read_text(encoding="utf-8")
+
+
+def test_seed_body_is_clean(seed_text):
+    body, paragraphs = clean_body(seed_text)
+    assert _boilerplate(body) == []
+    assert "extended deterrence for U.S. allies is central" in body
+    assert "TOKYO 00001346" not in body
+    assert "RUEH" not in body and "AMEMBASSY" not in body
+    assert "ZUMWALT" not in body
+    assert "Hiroshi Sanomura" in body  # the last real line survives the signature rule
+    assert "End" not in body.split("\n\n")[0][-10:]  # "End\n\nSummary." marker removed
+    assert "¶" not in body and "(S)" not in body
+
+
+def test_seed_paragraphs(seed_text):
+    _, paragraphs = clean_body(seed_text)
+    numbers = [p.number for p in paragraphs]
+    # numbers as written: the seed goes 1..6, 17, 18, 19, 10, ...
+    assert numbers[:10] == ["1", "2", "3", "4", "5", "6", "17", "18", "19", "10"]
+    assert numbers[-2:] == ["19", "20"]
+    assert [p.marking for p in paragraphs[-2:]] == ["U", "SBU"]
+    assert all(p.marking == "S" for p in paragraphs[:-2])
+    p4 = paragraphs[3]
+    assert p4.text.startswith("DASD Hersman underscored that extended deterrence for U.S. allies")
+    assert "\n" not in p4.text
+
+
+def test_clean_body_removes_each_kind():
+    text = "\n".join(
+        [
+            "C O N F I D E N T I A L SECTION 01 OF 02 PARIS 000119",
+            "",
+            "NOFORN",
+            "SIPDIS",
+            "",
+            "STATE FOR S/WCI, EUR/ERA",
+            "NSC FOR KVIEN",
+            "",
+            "E.O. 12958: DECL: 01/26/2019",
+            "TAGS: PREL KAWK",
+            "SUBJECT: FRANCE SEEKING COORDINATED EU POSITION AS",
+            "PREREQUISITE TO ACCEPTANCE",
+            "",
+            "REF: A. SECSTATE 6516",
+            "     ¶B. BRUSSELS 79",
+            "",
+            "Classified By: Political Counselor Andrew R. Young for reasons",
+            "1.4 (B & D).",
+            "",
+            "-------",
+            "SUMMARY",
+            "-------",
+            "",
+            "¶1. (C/NF) Summary: The French met XXXXXXXXXXXX on the question of",
+            "PARIS 00000119  002 OF 002",
+            "",
+            "detainees.  End Summary.",
+            "",
+            "VZCZCXRO6236",
+            "DE RUEHFR #0119/01 0271814",
+            "ZNY CCCCC ZZH",
+            "FM AMEMBASSY PARIS",
+            "TO RUEHC/SECSTATE WASHDC IMMEDIATE 5315",
+            "NEA/ELA",
+            "",
+            "2. (S//NF) Second paragraph.SIPDIS Comment: still here. End comment.",
+            "",
+            "BEGIN TEXT:",
+            "Quoted text.",
+            "END TEXT",
+            "",
+            "PEKALA",
+        ]
+    )
+    body, paragraphs = clean_body(text)
+    assert _boilerplate(body) == []
+    assert body == (
+        "The French met on the question of detainees.\n\n"
+        "Second paragraph. still here.\n\nQuoted text."
+    )
+    assert [(p.number, p.marking) for p in paragraphs] == [("1", "C/NF"), ("2", "S//NF")]
+    assert paragraphs[1].text == "Second paragraph. still here. Quoted text."
+
+
+def test_page_break_between_paragraphs_keeps_break():
+    text = "1. (C) First ends here.\n\nOTTAWA 00000918  002.2 OF 003\n\n2. (C) Second."
+    body, paragraphs = clean_body(text)
+    assert body == "First ends here.\n\nSecond."
+    assert len(paragraphs) == 2
+
+
+def test_crlf_and_latin1_pilcrow():
+    body, paragraphs = clean_body("UNCLAS BOGOTA 001165\r\n\r\n\xb61.  This is a request.\r\n")
+    assert body == "This is a request."
+    assert paragraphs[0].number == "1" and paragraphs[0].marking is None
+
+
+def test_body_without_boilerplate_is_unchanged_text():
+    text = "The minister said the talks went well.\n\nHe will travel on Monday."
+    assert clean_body(text)[0] == text
+
+
+def test_real_rawtext_bodies_clean(shared_data):
+    files = sorted((shared_data / "cablegate-rawtext").glob("*.txt"))
+    assert len(files) >= 10
+    for f in files:
+        body, paragraphs = clean_body(f.read_text(encoding="latin-1"))
+        assert _boilerplate(body) == [], f.name
+        assert len(body) > 200, f.name
+        assert clean_body(body)[0] == body, f"{f.name}: not idempotent"
+
+
+# Lines that look like cable material, to let hypothesis build cable-like texts.
+_LINES = [
+    "S E C R E T SECTION 01 OF 06 TOKYO 001346",
+    "SIPDIS",
+    "",
+    "TOKYO 00001346 002.2 OF 006",
+    "E.O. 12958: DECL: 01/26/2019",
+    "TAGS: PREL PGOV",
+    "SUBJECT: A SUBJECT",
+    "REF: A. STATE 1",
+    "Classified By: Someone, reasons 1.4 (b)",
+    "¶1. (C) Text of a paragraph",
+    "2. (S/NF) More text.",
+    "-----",
+    "END SUMMARY",
+    "XXXXXXXXXXXX said so.",
+    "ZUMWALT",
+    "- ZUMWALT",
+    "RUEHC/SECSTATE WASHDC",
+    "A. ONE",
+    "continued sentence",
+    "GROWING CONCERN",
+    "(U) marked only",
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_LINES), max_size=25))
+def test_clean_body_idempotent_cable_like(lines):
+    body, _ = clean_body("\n".join(lines))
+    assert clean_body(body)[0] == body
+    assert _boilerplate(body) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_clean_body_idempotent_arbitrary(text):
+    body, paragraphs = clean_body(text)
+    assert isinstance(body, str)
+    assert clean_body(body)[0] == body

@@ -1,0 +1,200 @@
+"""``lda-gibbs``: LDA by collapsed Gibbs sampling (Griffiths & Steyvers 2004), tomotopy.
+
+Determinism: with ``workers=1`` and ``parallel="none"`` (the defaults) the same seed gives
+identical arrays. tomotopy warns that results may differ when ``workers != 1``; we measured
+that ``parallel="partition"`` repeats itself for a fixed worker count but differs from
+``workers=1``, and ``"copy_merge"`` differs run to run. `transform` is tomotopy's ``infer``
+with the same settings, which repeats itself for a given model.
+
+A saved model keeps tomotopy's own binary file ``tomotopy.bin`` (``LDAModel.save`` with
+``full=False``: tomotopy's serialisation, not a pickle) and `load_model` reads it back with
+``LDAModel.load``, so inference after loading is tomotopy's own.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from topics.models.base import ModelFormatError, TopicModel, check_int, check_real
+from topics.vectorize import DocTermMatrix
+
+__all__ = ["TomotopyLda"]
+
+logger = logging.getLogger(__name__)
+
+PARALLEL_SCHEMES = ("none", "default", "copy_merge", "partition")
+_NATIVE = "tomotopy.bin"
+
+
+def _tomotopy():
+    """Import tomotopy; its C extension's import raises a DeprecationWarning from importlib
+    ("builtin type _VocabDict has no __module__ attribute") that warnings-as-errors would
+    turn into a failed import, so exactly that message is silenced for the import."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=r"builtin type .* has no __module__", category=DeprecationWarning
+        )
+        import tomotopy
+
+    return tomotopy
+
+
+def _words(m, terms: tuple[str, ...]) -> list[list[str]]:
+    """Each row of CSR ``m`` as a token list (each term repeated by its count), column order."""
+    out = []
+    for i in range(m.shape[0]):
+        lo, hi = m.indptr[i], m.indptr[i + 1]
+        cols = np.repeat(m.indices[lo:hi], m.data[lo:hi])
+        out.append([terms[j] for j in cols.tolist()])
+    return out
+
+
+class TomotopyLda(TopicModel):
+    """LDA by collapsed Gibbs sampling, wrapping ``tomotopy.LDAModel``.
+
+    Parameters
+    ----------
+    n_topics : int, default 20
+        Number of topics K.
+    seed : int, default 0
+        tomotopy ``seed``.
+    iterations : int, default 500
+        Gibbs sweeps over the corpus.
+    alpha : float, default 0.1
+        Initial symmetric document-topic Dirichlet prior (alpha in Blei et al. 2003).
+    eta : float, default 0.01
+        Symmetric topic-word Dirichlet prior (beta in Griffiths & Steyvers 2004).
+    optim_interval : int, default 10
+        tomotopy re-estimates an asymmetric alpha every this many sweeps (Minka's fixed
+        point); 0 keeps alpha fixed.
+    burn_in : int, default 0
+        Sweeps before the first alpha re-estimation.
+    infer_iterations : int, default 100
+        Gibbs sweeps per cable in `transform`.
+    workers : int, default 1
+        Sampling threads; see the module notes on determinism.
+    parallel : {"none", "default", "copy_merge", "partition"}, default "none"
+        tomotopy's ``ParallelScheme``.
+    """
+
+    engine = "lda-gibbs"
+
+    def __init__(
+        self,
+        n_topics: int = 20,
+        seed: int = 0,
+        iterations: int = 500,
+        alpha: float = 0.1,
+        eta: float = 0.01,
+        optim_interval: int = 10,
+        burn_in: int = 0,
+        infer_iterations: int = 100,
+        workers: int = 1,
+        parallel: str = "none",
+    ):
+        self.n_topics = n_topics
+        self.seed = seed
+        self.iterations = iterations
+        self.alpha = alpha
+        self.eta = eta
+        self.optim_interval = optim_interval
+        self.burn_in = burn_in
+        self.infer_iterations = infer_iterations
+        self.workers = workers
+        self.parallel = parallel
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        owner = type(self).__name__
+        check_int(owner, "iterations", self.iterations, 1)
+        check_int(owner, "infer_iterations", self.infer_iterations, 1)
+        check_int(owner, "optim_interval", self.optim_interval, 0)
+        check_int(owner, "burn_in", self.burn_in, 0)
+        check_int(owner, "workers", self.workers, 0)
+        check_real(owner, "alpha", self.alpha)
+        check_real(owner, "eta", self.eta)
+        if self.parallel not in PARALLEL_SCHEMES:
+            raise ValueError(
+                f"The 'parallel' parameter of {owner} must be one of {list(PARALLEL_SCHEMES)}. "
+                f"Got {self.parallel!r} instead."
+            )
+
+    def _scheme(self):
+        tp = _tomotopy()
+        return getattr(tp.ParallelScheme, self.parallel.upper())
+
+    def _fit(self, dtm: DocTermMatrix) -> tuple[np.ndarray, np.ndarray]:
+        tp = _tomotopy()
+        mdl = tp.LDAModel(k=self.n_topics, alpha=self.alpha, eta=self.eta, seed=self.seed, min_cf=0)
+        mdl.optim_interval = self.optim_interval
+        mdl.burn_in = self.burn_in
+        rows = []
+        # tomotopy aborts the process on an empty document, so cables without a kept term
+        # are left out and given the prior (normalised alpha) below.
+        for i, words in enumerate(_words(dtm.matrix, self.terms_)):
+            if words:
+                mdl.add_doc(words)
+                rows.append(i)
+        mdl.train(self.iterations, workers=self.workers, parallel=self._scheme())
+        self._tp = mdl
+        self._used_index = self.vocabulary_.indices(mdl.used_vocabs)
+        topic_term = np.zeros((self.n_topics, len(self.terms_)))
+        for k in range(self.n_topics):
+            topic_term[k, self._used_index] = mdl.get_topic_word_dist(k)
+        doc_topic = np.tile(self._prior(), (dtm.n_docs, 1))
+        for doc, i in zip(mdl.docs, rows, strict=True):
+            doc_topic[i] = doc.get_topic_dist()
+        logger.info("lda-gibbs: log-likelihood per word %.4f", mdl.ll_per_word)
+        return topic_term, doc_topic
+
+    def _prior(self) -> np.ndarray:
+        alpha = np.asarray(self._tp.alpha, dtype=np.float64)
+        return alpha / alpha.sum()
+
+    def _transform(self, dtm: DocTermMatrix) -> np.ndarray:
+        import scipy.sparse as sp
+
+        # Terms with no occurrence in training are unknown to tomotopy: drop their columns.
+        known = np.zeros(len(self.terms_))
+        known[self._used_index] = 1.0
+        matrix = (dtm.matrix @ sp.diags(known).astype(dtm.matrix.dtype)).tocsr()
+        matrix.eliminate_zeros()
+        out = np.tile(self._prior(), (dtm.n_docs, 1))
+        docs, rows = [], []
+        for i, words in enumerate(_words(matrix, self.terms_)):
+            if words:
+                docs.append(self._tp.make_doc(words))
+                rows.append(i)
+        if docs:
+            dists, _ = self._tp.infer(
+                docs,
+                iterations=self.infer_iterations,
+                workers=self.workers,
+                parallel=self._scheme(),
+            )
+            out[rows] = np.asarray(dists, dtype=np.float64)
+        return out
+
+    def _state(self, directory: Path) -> dict[str, np.ndarray]:
+        self._tp.save(str(directory / _NATIVE), full=False)
+        return {}
+
+    def _restore(self, arrays: dict[str, np.ndarray], directory: Path) -> None:
+        tp = _tomotopy()
+        path = directory / _NATIVE
+        if not path.is_file():
+            raise ModelFormatError(
+                f"{path}: not found; an lda-gibbs model needs tomotopy's own model file to "
+                f"transform. Re-save the model with save()"
+            )
+        self._tp = tp.LDAModel.load(str(path))
+        self._used_index = self.vocabulary_.indices(self._tp.used_vocabs)
+        if (self._used_index < 0).any():
+            raise ModelFormatError(
+                f"{path}: its vocabulary has terms missing from vocabulary.json; the files "
+                f"come from different saves"
+            )

@@ -1,0 +1,373 @@
+"""The stages of a run, each reading the previous stage's saved output in the run directory.
+
+Every ``stage_NAME(state, *, seed, progress)`` returns a dict of counts for the manifest.
+`topics.pipeline.run` decides which stages run and which are cached.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from topics.config import RunConfig
+from topics.runinfo import atomic_write_json
+
+if TYPE_CHECKING:
+    from topics.pipeline import Run
+
+__all__ = [
+    "load_cable_meta",
+    "stage_evaluate",
+    "stage_ingest",
+    "stage_model",
+    "stage_report",
+    "stage_themes",
+    "stage_tokenize",
+    "stage_vectorize",
+    "sweep_store",
+    "text_options",
+]
+
+logger = logging.getLogger(__name__)
+
+_META_COLUMNS = ["ref", "date", "origin", "classification", "tags", "subject_tags", "subject"]
+
+
+def _tqdm(progress: bool, **kw):
+    from tqdm.auto import tqdm
+
+    return tqdm(disable=not progress, **kw)
+
+
+# --- ingest ------------------------------------------------------------------------------
+
+def stage_ingest(state: Run, *, seed: int, progress: bool) -> dict:
+    """Read the configured sources into the run's corpus store (or open a given store)."""
+    from corpora.store import CorpusStore
+
+    cfg = state.config.corpus
+    if cfg.sources:
+        bar = _tqdm(progress, desc="ingest", unit="cable")
+        try:
+            store = CorpusStore.ingest(
+                cfg.sources, state.store_path, format=cfg.format,
+                progress=lambda n=1, **_: bar.update(n),
+            )
+        finally:
+            bar.close()
+    else:
+        store = CorpusStore(state.store_path)
+    summary = store.summary()
+    if summary.get("n_cables", 0) == 0:
+        raise ValueError(
+            f"the corpus store {state.store_path} holds no cables "
+            f"({summary.get('n_rejected', 0)} records were rejected: see rejects.jsonl); "
+            "check [corpus] sources and format."
+        )
+    return {k: summary.get(k) for k in ("n_cables", "n_rejected", "n_duplicates")}
+
+
+def _store_filters(cfg: RunConfig) -> dict:
+    c = cfg.corpus
+    filters: dict = {"min_length": c.min_length}
+    if c.date_from or c.date_to:
+        filters["date_range"] = (c.date_from or None, c.date_to or None)
+    if c.origins:
+        filters["origins"] = list(c.origins)
+    if c.tags:
+        filters["tags"] = list(c.tags)
+    if c.classifications:
+        filters["classifications"] = list(c.classifications)
+    return filters
+
+
+# --- tokenize -----------------------------------------------------------------------------
+
+def text_options(cfg: RunConfig):
+    """The tokenizer options of a config."""
+    from topics.text import TextOptions
+
+    t = cfg.text
+    return TextOptions(
+        lowercase=t.lowercase,
+        min_token_len=t.min_token_len,
+        stopwords=t.stopwords,
+        extra_stopwords=tuple(t.extra_stopwords),
+        lemmatize=t.lemmatize,
+        drop_place_names=t.drop_place_names,
+    )
+
+
+def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
+    """Tokenize the filtered cables' bodies (both cores), learn and apply phrases."""
+    from corpora.store import CorpusStore
+    from topics.text import learn_phrases, tokenize_corpus
+
+    cfg = state.config
+    store = CorpusStore(state.store_path)
+    n_total = len(store)
+    filters = _store_filters(cfg)
+    refs: list[str] = []
+    origins: list[str] = []
+    bodies: list[str] = []
+    for batch in store.iter_batches(batch_size=2000, **filters):
+        cols = batch.to_pydict()
+        refs += cols["ref"]
+        origins += [o or "" for o in cols["origin"]]
+        bodies += cols["body"]
+    if not refs:
+        raise ValueError(
+            f"no cable left to model: the store holds {n_total:,} cables and the filters "
+            f"{filters} keep none (e.g. every cable is shorter than "
+            f"corpus.min_length={cfg.corpus.min_length} characters); relax the filters."
+        )
+    tokens = tokenize_corpus(bodies, text_options(cfg), n_jobs=cfg.text.n_jobs)
+    del bodies
+    n_phrases = 0
+    if cfg.text.phrases:
+        model = learn_phrases(tokens, min_count=cfg.text.phrase_min_count,
+                              threshold=cfg.text.phrase_threshold)
+        tokens = [model.apply(t) for t in tokens]
+        n_phrases = len(model)
+        model.save(state.dir / "phrases.json")
+    table = pa.table({
+        "ref": pa.array(refs, pa.string()),
+        "origin": pa.array(origins, pa.string()),
+        "tokens": pa.array(tokens, pa.list_(pa.string())),
+    })
+    _write_parquet(table, state.dir / "tokens.parquet")
+    return {"n_docs": len(refs), "n_filtered_out": n_total - len(refs),
+            "n_tokens": int(sum(len(t) for t in tokens)), "n_phrases": n_phrases}
+
+
+def read_tokens(run_dir: Path) -> tuple[list[str], list[str], list[list[str]]]:
+    """(refs, origins, token lists) of a run's tokenize stage."""
+    t = pq.read_table(Path(run_dir) / "tokens.parquet").to_pydict()
+    return t["ref"], t["origin"], t["tokens"]
+
+
+# --- vectorize ----------------------------------------------------------------------------
+
+def stage_vectorize(state: Run, *, seed: int, progress: bool) -> dict:
+    """Build the pruned document-term matrix (and down-weight post-typical words)."""
+    from topics.text import authorless_counts
+    from topics.vectorize import build_dtm
+
+    cfg = state.config
+    refs, origins, tokens = read_tokens(state.dir)
+    v = cfg.vocabulary
+    min_df = int(v.min_df) if v.min_df >= 1 else v.min_df
+    dtm = build_dtm(tokens, refs, min_df=min_df, max_df=v.max_df,
+                    max_terms=v.max_terms or None)
+    counts = {"n_docs": dtm.n_docs, "n_terms": dtm.n_terms}
+    if cfg.text.authorless:
+        dtm, info = authorless_counts(dtm, origins, seed=seed)
+        counts.update({f"authorless_{k}": val for k, val in info.items()})
+    empty = np.flatnonzero(np.asarray(dtm.matrix.sum(axis=1)).ravel() == 0)
+    if len(empty):
+        keep = np.setdiff1d(np.arange(dtm.n_docs), empty)
+        logger.warning("%d cables have no term left after pruning; left out of the model "
+                       "(first: %s)", len(empty), dtm.refs[empty[0]])
+        dtm = dtm.subset(keep)
+        counts["n_empty_docs_dropped"] = int(len(empty))
+    dtm.save(state.dir / "dtm")
+    return counts
+
+
+# --- model --------------------------------------------------------------------------------
+
+def stage_model(state: Run, *, seed: int, progress: bool) -> dict:
+    from topics.models import make_model
+    from topics.vectorize import DocTermMatrix
+
+    cfg = state.config
+    dtm = DocTermMatrix.load(state.dir / "dtm")
+    model = make_model(cfg.model.engine, n_topics=cfg.model.n_topics, seed=seed,
+                       **cfg.model.params)
+    model.fit(dtm)
+    model.save(state.dir / "model")
+    return {"n_topics": int(model.n_topics_), "n_docs": dtm.n_docs, "n_terms": dtm.n_terms}
+
+
+# --- themes -------------------------------------------------------------------------------
+
+def load_cable_meta(store_path: Path, refs) -> pa.Table:
+    """Metadata columns of the store for ``refs``, in that order."""
+    from corpora.store import CorpusStore
+
+    store = CorpusStore(store_path)
+    wanted = set(refs)
+    parts = []
+    for batch in store.iter_batches(batch_size=5000, columns=_META_COLUMNS):
+        mask = pa.array([r in wanted for r in batch.column("ref").to_pylist()])
+        parts.append(pa.Table.from_batches([batch]).filter(mask))
+    table = pa.concat_tables(parts) if parts else None
+    if table is None:
+        raise ValueError(f"store {store_path} has none of the modelled cables")
+    index = {r: i for i, r in enumerate(table.column("ref").to_pylist())}
+    order = pa.array([index[r] for r in refs])
+    return table.take(order)
+
+
+def stage_themes(state: Run, *, seed: int, progress: bool) -> dict:
+    from topics.models import load_model
+    from topics.themes import fit_themes, label_themes, label_topics
+    from topics.vectorize import DocTermMatrix
+
+    cfg = state.config
+    dtm = DocTermMatrix.load(state.dir / "dtm")
+    model = load_model(state.dir / "model")
+    doc_topic = np.asarray(model.doc_topic_)
+    n_themes = cfg.themes.n_themes or None
+    themes = fit_themes(doc_topic, method=cfg.themes.method, n_themes=n_themes, seed=seed)
+    meta = load_cable_meta(state.store_path, dtm.refs)
+    meta_df = meta.to_pandas()
+    topic_rows = label_topics(model, dtm, n=cfg.themes.n_terms)
+    theme_rows = label_themes(themes, dtm, doc_topic, meta_df, n=cfg.themes.n_terms)
+
+    columns = {name: meta.column(name) for name in _META_COLUMNS}
+    k = doc_topic.shape[1]
+    for j in range(k):
+        columns[f"topic_{j}"] = pa.array(doc_topic[:, j].astype(np.float64))
+    columns["theme"] = pa.array(np.asarray(themes.labels, dtype=np.int64))
+    _write_parquet(pa.table(columns), state.dir / "doc_topics.parquet")
+
+    payload = {
+        "engine": cfg.model.engine,
+        "n_topics": int(k),
+        "seed": cfg.seed,
+        "store": str(Path(state.store_path).resolve()),
+        "theme_method": themes.method,
+        "topics": topic_rows,
+        "themes": theme_rows,
+        "theme_linkage": _jsonable(getattr(themes, "linkage", None)),
+    }
+    atomic_write_json(state.dir / "topics.json", _jsonable(payload))
+    return {"n_themes": int(themes.n_themes), "n_docs": int(doc_topic.shape[0])}
+
+
+# --- evaluate -----------------------------------------------------------------------------
+
+def stage_evaluate(state: Run, *, seed: int, progress: bool) -> dict:
+    from topics import evaluate as ev
+    from topics.models import load_model, make_model
+    from topics.vectorize import DocTermMatrix
+
+    cfg = state.config
+    topics = json.loads((state.dir / "topics.json").read_text())
+    top_n = cfg.evaluation.top_n
+    top_terms = [t["top_terms"][:top_n] for t in topics["topics"]]
+    prob_terms = _prob_top_terms(state.dir, top_n)
+    result: dict = {"top_n": top_n}
+    if cfg.evaluation.coherence:
+        _, _, tokens = read_tokens(state.dir)
+        per = {}
+        for measure in ("c_npmi", "c_v", "u_mass"):
+            vals = ev.coherence(prob_terms, tokens, measure=measure)
+            per[measure] = [float(x) for x in vals]
+            result[f"coherence_{measure}"] = float(np.mean(vals))
+        result["coherence_per_topic"] = per
+    result["diversity"] = float(ev.diversity(top_terms, top_n=25))
+    doc = pq.read_table(state.dir / "doc_topics.parquet",
+                        columns=["ref", "origin", "subject_tags", "theme"]).to_pydict()
+    first_tag = [(t[0] if t else None) for t in doc["subject_tags"]]
+    result["tag_agreement"] = ev.tag_agreement(doc["theme"], first_tag, doc["origin"])
+    if cfg.evaluation.stability_seeds:
+        dtm = DocTermMatrix.load(state.dir / "dtm")
+        base = load_model(state.dir / "model")
+        mats = [np.asarray(base.topic_term_)]
+        for i in range(cfg.evaluation.stability_seeds):
+            m = make_model(cfg.model.engine, n_topics=cfg.model.n_topics, seed=seed + i + 1,
+                           **cfg.model.params).fit(dtm)
+            mats.append(np.asarray(m.topic_term_))
+        result["stability"] = ev.stability(mats, terms=list(dtm.vocabulary.terms))
+    atomic_write_json(state.dir / "evaluation.json", _jsonable(result))
+    return {k: result[k] for k in result if k.startswith("coherence_c") or k == "diversity"}
+
+
+def _prob_top_terms(run_dir: Path, n: int) -> list[list[str]]:
+    """Top-n terms by probability (what coherence is defined on)."""
+    from topics.models import load_model
+
+    model = load_model(run_dir / "model")
+    tt = np.asarray(model.topic_term_)
+    terms = list(model.terms_)
+    return [[terms[i] for i in np.argsort(-row, kind="stable")[:n]] for row in tt]
+
+
+# --- report -------------------------------------------------------------------------------
+
+def stage_report(state: Run, *, seed: int, progress: bool) -> dict:
+    from topics.report import render_report
+
+    path = render_report(state.dir, title=state.config.report.title,
+                         excerpt_chars=state.config.report.excerpt_chars)
+    return {"report": str(Path(path).relative_to(state.dir))}
+
+
+# --- sweep over K on a store ------------------------------------------------------------
+
+def sweep_store(store: str | Path, ks: list[int], *, n_seeds: int, engine: str,
+                out_dir: str | Path, n_jobs: int = 2, config: RunConfig | None = None):
+    """Tokenize and vectorize a store once (cached in ``out_dir/prep``), then sweep K."""
+    from topics import evaluate as ev
+    from topics.pipeline import run
+    from topics.vectorize import DocTermMatrix
+
+    base = config or RunConfig()
+    data = base.to_dict()
+    data["corpus"]["store"] = str(Path(store).resolve())
+    data["corpus"]["sources"] = []
+    cfg = RunConfig.from_dict(data)
+    prep = Path(out_dir) / "prep"
+    run(cfg, prep, until="vectorize")
+    dtm = DocTermMatrix.load(prep / "dtm")
+    _, _, tokens = read_tokens(prep)
+    table = ev.sweep(dtm, tokens, ks, seeds=list(range(n_seeds)), engine=engine,
+                     out_dir=out_dir, n_jobs=n_jobs)
+    return table, ev.recommend_k(table)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    """Deterministic, atomic Parquet write (same table -> same bytes)."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return None if not np.isfinite(obj) else round(float(obj), 10)
+    if isinstance(obj, float):
+        return None if not np.isfinite(obj) else round(obj, 10)
+    if isinstance(obj, datetime):
+        return obj.astimezone(UTC).isoformat()
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    return obj
