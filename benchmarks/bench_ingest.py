@@ -1,0 +1,193 @@
+"""Ingest throughput: `CorpusStore.ingest` against the I/O floor on synthetic raw cables.
+
+``python -m benchmarks ingest [--n 250000] [--seed 0] [--per-file 1] [--repeats 1]``
+
+Generates ``--n`` synthetic cables with `corpora.synthetic.generate_corpus` (raw format,
+one file per cable by default), then runs, each in its own child process so its peak RSS
+can be measured:
+
+* **floor**: a bare loop that reads the same files (sorted walk), decodes them and writes
+  the unparsed text to Parquet with pyarrow (``path``, ``text``), 1,000 rows a batch.
+  Nothing an ingest can do is cheaper than this.
+* **ingest**: ``CorpusStore.ingest([corpus], out=store, format="auto")``.
+
+Throughput is timed inside the child (imports and interpreter start excluded); the table
+reports cables/s, MB/s, peak RSS and the ratio to the floor, with the targets (ingest
+< 3x the floor, peak RSS < 1 GB) beside. Medians over ``--repeats``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import child_report, print_table, run_child
+
+TARGET_RATIO = 3.0
+TARGET_RSS = 1 << 30
+_BATCH = 1000
+
+
+def _iter_files(root: Path):
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            yield Path(dirpath) / name
+
+
+def floor(corpus: Path, out: Path) -> dict:
+    """Read every file under ``corpus`` and write its unparsed text to ``out`` (Parquet)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([("path", pa.string()), ("text", pa.string())])
+    t0 = time.perf_counter()
+    n_files = n_bytes = 0
+    paths: list[str] = []
+    texts: list[str] = []
+    with pq.ParquetWriter(out, schema) as writer:
+        for path in _iter_files(corpus):
+            data = path.read_bytes()
+            n_bytes += len(data)
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = data.decode("latin-1")
+            paths.append(str(path))
+            texts.append(text)
+            n_files += 1
+            if len(texts) == _BATCH:
+                writer.write_table(pa.table([paths, texts], schema=schema))
+                paths, texts = [], []
+        if texts:
+            writer.write_table(pa.table([paths, texts], schema=schema))
+    return {"seconds": time.perf_counter() - t0, "files": n_files, "bytes": n_bytes}
+
+
+def ingest(corpus: Path, out: Path) -> dict:
+    """`CorpusStore.ingest` the corpus into ``out``; count kept cables and rejects."""
+    from corpora.store import CorpusStore
+
+    t0 = time.perf_counter()
+    store = CorpusStore.ingest([str(corpus)], out=str(out), format="auto", progress=None)
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "cables": len(store), "rejects": len(store.rejects())}
+
+
+def _child(argv: list[str]) -> int:
+    what, corpus, out = argv
+    result = (floor if what == "floor" else ingest)(Path(corpus), Path(out))
+    print(child_report(**result), flush=True)
+    return 0
+
+
+def _measure(what: str, corpus: Path, out: Path, repeats: int) -> dict:
+    runs = []
+    for _ in range(repeats):
+        if out.exists():
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
+        res = run_child(
+            [sys.executable, "-m", "benchmarks.bench_ingest", "--child", what, str(corpus), str(out)]
+        )
+        if res.returncode != 0 or "seconds" not in res.report:
+            raise RuntimeError(
+                f"bench_ingest: the {what} child failed (exit {res.returncode}); "
+                f"stderr tail:\n{res.stderr[-3000:]}"
+            )
+        runs.append(res)
+    report = dict(runs[-1].report)
+    report["seconds"] = statistics.median(r.report["seconds"] for r in runs)
+    report["peak_rss"] = max(r.peak_rss for r in runs)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--child"]:
+        return _child(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks ingest", description=__doc__)
+    parser.add_argument("--n", type=int, default=250_000, help="cables (default 250,000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--per-file", type=int, default=1, help="cables per file (default 1)")
+    parser.add_argument("--repeats", type=int, default=1, help="median over this many runs")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep files here")
+    args = parser.parse_args(argv)
+    if args.n < 1 or args.repeats < 1:
+        parser.error(f"--n and --repeats must be >= 1 (got {args.n}, {args.repeats})")
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="bench_ingest_"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        from corpora.synthetic import generate_corpus
+
+        t0 = time.perf_counter()
+        corpus = generate_corpus(work / "corpus", args.n, args.seed, args.per_file)
+        gen_s = time.perf_counter() - t0
+        cables_dir = corpus / "cables"
+        n_bytes = sum(p.stat().st_size for p in _iter_files(cables_dir))
+        mb = n_bytes / 1e6
+        fl = _measure("floor", cables_dir, work / "floor.parquet", args.repeats)
+        try:
+            ing = _measure("ingest", cables_dir, work / "store", args.repeats)
+        except RuntimeError as exc:
+            ing = None
+            reason = str(exc).strip().splitlines()[-1]
+            print(f"ingest not measured: {exc}", file=sys.stderr)
+        print(
+            f"\n{args.n:,} synthetic cables ({mb:,.1f} MB, {args.per_file} a file; "
+            f"generated in {gen_s:.1f} s), median of {args.repeats}, "
+            f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n"
+        )
+        rows = [
+            [
+                "floor (read + write text to Parquet)",
+                args.n,
+                fl["seconds"],
+                args.n / fl["seconds"],
+                mb / fl["seconds"],
+                fl["peak_rss"] / 1e6,
+                1.0,
+                "",
+            ]
+        ]
+        status = 0
+        if ing is not None:
+            ratio = ing["seconds"] / fl["seconds"]
+            ok_ratio = ratio < TARGET_RATIO
+            ok_rss = ing["peak_rss"] < TARGET_RSS
+            status = 0 if ing["cables"] == args.n else 1
+            rows.append(
+                [
+                    f"CorpusStore.ingest (kept {ing['cables']:,}, rejected {ing['rejects']:,})",
+                    args.n,
+                    ing["seconds"],
+                    args.n / ing["seconds"],
+                    mb / ing["seconds"],
+                    ing["peak_rss"] / 1e6,
+                    ratio,
+                    f"< {TARGET_RATIO:g}x floor: {'ok' if ok_ratio else 'MISSED'}; "
+                    f"RSS < 1 GB: {'ok' if ok_rss else 'MISSED'}",
+                ]
+            )
+        else:
+            status = 1
+            rows.append(["CorpusStore.ingest", args.n, "-", "-", "-", "-", "-",
+                         f"not measured: {reason}"])
+        print_table(
+            ["step", "cables", "seconds", "cables/s", "MB/s", "peak RSS MB", "x floor", "target"],
+            rows,
+        )
+        return status
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
