@@ -58,20 +58,23 @@ def stage_ingest(state: Run, *, seed: int, progress: bool) -> dict:
         try:
             store = CorpusStore.ingest(
                 cfg.sources, state.store_path, format=cfg.format,
-                progress=lambda n=1, **_: bar.update(n),
+                # CorpusStore calls progress(path, records read so far) after each file.
+                progress=lambda _path, n_total: bar.update(n_total - bar.n),
             )
         finally:
             bar.close()
     else:
         store = CorpusStore(state.store_path)
-    summary = store.summary()
-    if summary.get("n_cables", 0) == 0:
+    counts = store.manifest.get("counts", {})
+    n_cables = len(store)
+    if n_cables == 0:
         raise ValueError(
             f"the corpus store {state.store_path} holds no cables "
-            f"({summary.get('n_rejected', 0)} records were rejected: see rejects.jsonl); "
+            f"({counts.get('rejected', 0)} records were rejected: see rejects.jsonl); "
             "check [corpus] sources and format."
         )
-    return {k: summary.get(k) for k in ("n_cables", "n_rejected", "n_duplicates")}
+    return {"n_cables": n_cables, "n_rejected": counts.get("rejected"),
+            "n_duplicates": counts.get("duplicate")}
 
 
 def _store_filters(cfg: RunConfig) -> dict:
@@ -268,12 +271,12 @@ def stage_evaluate(state: Run, *, seed: int, progress: bool) -> dict:
     result: dict = {"top_n": top_n}
     if cfg.evaluation.coherence:
         _, _, tokens = read_tokens(state.dir)
-        per = {}
-        for measure in ("c_npmi", "c_v", "u_mass"):
-            vals = ev.coherence(prob_terms, tokens, measure=measure)
-            per[measure] = [float(x) for x in vals]
-            result[f"coherence_{measure}"] = float(np.mean(vals))
-        result["coherence_per_topic"] = per
+        scores = ev.coherence_scores(prob_terms, ev.ReferenceCorpus.from_texts(tokens),
+                                     on_missing="drop")
+        result["coherence_per_topic"] = {m: [float(x) for x in c.per_topic]
+                                         for m, c in scores.items()}
+        for m, c in scores.items():
+            result[f"coherence_{m}"] = float(c.mean)
     result["diversity"] = float(ev.diversity(top_terms, top_n=25))
     doc = pq.read_table(state.dir / "doc_topics.parquet",
                         columns=["ref", "origin", "subject_tags", "theme"]).to_pydict()

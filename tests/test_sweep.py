@@ -1,0 +1,133 @@
+"""topics.evaluate.sweep: fits K x seeds in a pool, saves as it goes, resumes, recommends."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from topics.evaluate import heldout_likelihood, recommend_k, sweep
+from topics.vectorize import build_dtm
+
+THEMES = [
+    ["nuclear", "iran", "enrichment", "iaea", "sanctions", "centrifuge", "reactor", "uranium"],
+    ["trade", "tariff", "export", "wto", "agriculture", "market", "import", "quota"],
+    ["election", "parliament", "party", "vote", "opposition", "campaign", "ballot", "seat"],
+    ["military", "troops", "defense", "exercise", "navy", "base", "army", "patrol"],
+]
+
+
+def _planted(n_docs: int = 120, seed: int = 0) -> tuple[list[list[str]], list[str]]:
+    rng = np.random.default_rng(seed)
+    filler = [f"f{i}" for i in range(30)]
+    texts = []
+    for _ in range(n_docs):
+        theme = THEMES[rng.integers(len(THEMES))]
+        n = int(rng.integers(30, 80))
+        words = np.where(rng.random(n) < 0.7, rng.choice(theme, n), rng.choice(filler, n))
+        texts.append([str(w) for w in words])
+    return texts, [f"09TEST{i}" for i in range(n_docs)]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    texts, refs = _planted()
+    return build_dtm(texts, refs, min_df=2, max_df=1.0), texts
+
+
+PARAMS = {"engine": "lda-gibbs", "iterations": 60}
+
+
+def test_sweep_writes_tables_and_resumes(corpus, tmp_path, caplog):
+    dtm, texts = corpus
+    out = tmp_path / "sweep"
+    table = sweep(dtm, texts, [3, 4], seeds=[0, 1], out_dir=out, n_jobs=2, **PARAMS)
+    assert list(table["k"]) == [3, 4]
+    for col in ("c_npmi_mean", "c_v_mean", "u_mass_mean", "diversity_mean", "stability_mean",
+                "perplexity_mean", "c_npmi_std"):
+        assert table[col].notna().all(), col
+    assert ((table["stability_mean"] > 0) & (table["stability_mean"] <= 1 + 1e-9)).all()
+    for name in ("sweep.csv", "sweep.md", "sweep.png"):
+        assert (out / name).stat().st_size > 0
+    assert "Recommended K = " in (out / "sweep.md").read_text()
+    pd.testing.assert_frame_equal(pd.read_csv(out / "sweep.csv"), table, check_dtype=False)
+    results = sorted((out / "results").glob("*.json"))
+    assert len(results) == 4 and len(list((out / "results").glob("*.npy"))) == 4
+    first = json.loads(results[0].read_text())
+    assert first["k"] == 3 and len(first["top_terms"]) == 3 and first["fit_seconds"] > 0
+
+    # interrupted sweep: one result lost; only that one is refit
+    stamps = {p.name: p.stat().st_mtime_ns for p in results}
+    lost = out / "results" / "k0004_seed1.json"
+    lost.unlink()
+    caplog.set_level(logging.INFO, logger="topics.evaluate.selection")
+    again = sweep(dtm, texts, [3, 4], seeds=[0, 1], out_dir=out, n_jobs=2, **PARAMS)
+    assert "3 of 4 fits already done" in caplog.text and "fitting 1" in caplog.text
+    assert lost.exists()
+    for p in (out / "results").glob("*.json"):
+        if p != lost:
+            assert p.stat().st_mtime_ns == stamps[p.name], f"{p.name} was refit"
+    # the same seed refits to the same model (deterministic engine): same table
+    pd.testing.assert_frame_equal(
+        again.drop(columns="fit_seconds"), table.drop(columns="fit_seconds"))
+
+    # other settings in the same directory: results are not reused
+    caplog.clear()
+    sweep(dtm, texts, [3], seeds=[0], out_dir=out, n_jobs=1, engine="lda-gibbs", iterations=30)
+    assert "made with other settings" in caplog.text
+
+
+def test_sweep_bad_input(corpus, tmp_path):
+    dtm, texts = corpus
+    with pytest.raises(ValueError, match=r"K=\[500\] out of range"):
+        sweep(dtm, texts, [3, 500], seeds=[0], out_dir=tmp_path, n_jobs=1, **PARAMS)
+    with pytest.raises(ValueError, match=r"K=\[1\] out of range"):
+        sweep(dtm, texts, [1], seeds=[0], out_dir=tmp_path, n_jobs=1, **PARAMS)
+    with pytest.raises(ValueError, match="token lists for 120 matrix rows"):
+        sweep(dtm, texts[:10], [3], seeds=[0], out_dir=tmp_path, n_jobs=1, **PARAMS)
+    with pytest.raises(ValueError, match="distinct"):
+        sweep(dtm, texts, [3], seeds=[0, 0], out_dir=tmp_path, n_jobs=1, **PARAMS)
+    with pytest.raises(ValueError, match="unknown engine"):
+        sweep(dtm, texts, [3], seeds=[0], out_dir=tmp_path, engine="lda2vec")
+
+
+def test_heldout_likelihood_prefers_the_planted_structure(corpus):
+    from topics.models import make_model
+
+    dtm, _ = corpus
+    train, held = dtm.subset(range(100)), dtm.subset(range(100, 120))
+    fitted = make_model("lda-gibbs", n_topics=4, seed=0, iterations=100).fit(train)
+    res = heldout_likelihood(fitted, held)
+    assert res["n_docs"] == 20 and res["n_words"] == int(held.matrix.sum())
+    assert np.isfinite(res["per_word_ll"]) and res["perplexity"] == pytest.approx(
+        np.exp(-res["per_word_ll"]))
+    # a uniform model over the vocabulary is worse than the fitted one
+    assert res["perplexity"] < len(dtm.vocabulary)
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "corpora" / "data" / "sample"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason=(
+    "crude regex tokens (headers and post geography included) until corpora.read and "
+    "topics.text are in: on the sample regenerated at 00:31 NPMI peaks at K=10, not 8"))
+def test_sweep_recommends_the_planted_number_of_themes(tmp_path):
+    files = sorted((SAMPLE / "cables").rglob("*.txt"))
+    if not files:
+        pytest.skip(f"bundled sample corpus {SAMPLE} is absent")
+    from corpora.synthetic import PLANTED_THEMES
+
+    # crude tokens (headers included): the sweep, not the tokenizer, is under test
+    tokens = [re.findall(r"[a-z]{3,}", f.read_text(encoding="utf-8").lower()) for f in files]
+    dtm = build_dtm(tokens, [f.stem for f in files], min_df=3, max_df=0.3)
+    table = sweep(dtm, tokens, [4, 6, 8, 10, 12], seeds=[0, 1], out_dir=tmp_path, n_jobs=2,
+                  engine="lda-gibbs", iterations=200)
+    k, reason = recommend_k(table)
+    planted = len(PLANTED_THEMES)
+    assert abs(k - planted) <= 0.2 * planted, (k, reason)
