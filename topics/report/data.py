@@ -1,0 +1,635 @@
+"""Plain report data built from a run directory (nothing is refitted).
+
+The report is plain data first (dicts, lists and small DataFrames), rendered at the end into
+HTML, Markdown, CSV and figures. This module reads the run directory laid out in
+``docs/architecture.md`` ("A run directory") and the corpus store it names.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from corpora.cable import CLASSIFICATIONS
+
+__all__ = [
+    "ReportData",
+    "RunInputs",
+    "build_report_data",
+    "classification_order",
+    "excerpt",
+    "load_run",
+    "period_labels",
+]
+
+logger = logging.getLogger(__name__)
+
+_META_COLUMNS = ("ref", "date", "origin", "classification", "tags", "subject")
+UNKNOWN = "(unknown)"
+
+
+class RunDirectoryError(ValueError):
+    """A run directory is missing a file or holds one that does not follow the contract."""
+
+
+@dataclass
+class RunInputs:
+    """What a run directory holds, loaded once.
+
+    Attributes
+    ----------
+    path : Path
+        The run directory.
+    doc_topics : pandas.DataFrame
+        One row per cable: ref, date, origin, classification, tags, subject,
+        topic_0..topic_{K-1}, theme.
+    topic_columns : list of str
+        ``topic_<id>`` columns in id order.
+    topics : dict
+        ``topics.json`` as read.
+    topic_term : numpy.ndarray or None
+        Shape (n_topics, n_terms), rows sum to 1.
+    terms : list of str
+    params : dict
+        ``model/params.json``.
+    manifest : dict
+        ``manifest.json`` of the run.
+    evaluation : dict or None
+        ``evaluation.json`` where written.
+    config : dict
+        ``config.toml`` where written.
+    store_path : Path or None
+        The corpus store directory, None when it cannot be found.
+    """
+
+    path: Path
+    doc_topics: pd.DataFrame
+    topic_columns: list[str]
+    topics: dict
+    topic_term: np.ndarray | None
+    terms: list[str]
+    params: dict
+    manifest: dict
+    evaluation: dict | None
+    config: dict
+    store_path: Path | None
+
+
+@dataclass
+class ReportData:
+    """Everything the report shows, as plain data.
+
+    ``sections`` holds JSON-like values for the templates; ``frames`` holds the DataFrames
+    the figures and exports are drawn from; ``theme_weight`` is (n_cables, n_themes), the
+    summed doc-topic weight of each theme's topics, aligned with ``frames["cables"]``.
+    """
+
+    sections: dict[str, Any]
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    theme_ids: list[int] = field(default_factory=list)
+    theme_weight: np.ndarray | None = None
+    topic_term: np.ndarray | None = None
+    topic_share: np.ndarray | None = None
+    topic_theme: dict[int, int] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- loading
+def _read_json(path: Path, *, required: bool) -> Any:
+    if not path.exists():
+        if required:
+            raise RunDirectoryError(
+                f"{path}: file missing; a run directory needs it (see docs/architecture.md "
+                "'A run directory'); rerun the pipeline or point render_report at a run dir"
+            )
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise RunDirectoryError(f"{path}: not valid JSON ({exc}); rewrite it") from exc
+
+
+def _resolve_store(run_dir: Path, manifest: dict, topics: dict) -> Path | None:
+    raw = manifest.get("store") or topics.get("store")
+    if isinstance(raw, dict):
+        raw = raw.get("path")
+    if not raw:
+        logger.warning("%s: manifest.json names no 'store'; corpus sections use doc_topics", run_dir)
+        return None
+    candidates = [Path(raw)] if Path(raw).is_absolute() else [run_dir / raw, Path(raw)]
+    for cand in candidates:
+        if (cand / "cables.parquet").exists():
+            return cand
+    logger.warning("%s: corpus store %s not found; excerpts and rejects are left out", run_dir, raw)
+    return None
+
+
+def load_run(run_dir: str | Path) -> RunInputs:
+    """Read a run directory.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+
+    Returns
+    -------
+    RunInputs
+
+    Raises
+    ------
+    RunDirectoryError
+        When ``doc_topics.parquet`` or ``topics.json`` is missing or malformed.
+    """
+    run_dir = Path(run_dir)
+    dt_path = run_dir / "doc_topics.parquet"
+    if not dt_path.exists():
+        raise RunDirectoryError(
+            f"{dt_path}: file missing; expected the per-cable table written by the pipeline "
+            "(ref, date, origin, classification, tags, subject, topic_0.., theme)"
+        )
+    doc_topics = pq.read_table(dt_path).to_pandas()
+    missing = [c for c in (*_META_COLUMNS, "theme") if c not in doc_topics.columns]
+    topic_columns = sorted(
+        (c for c in doc_topics.columns if re.fullmatch(r"topic_\d+", c)),
+        key=lambda c: int(c.split("_")[1]),
+    )
+    if missing or not topic_columns:
+        raise RunDirectoryError(
+            f"{dt_path}: columns {missing or ['topic_0..']} missing; found "
+            f"{list(doc_topics.columns)[:12]}; rewrite it with the schema in docs/architecture.md"
+        )
+    # an all-null or naive date column still gets the contract's UTC datetime dtype
+    doc_topics["date"] = pd.to_datetime(doc_topics["date"], utc=True)
+    topics = _read_json(run_dir / "topics.json", required=True)
+    for key in ("topics", "themes"):
+        if not isinstance(topics.get(key), list):
+            raise RunDirectoryError(
+                f"{run_dir / 'topics.json'}: field '{key}' must be a list; got "
+                f"{type(topics.get(key)).__name__}; rewrite it with the schema in "
+                "docs/architecture.md"
+            )
+    manifest = _read_json(run_dir / "manifest.json", required=False) or {}
+    evaluation = _read_json(run_dir / "evaluation.json", required=False)
+    params = _read_json(run_dir / "model" / "params.json", required=False) or {}
+    topic_term = None
+    tt_path = run_dir / "model" / "topic_term.npy"
+    if tt_path.exists():
+        topic_term = np.load(tt_path, allow_pickle=False)
+        if topic_term.ndim != 2 or topic_term.shape[0] != len(topic_columns):
+            raise RunDirectoryError(
+                f"{tt_path}: shape {topic_term.shape} does not match the "
+                f"{len(topic_columns)} topic columns of doc_topics.parquet; the model and the "
+                "table come from different fits: rerun the pipeline"
+            )
+    vocab = _read_json(run_dir / "model" / "vocabulary.json", required=False)
+    if isinstance(vocab, dict):
+        vocab = vocab.get("terms", [])
+    config: dict = {}
+    if (run_dir / "config.toml").exists():
+        config = tomllib.loads((run_dir / "config.toml").read_text(encoding="utf-8"))
+    return RunInputs(
+        path=run_dir,
+        doc_topics=doc_topics,
+        topic_columns=topic_columns,
+        topics=topics,
+        topic_term=topic_term,
+        terms=list(vocab or []),
+        params=params,
+        manifest=manifest,
+        evaluation=evaluation,
+        config=config,
+        store_path=_resolve_store(run_dir, manifest, topics),
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+def classification_order(values: list[str]) -> list[str]:
+    """Classifications lowest to highest (``CLASSIFICATIONS``), caveated forms after their base."""
+
+    def key(v: str) -> tuple[int, str]:
+        base = v.split("//NOFORN")[0]
+        rank = CLASSIFICATIONS.index(base) if base in CLASSIFICATIONS else len(CLASSIFICATIONS)
+        return rank, v
+
+    return sorted(set(values), key=key)
+
+
+def period_labels(dates: pd.Series) -> tuple[pd.Series, str]:
+    """Yearly periods when the cables span 3 years or more, else monthly.
+
+    Returns
+    -------
+    labels : pandas.Series of str or None
+    unit : {"year", "month"}
+    """
+    valid = dates.dropna()
+    if valid.empty:
+        return pd.Series([None] * len(dates), index=dates.index, dtype=object), "year"
+    span = valid.max().year - valid.min().year
+    unit = "year" if span >= 3 else "month"
+    fmt = "%Y" if unit == "year" else "%Y-%m"
+    labels = dates.dt.strftime(fmt)
+    return labels.astype(object).where(dates.notna(), None), unit
+
+
+def _counts(values: pd.Series, order: list[str] | None = None, top: int | None = None) -> list:
+    vc = values.fillna(UNKNOWN).astype(str).value_counts(sort=False)
+    if order is not None:
+        items = [(k, int(vc[k])) for k in order if k in vc.index]
+    else:
+        # size desc then name, deterministic
+        items = sorted(((k, int(v)) for k, v in vc.items()), key=lambda kv: (-kv[1], kv[0]))
+    if top is not None:
+        items = items[:top]
+    total = int(vc.sum()) or 1
+    return [{"name": k, "count": v, "share": v / total} for k, v in items]
+
+
+def _find_sources(manifest: dict) -> list[dict]:
+    """Sources and their hashes from a store or run manifest, whatever key holds them."""
+    out: list[dict] = []
+
+    def visit(obj: Any, key: str = "") -> None:
+        if isinstance(obj, dict):
+            if "sha256" in obj and isinstance(obj["sha256"], str):
+                out.append({"path": str(obj.get("path", key)), "sha256": obj["sha256"]})
+                return
+            for k, v in obj.items():
+                if isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v):
+                    out.append({"path": str(k), "sha256": v})
+                else:
+                    visit(v, str(k))
+        elif isinstance(obj, list):
+            for item in obj:
+                visit(item, key)
+
+    visit(manifest)
+    seen: set[tuple[str, str]] = set()
+    uniq = []
+    for s in out:
+        if (s["path"], s["sha256"]) not in seen:
+            seen.add((s["path"], s["sha256"]))
+            uniq.append(s)
+    return uniq
+
+
+def _term_pattern(terms: list[str]) -> re.Pattern | None:
+    parts = []
+    for t in sorted({t for t in terms if t and t.strip()}, key=lambda t: (-len(t), t)):
+        words = [re.escape(w) for w in re.split(r"[_\s]+", t.strip()) if w]
+        if words:
+            # terms are lemmas or phrases: match inflected forms and either joiner
+            parts.append(r"[\s_-]+".join(words) + r"[^\W_]*")
+    if not parts:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")", re.IGNORECASE)
+
+
+def excerpt(body: str, terms: list[str], n_chars: int) -> tuple[str, list[tuple[int, int]]]:
+    """A window of ``body`` around the first match of ``terms`` and the match spans in it.
+
+    Parameters
+    ----------
+    body : str
+        The cable's clean text.
+    terms : list of str
+        Terms to find (lemmas; ``_`` joins phrase words).
+    n_chars : int
+        Window length.
+
+    Returns
+    -------
+    text : str
+        At most ``n_chars`` characters (plus ellipses), whitespace collapsed.
+    spans : list of (start, end)
+        Matches of ``terms`` inside ``text``, for highlighting after escaping.
+    """
+    text = re.sub(r"\s+", " ", body or "").strip()
+    pat = _term_pattern(terms)
+    start = 0
+    if pat is not None and len(text) > n_chars:
+        m = pat.search(text)
+        if m is not None:
+            start = max(0, m.start() - n_chars // 4)
+            sp = text.rfind(" ", 0, start)
+            start = sp + 1 if start and sp >= 0 and start - sp < 30 else start
+    window = text[start : start + n_chars]
+    if start + n_chars < len(text):
+        cut = window.rfind(" ")
+        window = (window[:cut] if cut > n_chars // 2 else window) + " …"
+    if start > 0:
+        window = "… " + window
+    spans = [(m.start(), m.end()) for m in pat.finditer(window)] if pat is not None else []
+    return window, spans
+
+
+def _bodies(store: Path | None, refs: list[str]) -> dict[str, str]:
+    if store is None or not refs:
+        return {}
+    table = pq.read_table(
+        store / "cables.parquet", columns=["ref", "body"], filters=[("ref", "in", list(refs))]
+    )
+    return dict(zip(table.column("ref").to_pylist(), table.column("body").to_pylist(), strict=True))
+
+
+def _store_corpus(store: Path | None, cables: pd.DataFrame) -> dict[str, Any]:
+    """Counts by year, classification, post; rejects; sources. From the store where found."""
+    if store is not None:
+        meta = pq.read_table(
+            store / "cables.parquet", columns=["date", "origin", "classification"]
+        ).to_pandas()
+        meta["date"] = pd.to_datetime(meta["date"], utc=True)
+        origin = "store"
+    else:
+        meta = cables[["date", "origin", "classification"]]
+        origin = "doc_topics.parquet (corpus store not found)"
+    rejects: list[dict] = []
+    store_manifest: dict = {}
+    if store is not None:
+        rj = store / "rejects.jsonl"
+        if rj.exists():
+            for lineno, line in enumerate(rj.read_text(encoding="utf-8").splitlines(), 1):
+                if line.strip():
+                    try:
+                        rejects.append(json.loads(line))
+                    except json.JSONDecodeError:
+                        logger.warning("%s line %d: not JSON, counted as unreadable", rj, lineno)
+                        rejects.append({"reason": "unreadable line in rejects.jsonl"})
+        store_manifest = _read_json(store / "manifest.json", required=False) or {}
+    years = meta["date"].dt.year.astype("Int64").astype(str).replace("<NA>", UNKNOWN)
+    by_class = meta["classification"].fillna(UNKNOWN)
+    reasons = pd.Series([str(r.get("reason") or UNKNOWN) for r in rejects], dtype=object)
+    return {
+        "origin": origin,
+        "store": str(store) if store is not None else None,
+        "n_cables": len(meta),
+        "n_modelled": len(cables),
+        "n_rejects": len(rejects),
+        "date_min": _iso(meta["date"].min()),
+        "date_max": _iso(meta["date"].max()),
+        "by_year": _counts(years, order=sorted(set(years))),
+        "by_classification": _counts(by_class, order=classification_order(list(by_class))),
+        "by_post": _counts(meta["origin"], top=20),
+        "n_posts": int(meta["origin"].nunique()),
+        "rejects_by_reason": _counts(reasons) if len(reasons) else [],
+        "sources": _find_sources(store_manifest),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _scalar_scores(obj: Any, prefix: str = "", depth: int = 0) -> list[dict]:
+    """Flatten evaluation.json into (name, value) rows; per-topic lists are summarised."""
+    rows: list[dict] = []
+    if isinstance(obj, dict) and depth < 4:
+        for k, v in obj.items():
+            rows += _scalar_scores(v, f"{prefix}.{k}" if prefix else str(k), depth + 1)
+    elif isinstance(obj, bool) or obj is None:
+        pass
+    elif isinstance(obj, int | float):
+        rows.append({"name": prefix, "value": float(obj)})
+    elif isinstance(obj, list) and obj and all(isinstance(x, int | float) for x in obj):
+        rows.append({"name": f"{prefix} (mean of {len(obj)})", "value": float(np.mean(obj))})
+    return rows
+
+
+def _topic_coherence(topics: list[dict], evaluation: dict | None) -> dict[int, float]:
+    out = {int(t["id"]): float(t["coherence"]) for t in topics if t.get("coherence") is not None}
+    if out or not evaluation:
+        return out
+    coh = evaluation.get("coherence")
+    per = coh.get("per_topic") if isinstance(coh, dict) else None
+    if isinstance(per, list):
+        return {i: float(v) for i, v in enumerate(per) if isinstance(v, int | float)}
+    if isinstance(per, dict):
+        return {int(k): float(v) for k, v in per.items() if isinstance(v, int | float)}
+    return out
+
+
+# --------------------------------------------------------------------------- building
+def build_report_data(
+    run: RunInputs, *, excerpt_chars: int = 400, n_representative: int = 5
+) -> ReportData:
+    """Turn a loaded run into the report's plain data.
+
+    Parameters
+    ----------
+    run : RunInputs
+        From `load_run`.
+    excerpt_chars : int
+        Length of the cable excerpts.
+    n_representative : int
+        Cables shown per theme.
+
+    Returns
+    -------
+    ReportData
+    """
+    dt = run.doc_topics.reset_index(drop=True)
+    k = len(run.topic_columns)
+    topic_ids = [int(c.split("_")[1]) for c in run.topic_columns]
+    w = dt[run.topic_columns].to_numpy(dtype=np.float64)
+    topic_share = w.mean(axis=0) if len(w) else np.zeros(k)
+    coherence = _topic_coherence(run.topics["topics"], run.evaluation)
+
+    themes_in = run.topics["themes"]
+    theme_col = dt["theme"].to_numpy()
+    n = len(dt)
+    theme_ids: list[int] = []
+    theme_weight = np.zeros((n, len(themes_in)))
+    topic_theme: dict[int, int] = {}
+    for j, th in enumerate(themes_in):
+        tid = int(th["id"])
+        theme_ids.append(tid)
+        members = [int(t) for t in th.get("topics") or [] if int(t) in topic_ids]
+        for t in members:
+            topic_theme.setdefault(t, tid)
+        if members:
+            theme_weight[:, j] = w[:, [topic_ids.index(t) for t in members]].sum(axis=1)
+        else:  # no topic list: expected share is theme membership
+            theme_weight[:, j] = theme_col == tid
+
+    periods, unit = period_labels(dt["date"])
+    dt = dt.assign(
+        period=periods,
+        post=dt["origin"].fillna(UNKNOWN),
+        classification_=dt["classification"].fillna(UNKNOWN),
+        year=dt["date"].dt.year.astype("Int64"),
+    )
+    sizes = {tid: int((theme_col == tid).sum()) for tid in theme_ids}
+    order = sorted(range(len(themes_in)), key=lambda j: (-sizes[theme_ids[j]], theme_ids[j]))
+
+    rep_refs: dict[int, list[str]] = {}
+    ref_pos = {r: i for i, r in enumerate(dt["ref"])}
+    for j, th in enumerate(themes_in):
+        tid = theme_ids[j]
+        refs = [r for r in th.get("representative") or [] if r in ref_pos][:n_representative]
+        if not refs:
+            members = np.flatnonzero(theme_col == tid)
+            best = members[np.argsort(-theme_weight[members, j], kind="stable")]
+            refs = [dt["ref"].iat[i] for i in best[:n_representative]]
+        rep_refs[tid] = refs
+    bodies = _bodies(run.store_path, sorted({r for v in rep_refs.values() for r in v}))
+
+    post_order = [p["name"] for p in _counts(dt["post"], top=20)]
+    class_order = classification_order(list(dt["classification_"]))
+    themes_out = []
+    per_theme = []
+    for j in order:
+        th = themes_in[j]
+        tid = theme_ids[j]
+        members = theme_col == tid
+        topics_of = [int(t) for t in th.get("topics") or []]
+        coh = th.get("coherence")
+        if coh is None and any(t in coherence for t in topics_of):
+            coh = float(np.mean([coherence[t] for t in topics_of if t in coherence]))
+        tags = [
+            {
+                "tag": str(tg.get("tag", "")),
+                "name": str(tg.get("name") or _tag_name(str(tg.get("tag", ""))) or ""),
+                "share": tg.get("share"),
+                "lift": tg.get("lift"),
+            }
+            for tg in (th.get("tags") or [])[:5]
+        ]
+        row = {
+            "id": tid,
+            "label": str(th.get("label") or f"theme {tid}"),
+            "size": sizes[tid],
+            "share": sizes[tid] / n if n else 0.0,
+            "top_terms": [str(t) for t in (th.get("top_terms") or [])[:10]],
+            "top_phrases": [str(t) for t in (th.get("top_phrases") or [])[:5]],
+            "tags": tags,
+            "coherence": None if coh is None else float(coh),
+            "topics": topics_of,
+        }
+        themes_out.append(row)
+        terms = row["top_terms"] + row["top_phrases"]
+        reps = []
+        for ref in rep_refs[tid]:
+            i = ref_pos[ref]
+            text, spans = excerpt(bodies.get(ref, ""), terms, excerpt_chars)
+            reps.append({
+                "ref": str(ref),
+                "date": _iso(dt["date"].iat[i]),
+                "origin": _str(dt["origin"].iat[i]),
+                "classification": _str(dt["classification"].iat[i]),
+                "subject": _str(dt["subject"].iat[i]),
+                "weight": float(theme_weight[i, j]),
+                "excerpt": text,
+                "spans": spans,
+            })
+        sub = dt[members]
+        per_theme.append({
+            **row,
+            "representative": reps,
+            "by_post": _counts(sub["post"], top=10),
+            "by_classification": _counts(sub["classification_"], order=class_order),
+        })
+
+    # prevalence: share of a period's (post's) cables that belong to each theme
+    by_period = (
+        dt.dropna(subset=["period"]).groupby(["period", "theme"]).size().unstack(fill_value=0)
+    )
+    by_post = dt[dt["post"].isin(post_order)].groupby(["post", "theme"]).size()
+    by_post = by_post.unstack(fill_value=0).reindex(post_order, fill_value=0)
+    by_class = dt.groupby(["classification_", "theme"]).size().unstack(fill_value=0)
+    by_class = by_class.reindex(class_order, fill_value=0)
+
+    topics_rows = []
+    for t in sorted(run.topics["topics"], key=lambda t: int(t["id"])):
+        tid = int(t["id"])
+        share = t.get("share")
+        if share is None and tid in topic_ids:
+            share = float(topic_share[topic_ids.index(tid)])
+        topics_rows.append({
+            "id": tid,
+            "label": str(t.get("label") or f"topic {tid}"),
+            "share": None if share is None else float(share),
+            "coherence": coherence.get(tid),
+            "theme": topic_theme.get(tid),
+            "top_terms": [str(x) for x in (t.get("top_terms") or [])[:10]],
+        })
+
+    model = _model_section(run, k)
+    sections = {
+        "title": str(run.config.get("report", {}).get("title") or "Themes of a cable corpus"),
+        "run": {"path": str(run.path), "name": run.path.name},
+        "corpus": _store_corpus(run.store_path, dt),
+        "model": model,
+        "themes": themes_out,
+        "per_theme": per_theme,
+        "topics": topics_rows,
+        "period_unit": unit,
+        "n_cables": n,
+    }
+    frames = {
+        "cables": dt,
+        "theme_by_period": by_period,
+        "theme_by_post": by_post,
+        "theme_by_class": by_class,
+    }
+    return ReportData(
+        sections=sections,
+        frames=frames,
+        theme_ids=theme_ids,
+        theme_weight=theme_weight,
+        topic_term=run.topic_term,
+        topic_share=topic_share,
+        topic_theme=topic_theme,
+    )
+
+
+def _model_section(run: RunInputs, k: int) -> dict[str, Any]:
+    params = dict(run.params)
+    engine = run.topics.get("engine") or params.get("engine") or run.manifest.get("engine")
+    seed = run.topics.get("seed", params.get("seed", run.manifest.get("seed")))
+    versions = run.manifest.get("versions") or run.manifest.get("library_versions") or {}
+    seeds = run.manifest.get("seeds") or {}
+    param_rows = [
+        {"name": str(key), "value": json.dumps(v, default=str) if not isinstance(v, str) else v}
+        for key, v in sorted(params.items())
+        if key not in ("terms", "vocabulary")
+    ]
+    return {
+        "engine": engine or UNKNOWN,
+        "n_topics": int(run.topics.get("n_topics") or k),
+        "n_themes": len(run.topics["themes"]),
+        "seed": seed,
+        "seeds": [{"name": str(a), "value": str(b)} for a, b in sorted(seeds.items())]
+        if isinstance(seeds, dict)
+        else [],
+        "params": param_rows,
+        "versions": [{"name": str(a), "value": str(b)} for a, b in sorted(versions.items())]
+        if isinstance(versions, dict)
+        else [],
+        "git_commit": run.manifest.get("git_commit"),
+        "scores": _scalar_scores(run.evaluation or {}),
+        "inputs": _find_sources({k2: v for k2, v in run.manifest.items() if k2 != "versions"}),
+    }
+
+
+def _str(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _tag_name(tag: str) -> str | None:
+    try:
+        from corpora.tags import tag_name
+    except ImportError:  # the lexicon module is optional for the report
+        return None
+    return tag_name(tag)

@@ -1,0 +1,152 @@
+"""CSV and Parquet exports of the report tables, written atomically."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+__all__ = ["atomic_write", "export_tables", "themes_frame", "topics_frame"]
+
+logger = logging.getLogger(__name__)
+
+
+def atomic_write(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to a temporary file beside ``path``, then rename it into place.
+
+    A reader never sees a half-written file; an interrupted write leaves the old one.
+
+    Parameters
+    ----------
+    path : str or Path
+    data : bytes
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a report is meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _join(values: list) -> str:
+    return "; ".join(str(v) for v in values)
+
+
+def themes_frame(themes: list[dict]) -> pd.DataFrame:
+    """The themes table (one row per theme, lists joined with ``"; "``)."""
+    return pd.DataFrame(
+        [
+            {
+                "id": t["id"],
+                "label": t["label"],
+                "size": t["size"],
+                "share": t["share"],
+                "top_terms": _join(t["top_terms"]),
+                "top_phrases": _join(t["top_phrases"]),
+                "tags": _join(f"{g['tag']} ({g['name']})" if g["name"] else g["tag"]
+                              for g in t["tags"]),
+                "coherence": t["coherence"],
+                "topics": _join(t["topics"]),
+            }
+            for t in themes
+        ],
+        columns=["id", "label", "size", "share", "top_terms", "top_phrases", "tags",
+                 "coherence", "topics"],
+    )
+
+
+def topics_frame(topics: list[dict]) -> pd.DataFrame:
+    """The topics table (one row per topic, model ids)."""
+    return pd.DataFrame(
+        [
+            {
+                "id": t["id"],
+                "label": t["label"],
+                "share": t["share"],
+                "coherence": t["coherence"],
+                "theme": t["theme"],
+                "top_terms": _join(t["top_terms"]),
+            }
+            for t in topics
+        ],
+        columns=["id", "label", "share", "coherence", "theme", "top_terms"],
+    ).astype({"theme": "Int64"})
+
+
+def _csv_bytes(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pacsv.write_csv(table, sink)
+    return sink.getvalue()
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
+
+
+def export_tables(
+    out_dir: str | Path,
+    doc_topics_path: str | Path,
+    themes: pd.DataFrame,
+    topics: pd.DataFrame,
+    effects: pd.DataFrame,
+) -> list[Path]:
+    """Write ``doc_topics``, ``themes``, ``topics`` and ``effects`` as CSV and Parquet.
+
+    ``doc_topics.parquet`` is copied byte for byte; its CSV joins TAGS with ``;`` and writes
+    dates as ISO 8601 (UTC).
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The report directory.
+    doc_topics_path : str or Path
+        The run's ``doc_topics.parquet``.
+    themes, topics, effects : pandas.DataFrame
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out_dir = Path(out_dir)
+    written = [atomic_write(out_dir / "doc_topics.parquet", Path(doc_topics_path).read_bytes())]
+    table = pq.read_table(doc_topics_path)
+    cols = {}
+    for name in table.column_names:
+        col = table.column(name)
+        if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
+            cols[name] = pa.array([";".join(v) if v else "" for v in col.to_pylist()],
+                                  type=pa.string())
+        elif pa.types.is_timestamp(col.type):
+            cols[name] = pa.array(
+                [None if v is None else v.isoformat() for v in col.to_pylist()], type=pa.string()
+            )
+        else:
+            cols[name] = col
+    written.append(atomic_write(out_dir / "doc_topics.csv", _csv_bytes(pa.table(cols))))
+    for name, frame in (("themes", themes), ("topics", topics), ("effects", effects)):
+        t = pa.Table.from_pandas(frame, preserve_index=False)
+        written.append(atomic_write(out_dir / f"{name}.csv", _csv_bytes(t)))
+        written.append(atomic_write(out_dir / f"{name}.parquet", _parquet_bytes(t)))
+    logger.info("exported %d tables to %s", len(written), out_dir)
+    return written

@@ -1,0 +1,456 @@
+"""Report figures: matplotlib's object API (``Figure``, Agg), never pyplot's global state.
+
+Each ``plot_*`` function takes an ``ax`` and returns it; `report_figures` lays the report's
+figures out and returns them; the render layer saves them. Theme colours come from
+`theme_colors`, so one theme has one colour in every figure. The palette is Okabe & Ito
+(2008) followed by Paul Tol's "muted" scheme, both chosen to stay distinct under the common
+colour-vision deficiencies; sequential maps use ``cividis``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from scipy.cluster.hierarchy import dendrogram, linkage
+from scipy.spatial.distance import pdist, squareform
+
+__all__ = [
+    "PALETTE",
+    "classical_mds",
+    "figure_png",
+    "plot_counts",
+    "plot_dendrogram",
+    "plot_effects",
+    "plot_heatmap",
+    "plot_intertopic",
+    "plot_prevalence",
+    "report_figures",
+    "theme_colors",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Okabe-Ito (black moved last) then Tol "muted": colour-blind-safe, 16 distinct colours.
+PALETTE = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+    "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255",
+)
+_NEUTRAL = "#5F6B73"
+#: Small multiples show at most this many themes (the largest); tables show all.
+MAX_PANELS = 16
+_TITLE = 11
+_LABEL = 9
+
+
+def theme_colors(ids: Sequence[int]) -> dict[int, str]:
+    """One colour per theme id, the same in every figure.
+
+    Colours follow the sorted ids (so a theme keeps its colour whatever order a figure
+    draws themes in); past 16 themes the palette repeats.
+
+    Parameters
+    ----------
+    ids : sequence of int
+
+    Returns
+    -------
+    dict
+        id -> hex colour.
+    """
+    return {tid: PALETTE[i % len(PALETTE)] for i, tid in enumerate(sorted(set(ids)))}
+
+
+def figure_png(fig: Figure, *, dpi: int = 96) -> bytes:
+    """PNG bytes of a figure (Agg canvas; the figure is not kept anywhere global)."""
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    return buf.getvalue()
+
+
+def _new(width: float, height: float, *, constrained: bool = True) -> Figure:
+    # constrained layout costs a full text-extent pass; the many per-theme figures use fixed
+    # margins instead (labels are shortened to fit them)
+    return Figure(figsize=(width, height), layout="constrained" if constrained else None)
+
+
+def period_positions(periods: Sequence[str]) -> np.ndarray:
+    """Numeric x for ``YYYY`` or ``YYYY-MM`` labels, so gaps between periods stay visible."""
+    out = []
+    for p in periods:
+        year, _, month = str(p).partition("-")
+        out.append(int(year) + ((int(month) - 1) / 12 if month else 0.0))
+    return np.asarray(out, dtype=float)
+
+
+def _year_ticks(ax: Axes) -> None:
+    # ticks at whole years whatever the period: labels never crowd where periods do
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True, min_n_ticks=1))
+
+
+def _style(ax: Axes, title: str, xlabel: str, ylabel: str) -> Axes:
+    ax.set_title(title, fontsize=_TITLE, loc="left")
+    ax.set_xlabel(xlabel, fontsize=_LABEL)
+    ax.set_ylabel(ylabel, fontsize=_LABEL)
+    ax.tick_params(labelsize=8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def _short(text: str, n: int = 28) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def plot_counts(
+    ax: Axes, rows: list[dict], *, title: str, xlabel: str, ylabel: str,
+    horizontal: bool = False, color: str = _NEUTRAL, value: str = "count", max_label: int = 34,
+) -> Axes:
+    """Bars from ``[{"name", "count", "share"}, ...]``; horizontal bars read top-down."""
+    names = [_short(str(r["name"]), max_label) for r in rows]
+    vals = [r[value] for r in rows]
+    if not rows:
+        ax.text(0.5, 0.5, "nothing to show", ha="center", va="center", transform=ax.transAxes)
+    elif horizontal:
+        pos = np.arange(len(rows))[::-1]
+        ax.barh(pos, vals, color=color, label=ylabel)
+        ax.set_yticks(pos, names)
+        if value == "count":
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    else:
+        pos = np.arange(len(rows))
+        ax.bar(pos, vals, color=color, label=ylabel)
+        step = max(1, len(rows) // 20)
+        ax.set_xticks(pos[::step], names[::step], rotation=45 if len(rows) > 8 else 0,
+                      ha="right" if len(rows) > 8 else "center")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    return _style(ax, title, xlabel, ylabel)
+
+
+def plot_prevalence(
+    ax: Axes, ax_n: Axes | None, counts: pd.DataFrame, themes: Sequence[int],
+    colors: dict[int, str], *, title: str, unit: str, labels: dict[int, str] | None = None,
+) -> Axes:
+    """Share of each period's cables in each theme; bars of cables per period in ``ax_n``.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Index periods (sorted str), columns theme ids, values cable counts.
+    """
+    counts = counts.sort_index()
+    total = counts.sum(axis=1).to_numpy()
+    x = period_positions(counts.index)
+    # marker area follows the period's cable count: a share computed from 1 cable looks small
+    sizes = 6 + 60 * np.sqrt(total / max(total.max(), 1))
+    for tid in themes:
+        col = counts[tid].to_numpy() if tid in counts.columns else np.zeros(len(counts))
+        share = np.where(total > 0, col / np.where(total > 0, total, 1), np.nan)
+        name = f"{tid}: {_short(labels[tid], 22)}" if labels else str(tid)
+        ax.plot(x, share, lw=1.3, color=colors[tid], label=name)
+        if len(themes) <= 3:
+            ax.scatter(x, share, s=sizes, color=colors[tid], zorder=3)
+    ax.set_ylim(bottom=0)
+    _style(ax, title, "" if ax_n is not None else unit, "share of the period's cables")
+    if ax_n is not None:
+        ax.tick_params(labelbottom=False)
+        ax_n.bar(x, total, color=_NEUTRAL, width=0.8 if unit == "year" else 0.07)
+        _style(ax_n, "", unit, "cables")
+        ax_n.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
+        _year_ticks(ax_n)
+    else:
+        _year_ticks(ax)
+    return ax
+
+
+def plot_heatmap(
+    ax: Axes, matrix: pd.DataFrame, *, title: str, xlabel: str, ylabel: str,
+    cbar_label: str, fig: Figure,
+) -> Axes:
+    """Heat map of a (rows x columns) table of shares, cividis, values printed when few cells."""
+    vals = matrix.to_numpy(dtype=float)
+    im = ax.imshow(vals, aspect="auto", cmap="cividis", vmin=0,
+                   vmax=max(float(np.nanmax(vals)) if vals.size else 1.0, 1e-9))
+    ax.set_xticks(np.arange(matrix.shape[1]), [_short(str(c), 24) for c in matrix.columns],
+                  rotation=55, ha="right")
+    ax.set_yticks(np.arange(matrix.shape[0]), [str(r) for r in matrix.index])
+    if vals.size <= 300:
+        for (i, j), v in np.ndenumerate(vals):
+            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6,
+                    color="black" if v > 0.5 * im.norm.vmax else "white")
+    cb = fig.colorbar(im, ax=ax, shrink=0.8)
+    cb.set_label(cbar_label, fontsize=_LABEL)
+    _style(ax, title, xlabel, ylabel)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def classical_mds(dist: np.ndarray, n_components: int = 2) -> np.ndarray:
+    """Classical (Torgerson) MDS / PCoA of a distance matrix, as LDAvis does.
+
+    Parameters
+    ----------
+    dist : numpy.ndarray
+        Shape (n, n), symmetric, zero diagonal.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n, n_components); signs fixed so each axis' largest coordinate is positive.
+    """
+    n = dist.shape[0]
+    j = np.eye(n) - np.full((n, n), 1.0 / n)
+    b = -0.5 * j @ (dist**2) @ j
+    vals, vecs = np.linalg.eigh(b)
+    order = np.argsort(-vals, kind="stable")[:n_components]
+    coords = vecs[:, order] * np.sqrt(np.clip(vals[order], 0, None))
+    if coords.shape[1] < n_components:
+        coords = np.hstack([coords, np.zeros((n, n_components - coords.shape[1]))])
+    flip = np.sign(coords[np.argmax(np.abs(coords), axis=0), np.arange(n_components)])
+    return coords * np.where(flip == 0, 1, flip)
+
+
+def plot_intertopic(
+    ax: Axes, topic_term: np.ndarray, share: np.ndarray, topic_ids: Sequence[int],
+    topic_theme: dict[int, int], colors: dict[int, str],
+) -> Axes:
+    """Topics placed by classical MDS of Jensen-Shannon distances, sized by prevalence."""
+    p = np.clip(np.asarray(topic_term, dtype=np.float64), 0, None)
+    p = p / np.where(p.sum(axis=1, keepdims=True) > 0, p.sum(axis=1, keepdims=True), 1)
+    dist = squareform(np.nan_to_num(pdist(p, "jensenshannon"), nan=1.0))
+    xy = classical_mds(dist) if len(p) > 1 else np.zeros((len(p), 2))
+    share = np.asarray(share, dtype=float)
+    sizes = 60 + 2400 * share / max(float(share.max()), 1e-12)
+    cols = [colors.get(topic_theme.get(t, -1), _NEUTRAL) for t in topic_ids]
+    ax.scatter(xy[:, 0], xy[:, 1], s=sizes, c=cols, alpha=0.55, edgecolors="black",
+               linewidths=0.6)
+    for (x, y), t in zip(xy, topic_ids, strict=True):
+        ax.annotate(str(t), (x, y), ha="center", va="center", fontsize=7)
+    ax.margins(0.12)
+    _style(ax, "Intertopic distance map (Jensen-Shannon, classical MDS)", "PC1", "PC2")
+    ax.axhline(0, color="#DDDDDD", lw=0.8, zorder=0)
+    ax.axvline(0, color="#DDDDDD", lw=0.8, zorder=0)
+    return ax
+
+
+def plot_dendrogram(
+    ax: Axes, centers: np.ndarray, theme_ids: Sequence[int], labels: dict[int, str],
+    colors: dict[int, str],
+) -> Axes:
+    """Ward linkage over theme centers (mean doc-topic vectors), drawn leaves on the left."""
+    z = linkage(centers, method="ward")
+    names = [f"{t}: {_short(labels[t], 30)}" for t in theme_ids]
+    d = dendrogram(z, no_plot=True, labels=names, orientation="right")
+    for ys, xs in zip(d["icoord"], d["dcoord"], strict=True):
+        ax.plot(xs, ys, color=_NEUTRAL, lw=1.2)
+    pos = 5 + 10 * np.arange(len(d["ivl"]))
+    ax.set_yticks(pos, d["ivl"])
+    by_name = dict(zip(names, theme_ids, strict=True))
+    for tick in ax.get_yticklabels():
+        tick.set_color(colors[by_name[tick.get_text()]])
+    ax.set_ylim(0, 10 * len(d["ivl"]))
+    return _style(ax, "Theme hierarchy (Ward linkage over theme centers)",
+                  "linkage distance", "theme")
+
+
+def plot_effects(
+    ax: Axes, eff: pd.DataFrame, color: str, *, title: str, xlabel: str, line: bool
+) -> Axes:
+    """Expected share with its confidence interval per covariate level (one theme).
+
+    ``line=True`` reads levels as years (numeric x, a band); otherwise categories (points
+    with error bars).
+    """
+    x = period_positions(eff["level"]) if line else np.arange(len(eff), dtype=float)
+    mean = eff["mean"].to_numpy()
+    err = np.vstack([mean - eff["ci_low"].to_numpy(), eff["ci_high"].to_numpy() - mean])
+    if line:
+        ax.fill_between(x, eff["ci_low"], eff["ci_high"], color=color, alpha=0.25, lw=0,
+                        label="95% CI")
+        ax.plot(x, mean, color=color, marker="o", ms=2.5, lw=1.3, label="expected share")
+    else:
+        ax.errorbar(x, mean, yerr=np.clip(err, 0, None), fmt="o", color=color, ms=4,
+                    capsize=3, label="expected share, 95% CI")
+    if line:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, min_n_ticks=1))
+    else:
+        ax.set_xticks(x, [_short(str(v), 14) for v in eff["level"]], rotation=40, ha="right")
+    ax.set_ylim(bottom=0)
+    return _style(ax, title, xlabel, "expected share")
+
+
+def _grid(n: int, ncols: int) -> tuple[int, int]:
+    ncols = max(1, min(ncols, n))
+    return int(np.ceil(n / ncols)), ncols
+
+
+def report_figures(data: Any, effects: pd.DataFrame) -> dict[str, tuple[Figure, str]]:
+    """All figures of the report.
+
+    Parameters
+    ----------
+    data : ReportData
+        From `topics.report.data.build_report_data`.
+    effects : pandas.DataFrame
+        From `topics.report.effects.estimate_effects`.
+
+    Returns
+    -------
+    dict
+        File stem -> (figure, alt text). Stems: ``corpus_years``, ``corpus_classification``,
+        ``corpus_posts``, ``rejects`` (when there are rejects), ``theme_sizes``,
+        ``theme_<id>`` per theme, ``themes_over_time``, ``themes_by_post``, ``intertopic``
+        (when the topic-term matrix is present), ``dendrogram`` (two themes or more),
+        ``effects_year``, ``effects_classification``.
+    """
+    s = data.sections
+    corpus = s["corpus"]
+    ids = [t["id"] for t in s["themes"]]
+    colors = theme_colors(data.theme_ids)
+    labels = {t["id"]: t["label"] for t in s["themes"]}
+    unit = s["period_unit"]
+    out: dict[str, tuple[Figure, str]] = {}
+
+    fig = _new(7.5, 3.2)
+    plot_counts(fig.add_subplot(), corpus["by_year"], title="Cables by year", xlabel="year",
+                ylabel="cables")
+    out["corpus_years"] = (fig, "Bar chart of cables by year")
+    fig = _new(7.5, 0.6 + 0.32 * max(2, len(corpus["by_classification"])))
+    plot_counts(fig.add_subplot(), corpus["by_classification"], title="Cables by classification",
+                xlabel="cables", ylabel="classification", horizontal=True)
+    out["corpus_classification"] = (fig, "Bar chart of cables by classification")
+    fig = _new(7.5, 0.8 + 0.26 * max(2, len(corpus["by_post"])))
+    plot_counts(fig.add_subplot(), corpus["by_post"], title="Cables by post (top 20)",
+                xlabel="cables", ylabel="post", horizontal=True)
+    out["corpus_posts"] = (fig, "Bar chart of cables by sending post, top 20")
+    if corpus["rejects_by_reason"]:
+        fig = _new(7.5, 0.8 + 0.3 * len(corpus["rejects_by_reason"][:15]))
+        plot_counts(fig.add_subplot(), corpus["rejects_by_reason"][:15],
+                    title="Rejected records by reason", xlabel="records", ylabel="reason",
+                    horizontal=True, color=PALETTE[3])
+        out["rejects"] = (fig, "Bar chart of rejected records by reason")
+
+    fig = _new(7.5, 0.8 + 0.26 * max(2, len(ids)))
+    ax = fig.add_subplot()
+    rows = [{"name": f"{t['id']}: {t['label']}", "count": t["size"]} for t in s["themes"]]
+    plot_counts(ax, rows, title="Theme sizes", xlabel="cables", ylabel="theme", horizontal=True)
+    for bar, t in zip(ax.patches, s["themes"], strict=True):
+        bar.set_color(colors[t["id"]])
+    out["theme_sizes"] = (fig, "Bar chart of cables per theme")
+
+    by_period = data.frames["theme_by_period"]
+    by_post = data.frames["theme_by_post"]
+    by_class = data.frames["theme_by_class"]
+    for th in s["per_theme"]:
+        tid = th["id"]
+        fig = _new(11, 4.2, constrained=False)
+        gs = fig.add_gridspec(3, 3, width_ratios=[1.5, 1, 1], left=0.06, right=0.98,
+                              bottom=0.17, top=0.84, wspace=0.62, hspace=0.35)
+        ax_t = fig.add_subplot(gs[0:2, 0])
+        ax_n = fig.add_subplot(gs[2, 0], sharex=ax_t)
+        plot_prevalence(ax_t, ax_n, by_period, [tid], colors,
+                        title=f"Theme {tid} over time", unit=unit)
+        plot_counts(fig.add_subplot(gs[:, 1]), th["by_post"], title="Top 10 posts",
+                    xlabel="cables in this theme", ylabel="", horizontal=True,
+                    color=colors[tid], max_label=26)
+        plot_counts(fig.add_subplot(gs[:, 2]), _share_rows(by_class, tid, top=None),
+                    title="By classification", xlabel="share of the level's cables", ylabel="",
+                    horizontal=True, color=colors[tid], value="share", max_label=24)
+        fig.suptitle(f"Theme {tid}: {labels[tid]}", fontsize=_TITLE + 1, x=0.01, ha="left")
+        out[f"theme_{tid}"] = (fig, f"Theme {tid} by {unit}, by post and by classification")
+
+    fig = _new(11, 5.5)
+    gs = fig.add_gridspec(4, 1)
+    ax_t = fig.add_subplot(gs[0:3, 0])
+    ax_n = fig.add_subplot(gs[3, 0], sharex=ax_t)
+    # past 16 lines neither colours nor lines stay distinct: the largest themes only
+    shown = ids[:MAX_PANELS]
+    some = f" ({len(shown)} largest of {len(ids)})" if len(shown) < len(ids) else ""
+    plot_prevalence(ax_t, ax_n, by_period, shown, colors, title=f"Themes over time{some}",
+                    unit=unit, labels=labels)
+    ax_t.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+                title="theme", title_fontsize=8)
+    out["themes_over_time"] = (fig, f"Share of each period's cables in each theme{some}")
+
+    share = by_post.T.reindex(ids, fill_value=0)
+    share = share / share.sum(axis=0).where(share.sum(axis=0) > 0, 1)
+    share.index = [f"{t}: {_short(labels[t], 26)}" for t in ids]
+    fig = _new(11, 1.5 + 0.24 * max(3, len(ids)))
+    plot_heatmap(fig.add_subplot(), share, title="Themes by post (top 20 posts)",
+                 xlabel="post", ylabel="theme", cbar_label="share of the post's cables", fig=fig)
+    out["themes_by_post"] = (fig, "Heat map of theme shares by post")
+
+    if data.topic_term is not None and len(data.topic_share) > 1:
+        topic_ids = [t["id"] for t in s["topics"]] if len(s["topics"]) == len(
+            data.topic_share) else list(range(len(data.topic_share)))
+        fig = _new(7.5, 6.5)
+        ax = fig.add_subplot()
+        plot_intertopic(ax, data.topic_term, data.topic_share, topic_ids, data.topic_theme,
+                        colors)
+        handles = [ax.scatter([], [], s=40, color=colors[t], label=f"theme {t}")
+                   for t in ids[:16]]
+        ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1),
+                  frameon=False, title="colour", title_fontsize=8)
+        out["intertopic"] = (fig, "Topics placed by the distance between their term "
+                             "distributions; circle area follows prevalence")
+
+    if len(ids) >= 2:
+        w = data.frames["cables"]
+        dtw = w[[c for c in w.columns if c.startswith("topic_")]].to_numpy(dtype=float)
+        tw = data.theme_weight
+        j_of = {t: j for j, t in enumerate(data.theme_ids)}
+        cols = [j_of[t] for t in ids]
+        denom = tw[:, cols].sum(axis=0)
+        centers = (tw[:, cols].T @ dtw) / np.where(denom > 0, denom, 1)[:, None]
+        fig = _new(7.5, 1.0 + 0.28 * len(ids))
+        plot_dendrogram(fig.add_subplot(), centers, ids, labels, colors)
+        out["dendrogram"] = (fig, "Dendrogram of themes")
+
+    for cov, xlabel, line in (("year", "year", True), ("classification", "classification", False)):
+        eff = effects[effects["covariate"] == cov]
+        if eff.empty:
+            continue
+        shown = ids[:MAX_PANELS]
+        nrows, ncols = _grid(len(shown), 4)
+        height = 0.9 + 2.1 * nrows
+        fig = _new(11, height, constrained=False)
+        fig.subplots_adjust(left=0.07, right=0.98, top=1 - 0.75 / height,
+                            bottom=(0.75 if line else 1.3) / height, wspace=0.3, hspace=0.5)
+        for i, tid in enumerate(shown):
+            ax = fig.add_subplot(nrows, ncols, i + 1)
+            plot_effects(ax, eff[eff["theme"] == tid], colors[tid],
+                         title=f"{tid}: {_short(labels[tid], 24)}",
+                         xlabel=xlabel if i >= len(shown) - ncols else "", line=line)
+            if i + ncols < len(shown):  # the panel below carries the same level labels
+                ax.tick_params(labelbottom=False)
+        what = "line: expected share, band" if line else "point: expected share, bar"
+        fig.suptitle(f"Expected theme share by {cov} ({what}: bootstrap 95% CI over cables)",
+                     fontsize=_TITLE + 1, x=0.01, ha="left")
+        which = (f"the {len(shown)} largest of {len(ids)} themes (all are in the table)"
+                 if len(shown) < len(ids) else "each theme")
+        out[f"effects_{cov}"] = (fig, f"Expected share of {which} by {cov} with 95% "
+                                 "confidence intervals")
+    return out
+
+
+def _share_rows(counts: pd.DataFrame, tid: int, top: int | None = 10) -> list[dict]:
+    """Rows ``{"name", "count", "share"}``: a theme's share of each level's cables."""
+    if counts.empty:
+        return []
+    total = counts.sum(axis=1)
+    col = counts[tid] if tid in counts.columns else pd.Series(0, index=counts.index)
+    rows = [
+        {"name": str(k), "count": int(col[k]), "share": float(col[k] / total[k]) if total[k] else 0}
+        for k in counts.index
+    ]
+    return rows[:top] if top else rows

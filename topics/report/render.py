@@ -1,0 +1,235 @@
+"""Render a run directory into ``report/index.html``, ``report.md``, figures and exports.
+
+Everything taken from cables (subjects, posts, excerpts, labels) is escaped: Jinja2
+autoescapes the HTML; Markdown cells go through `md_escape`. Excerpt highlighting escapes
+first and wraps the matches after, so a cable's text can never become markup.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+from markupsafe import Markup, escape
+
+from topics.report.data import build_report_data, classification_order, load_run
+from topics.report.effects import estimate_effects
+from topics.report.exports import atomic_write, export_tables, themes_frame, topics_frame
+from topics.report.figures import figure_png, report_figures, theme_colors
+
+__all__ = ["highlight_html", "highlight_md", "md_escape", "render_report"]
+
+logger = logging.getLogger(__name__)
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+_MD_SPECIAL = str.maketrans({
+    "\\": "\\\\", "|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;", "*": "\\*",
+    "_": "\\_", "`": "\\`", "[": "\\[", "]": "\\]", "#": "\\#", "\n": " ", "\r": " ",
+})
+
+
+def md_escape(value: Any) -> str:
+    """Escape text for a GitHub Markdown table cell or paragraph (``|``, ``<``, ``>``, ...)."""
+    if value is None:
+        return ""
+    return str(value).translate(_MD_SPECIAL)
+
+
+def highlight_html(text: str, spans: list[tuple[int, int]]) -> Markup:
+    """Escape ``text`` piece by piece and wrap ``spans`` in ``<mark>``."""
+    out, pos = [], 0
+    for a, b in sorted(spans):
+        if a < pos:
+            continue
+        out.append(escape(text[pos:a]))
+        out.append(Markup("<mark>") + escape(text[a:b]) + Markup("</mark>"))
+        pos = b
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def highlight_md(text: str, spans: list[tuple[int, int]]) -> str:
+    """Markdown-escape ``text`` piece by piece and make ``spans`` bold."""
+    out, pos = [], 0
+    for a, b in sorted(spans):
+        if a < pos:
+            continue
+        out.append(md_escape(text[pos:a]))
+        out.append("**" + md_escape(text[a:b]) + "**")
+        pos = b
+    out.append(md_escape(text[pos:]))
+    return "".join(out)
+
+
+def _fmt_pct(v: Any) -> str:
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{100 * v:.1f}%"
+
+
+def _fmt_num(v: Any, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, int | np.integer):
+        return f"{int(v):,}"
+    return f"{float(v):.{digits}f}"
+
+
+def _env(html: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["pct"] = _fmt_pct
+    env.filters["num"] = _fmt_num
+    env.filters["md"] = md_escape
+    env.filters["hl"] = highlight_html if html else highlight_md
+    return env
+
+
+def _pivot(effects: pd.DataFrame, cov: str, themes: list[dict], order: list[str]) -> dict:
+    """Theme x level table of ``mean [low, high]`` cells for one covariate."""
+    eff = effects[effects["covariate"] == cov]
+    levels = [lv for lv in order if lv in set(eff["level"])]
+    n_by_level = eff.drop_duplicates("level").set_index("level")["n_cables"].to_dict()
+    cells = {(r.theme, r.level): r for r in eff.itertuples(index=False)}
+    rows = []
+    for t in themes:
+        row = []
+        for lv in levels:
+            r = cells.get((t["id"], lv))
+            row.append(None if r is None else {"mean": r.mean, "lo": r.ci_low, "hi": r.ci_high,
+                                               "n": int(r.n_cables)})
+        rows.append({"id": t["id"], "label": t["label"], "cells": row})
+    return {"covariate": cov, "levels": [{"name": lv, "n": int(n_by_level[lv])} for lv in levels],
+            "rows": rows}
+
+
+def render_report(
+    run_dir: str | Path, *, out: str | Path | None = None, excerpt_chars: int = 400,
+    n_boot: int = 500, title: str | None = None,
+) -> Path:
+    """Write the summary report of a run; nothing is refitted.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        A run directory (``docs/architecture.md``, "A run directory").
+    out : str or Path, optional
+        Report directory; default ``run_dir / "report"``.
+    excerpt_chars : int
+        Length of the cable excerpts shown per theme.
+    n_boot : int
+        Bootstrap replicates for the covariate-effect intervals.
+    title : str, optional
+        Report title; default ``[report] title`` of the run's ``config.toml``, else
+        "Themes of a cable corpus".
+
+    Returns
+    -------
+    Path
+        The written ``index.html``. Beside it: ``report.md``, ``figures/*.png``,
+        ``doc_topics.csv``/``.parquet``, ``themes.csv``/``.parquet``,
+        ``topics.csv``/``.parquet``, ``effects.csv``/``.parquet``.
+
+    Raises
+    ------
+    topics.report.data.RunDirectoryError
+        When the run directory lacks ``doc_topics.parquet`` or ``topics.json`` or they do
+        not follow the contract.
+    ValueError
+        When ``excerpt_chars`` or ``n_boot`` is not positive.
+
+    Examples
+    --------
+    >>> render_report("runs/demo")  # doctest: +SKIP
+    PosixPath('runs/demo/report/index.html')
+    """
+    if int(excerpt_chars) < 1 or int(n_boot) < 1:
+        raise ValueError(
+            f"render_report needs excerpt_chars >= 1 and n_boot >= 1; got "
+            f"excerpt_chars={excerpt_chars}, n_boot={n_boot}"
+        )
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    run_dir = Path(run_dir)
+    out_dir = Path(out) if out is not None else run_dir / "report"
+    run = load_run(run_dir)
+    data = build_report_data(run, excerpt_chars=int(excerpt_chars))
+    timings["data"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    cables = data.frames["cables"]
+    seed = data.sections["model"]["seed"]
+    class_order = classification_order(list(cables["classification_"]))
+    effects = estimate_effects(
+        data.theme_weight,
+        data.theme_ids,
+        {
+            "year": cables["year"].astype(object).where(cables["year"].notna(), None),
+            "classification": cables["classification_"],
+        },
+        n_boot=int(n_boot),
+        seed=int(seed) if isinstance(seed, int | np.integer) else 0,
+        level_order={"classification": class_order},
+    )
+    timings["effects"] = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    figs = report_figures(data, effects)
+    figures = []
+    for stem, (fig, alt) in figs.items():
+        png = figure_png(fig)
+        atomic_write(out_dir / "figures" / f"{stem}.png", png)
+        figures.append({
+            "stem": stem,
+            "alt": alt,
+            "path": f"figures/{stem}.png",
+            "data_uri": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+        })
+    fig_by = {f["stem"]: f for f in figures}
+    timings["figures"] = time.perf_counter() - t2
+
+    t3 = time.perf_counter()
+    s = data.sections
+    if title:
+        s["title"] = str(title)
+    themes_df = themes_frame(s["themes"])
+    topics_df = topics_frame(s["topics"])
+    export_tables(out_dir, run_dir / "doc_topics.parquet", themes_df, topics_df, effects)
+    timings["exports"] = time.perf_counter() - t3
+
+    t4 = time.perf_counter()
+    years = sorted({str(v) for v in effects.loc[effects["covariate"] == "year", "level"]})
+    context = {
+        **s,
+        "fig": fig_by,
+        "colors": theme_colors(data.theme_ids),
+        "effects": [
+            _pivot(effects, "year", s["themes"], years),
+            _pivot(effects, "classification", s["themes"], class_order),
+        ],
+        "n_boot": int(n_boot),
+        "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "exports": ["doc_topics.csv", "doc_topics.parquet", "themes.csv", "themes.parquet",
+                    "topics.csv", "topics.parquet", "effects.csv", "effects.parquet"],
+    }
+    html = _env(True).get_template("report.html.j2").render(**context)
+    md = _env(False).get_template("report.md.j2").render(**context)
+    index = atomic_write(out_dir / "index.html", html.encode("utf-8"))
+    atomic_write(out_dir / "report.md", md.encode("utf-8"))
+    timings["render"] = time.perf_counter() - t4
+    logger.info(
+        "report for %s: %d cables, %d themes, %d figures in %.1f s (%s)",
+        run_dir, s["n_cables"], len(s["themes"]), len(figures), time.perf_counter() - t0,
+        ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()),
+    )
+    return index
