@@ -1,0 +1,91 @@
+"""Raw cable text: routing header + body as transmitted, one or many cables per file.
+
+Real raw files (``cablegate-rawtext``) are Latin-1 with ``¶`` as byte 0xB6, CRLF line ends
+and a leading blank line. A file may hold several cables; a new cable starts at
+
+* a ``VZCZC`` line (start of a message) once the current cable has text,
+* the line after ``NNNN`` (end of message), or
+* a form feed,
+
+and leading blank lines before a cable are skipped. Each cable's bytes are decoded on their
+own (UTF-8, else cp1252, else Latin-1), so memory holds one cable at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from corpora.cable import Source
+from corpora.read.base import Record, decode_bytes, locate, parse_with_header, read_path, reject
+
+__all__ = ["NAME", "read", "read_stream", "sniff"]
+
+logger = logging.getLogger(__name__)
+
+NAME = "raw"
+
+_CABLE_HINT = re.compile(
+    rb"(^|\n)\s*(VZCZC|FM |TO |[OPRZ]{1,2} \d{6}Z|(UNCLAS|CONFIDENTIAL|SECRET|"
+    rb"C O N F I D E N T I A L|S E C R E T|LIMITED OFFICIAL USE)\b|E\.O\. |TAGS|SUBJECT:)"
+)
+
+
+def sniff(head: bytes, path: str) -> bool:
+    """True for plain text that looks like a cable (routing, DTG, classification lines)."""
+    if b"\x00" in head[:4096]:
+        return False
+    return bool(_CABLE_HINT.search(head[:16384]))
+
+
+def read(path: str, *, sha256: str = "") -> Iterator[Record]:
+    """Yield one `Cable` or `Reject` per cable in the raw text file ``path``."""
+    yield from read_path(path, sha256, read_stream)
+
+
+def _is_vzczc(line: bytes) -> bool:
+    return line.lstrip().startswith(b"VZCZC")
+
+
+def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") -> Iterator[Record]:
+    """Read cables from an open binary file; see the module docstring for splitting rules."""
+    chunk: list[bytes] = []
+    start_line = 0
+    n_found = 0
+    has_text = False
+
+    def flush() -> Iterator[Record]:
+        nonlocal n_found
+        if not has_text:
+            return
+        n_found += 1
+        text, encoding = decode_bytes(b"".join(chunk))
+        source = Source(path, locate(prefix, f"line {start_line}"), sha256, NAME)
+        yield parse_with_header(text, source, encoding=encoding)
+
+    for lineno, line in enumerate(fh, start=1):
+        pieces = line.split(b"\f")
+        for i, piece in enumerate(pieces):
+            if i > 0 or (has_text and _is_vzczc(piece)):
+                yield from flush()
+                chunk, has_text = [], False
+            if not has_text:
+                if not piece.strip():
+                    continue  # blank lines before a cable belong to no cable
+                start_line = lineno
+                has_text = True
+            chunk.append(piece)
+            if piece.strip() in (b"NNNN", b"NNN") and has_text:
+                yield from flush()
+                chunk, has_text = [], False
+    yield from flush()
+    if n_found == 0:
+        yield reject(
+            path,
+            locate(prefix, "line 1"),
+            f"empty file: {path} holds no cable text; expected one or more raw cables",
+            NAME,
+            sha256,
+        )

@@ -1,0 +1,547 @@
+"""`CorpusStore`: a directory of parsed cables (Parquet), rejects and a manifest.
+
+::
+
+    store/
+      cables.parquet   one row per kept cable, one column per `Cable` field
+      rejects.jsonl    one {"path", "locator", "reason", "field", "format"} per reject
+      manifest.json    inputs (path, sha256, format, counts), totals, parser version, times
+
+Ingest streams: records are written in batches to a temporary Parquet file while a
+``ref -> (released, position)`` index picks the winner of each reference id; a second pass
+copies only the winners. Memory holds one batch and the index, never all cables. Files are
+written under temporary names in the store directory and moved in place with
+`os.replace`, so an interrupted ingest leaves the previous store intact.
+
+De-duplication by ``ref``: the newest ``released`` wins (a missing release time counts as
+oldest); ties go to the later record (old store rows come first, then new inputs in
+reading order). Re-ingesting a file whose path and sha256 are already in the manifest
+reads nothing and changes nothing; a file whose content changed replaces its old records.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from corpora.cable import Cable, Disagreement, Paragraph, Reject, Source
+from corpora.read import FORMATS, iter_files, read_file, sha256_file
+
+__all__ = ["CorpusStore", "SCHEMA", "PARSER_VERSION", "cable_to_row", "row_to_cable"]
+
+logger = logging.getLogger(__name__)
+
+#: Version of the reading/parsing code recorded in each manifest.
+PARSER_VERSION = "cable-topics-readers 1"
+STORE_FORMAT = 1
+CABLES = "cables.parquet"
+REJECTS = "rejects.jsonl"
+MANIFEST = "manifest.json"
+BATCH = 1000
+
+_TS = pa.timestamp("us", tz="UTC")
+_STRS = pa.list_(pa.string())
+SCHEMA = pa.schema(
+    [
+        ("ref", pa.string()),
+        ("date", _TS),
+        ("origin", pa.string()),
+        ("origin_raw", pa.string()),
+        ("to", _STRS),
+        ("info", _STRS),
+        ("classification", pa.string()),
+        ("caveats", _STRS),
+        ("tags", _STRS),
+        ("subject_tags", _STRS),
+        ("country_tags", _STRS),
+        ("subject", pa.string()),
+        ("references", _STRS),
+        ("classified_by", pa.string()),
+        ("reasons", pa.string()),
+        ("declassify_on", pa.string()),
+        (
+            "paragraphs",
+            pa.list_(
+                pa.struct(
+                    [("number", pa.string()), ("marking", pa.string()), ("text", pa.string())]
+                )
+            ),
+        ),
+        ("body", pa.string()),
+        (
+            "source",
+            pa.struct(
+                [
+                    ("path", pa.string()),
+                    ("locator", pa.string()),
+                    ("sha256", pa.string()),
+                    ("format", pa.string()),
+                ]
+            ),
+        ),
+        ("released", _TS),
+        (
+            "disagreements",
+            pa.list_(
+                pa.struct(
+                    [("field", pa.string()), ("container", pa.string()), ("header", pa.string())]
+                )
+            ),
+        ),
+        ("notes", _STRS),
+    ]
+)
+assert tuple(SCHEMA.names) == Cable.field_names(), "SCHEMA must follow Cable's fields"
+_TUPLE_FIELDS = ("to", "info", "caveats", "tags", "subject_tags", "country_tags",
+                 "references", "notes")
+
+
+def cable_to_row(cable: Cable) -> dict[str, Any]:
+    """A `Cable` as a dict matching `SCHEMA` (tuples as lists, records as dicts)."""
+    row: dict[str, Any] = {}
+    for name in SCHEMA.names:
+        value = getattr(cable, name)
+        if name == "paragraphs":
+            value = [{"number": p.number, "marking": p.marking, "text": p.text} for p in value]
+        elif name == "source":
+            value = {"path": value.path, "locator": value.locator, "sha256": value.sha256,
+                     "format": value.format}
+        elif name == "disagreements":
+            value = [{"field": d.field, "container": d.container, "header": d.header}
+                     for d in value]
+        elif isinstance(value, tuple):
+            value = list(value)
+        row[name] = value
+    return row
+
+
+def row_to_cable(row: dict[str, Any]) -> Cable:
+    """Rebuild a `Cable` from a row of `SCHEMA` (as given by ``RecordBatch.to_pylist``)."""
+    kw: dict[str, Any] = {}
+    for name in SCHEMA.names:
+        value = row[name]
+        if name == "paragraphs":
+            value = tuple(Paragraph(p["number"], p["marking"], p["text"]) for p in value or ())
+        elif name == "source":
+            value = Source(**value)
+        elif name == "disagreements":
+            value = tuple(Disagreement(**d) for d in value or ())
+        elif name in ("date", "released") and value is not None:
+            value = value.astimezone(UTC)
+        elif name in _TUPLE_FIELDS:
+            if value is not None:
+                value = tuple(value)
+            elif name in ("caveats", "notes"):
+                value = ()
+        kw[name] = value
+    return Cable(**kw)
+
+
+def _as_utc(value: Any, end: bool) -> datetime | None:
+    """A filter bound as an aware datetime; a bare date covers the whole day."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if len(value) > 10 else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time.max if end else time.min, tzinfo=UTC)
+    raise TypeError(
+        f"date_range bounds must be dates, datetimes or ISO strings, got {type(value).__name__}"
+    )
+
+
+def _reason_kind(reason: str) -> str:
+    """The category of a reject reason: the text before its first colon."""
+    head = reason.split(":", 1)[0].strip()
+    if head == "cable not parsed" and ":" in reason:
+        detail = reason.split(":", 2)[1].strip()
+        return f"{head}: {re.sub(r'[0-9]+', 'N', detail.split('(')[0].strip())[:80]}"
+    return head[:80]
+
+
+class CorpusStore:
+    """A directory holding parsed cables, rejects and a manifest.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A store directory written by `CorpusStore.ingest`.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` is not a store (no ``manifest.json`` / ``cables.parquet``).
+
+    Examples
+    --------
+    >>> store = CorpusStore.ingest(["../shared/data"], out="store")  # doctest: +SKIP
+    >>> len(store), store.summary()["by_year"]  # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        missing = [n for n in (MANIFEST, CABLES) if not (self.path / n).is_file()]
+        if missing:
+            raise FileNotFoundError(
+                f"{self.path} is not a corpus store: {', '.join(missing)} missing; create "
+                f"one with CorpusStore.ingest(sources, out={str(self.path)!r}) "
+                "(or `cable-topics ingest`)"
+            )
+        with open(self.path / MANIFEST, encoding="utf-8") as fh:
+            self.manifest: dict[str, Any] = json.load(fh)
+
+    # ------------------------------------------------------------------ ingest
+    @classmethod
+    def ingest(
+        cls,
+        sources: str | os.PathLike | Iterable[str | os.PathLike],
+        out: str | os.PathLike,
+        format: str = "auto",
+        *,
+        append: bool = True,
+        progress: Callable[[str, int], None] | None = None,
+    ) -> CorpusStore:
+        """Read ``sources`` into the store at ``out`` (created if needed) and open it.
+
+        Parameters
+        ----------
+        sources : path or iterable of paths
+            Files, folders and archives, as for `corpora.read.read_cables`.
+        out : path
+            Store directory.
+        format : str
+            ``"auto"`` or a key of `corpora.read.FORMATS`.
+        append : bool
+            Keep the records already in the store (default). With False the store is
+            rebuilt from ``sources`` alone.
+        progress : callable, optional
+            ``progress(path, n_records)`` after each file.
+
+        Returns
+        -------
+        CorpusStore
+        """
+        if format != "auto" and format not in FORMATS:
+            raise ValueError(
+                f"The 'format' parameter of CorpusStore.ingest must be 'auto' or one of "
+                f"{', '.join(FORMATS)}. Got {format!r} instead."
+            )
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        old: CorpusStore | None = None
+        if append and (out / MANIFEST).exists():
+            old = cls(out)
+        elif (out / MANIFEST).exists() or not any(out.iterdir()):
+            pass
+        elif not (out / CABLES).exists():
+            raise FileExistsError(
+                f"{out} exists, is not empty and is not a corpus store; choose another out= "
+                "directory"
+            )
+        files_in = {f["path"]: f for f in (old.manifest["sources"] if old else [])}
+        return _Ingest(out, old, files_in, format, progress).run(sources)
+
+    # ------------------------------------------------------------------ reading
+    def __len__(self) -> int:
+        return pq.ParquetFile(self.path / CABLES).metadata.num_rows
+
+    def __repr__(self) -> str:
+        return f"CorpusStore({str(self.path)!r}, {len(self)} cables)"
+
+    def iter_batches(
+        self,
+        batch_size: int = BATCH,
+        *,
+        columns: Sequence[str] | None = None,
+        date_range: tuple[Any, Any] | None = None,
+        origins: Iterable[str] | None = None,
+        tags: Iterable[str] | None = None,
+        classifications: Iterable[str] | None = None,
+        min_length: int | None = None,
+    ) -> Iterator[pa.RecordBatch]:
+        """Stream the cables as Arrow record batches, filtered.
+
+        Parameters
+        ----------
+        batch_size : int
+            Rows read per batch (filtered batches can be smaller; empty ones are skipped).
+        columns : sequence of str, optional
+            Columns to return (all by default).
+        date_range : (start, end), optional
+            Inclusive bounds on ``date`` (dates, datetimes or ISO strings; a bare date
+            covers its whole day; either may be None). Cables without a date are dropped.
+        origins, tags, classifications : iterable of str, optional
+            Keep cables whose origin / any tag / classification is in the list.
+        min_length : int, optional
+            Keep cables whose body has at least this many characters.
+        """
+        if columns is not None:
+            unknown = sorted(set(columns) - set(SCHEMA.names))
+            if unknown:
+                raise ValueError(f"unknown columns {unknown}; the store has {SCHEMA.names}")
+        start = end = None
+        if date_range is not None:
+            start, end = (_as_utc(date_range[0], False), _as_utc(date_range[1], True))
+        origins = None if origins is None else pa.array(list(origins), pa.string())
+        tags = None if tags is None else pa.array(list(tags), pa.string())
+        classifications = (
+            None if classifications is None else pa.array(list(classifications), pa.string())
+        )
+        for batch in pq.ParquetFile(self.path / CABLES).iter_batches(batch_size=batch_size):
+            mask = np.ones(batch.num_rows, dtype=bool)
+            if date_range is not None:
+                dates = batch.column("date")
+                mask &= ~np.asarray(pc.is_null(dates))
+                if start is not None:
+                    mask &= np.asarray(pc.fill_null(pc.greater_equal(dates, start), False))
+                if end is not None:
+                    mask &= np.asarray(pc.fill_null(pc.less_equal(dates, end), False))
+            if origins is not None:
+                mask &= np.asarray(pc.fill_null(pc.is_in(batch.column("origin"), origins), False))
+            if classifications is not None:
+                col = batch.column("classification")
+                mask &= np.asarray(pc.fill_null(pc.is_in(col, classifications), False))
+            if tags is not None:
+                col = batch.column("tags")
+                hit = np.zeros(batch.num_rows, dtype=bool)
+                flat = pc.list_flatten(col)
+                if len(flat):
+                    parents = np.asarray(pc.list_parent_indices(col))
+                    found = np.asarray(pc.fill_null(pc.is_in(flat, tags), False))
+                    hit[parents[found]] = True
+                mask &= hit
+            if min_length is not None:
+                lengths = pc.fill_null(pc.utf8_length(batch.column("body")), 0)
+                mask &= np.asarray(pc.greater_equal(lengths, int(min_length)))
+            if not mask.all():
+                batch = batch.filter(pa.array(mask))
+            if batch.num_rows == 0:
+                continue
+            yield batch.select(list(columns)) if columns is not None else batch
+
+    def iter_cables(self, **filters: Any) -> Iterator[Cable]:
+        """Stream the cables as `Cable` records (filters as in `iter_batches`)."""
+        for batch in self.iter_batches(**filters):
+            for row in batch.to_pylist():
+                yield row_to_cable(row)
+
+    def to_pandas(self, **filters: Any):
+        """The (filtered) cables as a pandas DataFrame, one row per cable."""
+        batches = list(self.iter_batches(**filters))
+        columns = filters.get("columns")
+        schema = SCHEMA if columns is None else pa.schema([SCHEMA.field(c) for c in columns])
+        return pa.Table.from_batches(batches, schema=schema).to_pandas()
+
+    def rejects(self) -> list[dict[str, Any]]:
+        """Every reject as ``{"path", "locator", "reason", "field", "format"}``."""
+        path = self.path / REJECTS
+        if not path.exists():
+            return []
+        with open(path, encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+
+    def summary(self) -> dict[str, Any]:
+        """Counts: cables by year, classification and origin; rejects by reason category."""
+        by_year: Counter = Counter()
+        by_class: Counter = Counter()
+        by_origin: Counter = Counter()
+        cols = ["date", "classification", "origin"]
+        for batch in self.iter_batches(columns=cols):
+            years = pc.year(batch.column("date")).to_pylist()
+            by_year.update(str(y) if y is not None else "unknown" for y in years)
+            by_class.update(c or "unknown" for c in batch.column("classification").to_pylist())
+            by_origin.update(o or "unknown" for o in batch.column("origin").to_pylist())
+        rejects = Counter(_reason_kind(r["reason"]) for r in self.rejects())
+        return {
+            "cables": len(self),
+            "counts": dict(self.manifest.get("counts", {})),
+            "by_year": dict(sorted(by_year.items())),
+            "by_classification": dict(by_class.most_common()),
+            "by_origin": dict(by_origin.most_common()),
+            "rejects_by_reason": dict(rejects.most_common()),
+        }
+
+
+class _Ingest:
+    """One ingest run (kept apart from `CorpusStore` so the store class only reads)."""
+
+    def __init__(self, out: Path, old: CorpusStore | None, files_in: dict, fmt: str,
+                 progress: Callable[[str, int], None] | None) -> None:
+        self.out = out
+        self.old = old
+        self.files_in = files_in
+        self.format = fmt
+        self.progress = progress
+        tag = f".tmp-{os.getpid()}"
+        self.tmp_all = out / f"{CABLES}{tag}-pass1"
+        self.tmp_cables = out / f"{CABLES}{tag}"
+        self.tmp_rejects = out / f"{REJECTS}{tag}"
+        self.tmp_manifest = out / f"{MANIFEST}{tag}"
+        self.best: dict[str, tuple[datetime, int]] = {}
+        self.n_rows = 0
+        self.no_ref_rows: list[int] = []
+
+    def run(self, sources) -> CorpusStore:
+        try:
+            return self._run(sources)
+        finally:
+            for tmp in (self.tmp_all, self.tmp_cables, self.tmp_rejects, self.tmp_manifest):
+                if tmp.exists():
+                    tmp.unlink()
+
+    def _index(self, ref: str | None, released: datetime | None) -> None:
+        pos = self.n_rows
+        self.n_rows += 1
+        if ref is None:
+            self.no_ref_rows.append(pos)
+            return
+        key = released if released is not None else datetime.min.replace(tzinfo=UTC)
+        prev = self.best.get(ref)
+        if prev is None or key >= prev[0]:  # ties: the later record wins
+            self.best[ref] = (key, pos)
+
+    def _run(self, sources) -> CorpusStore:
+        files: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        replaced: set[str] = set()
+        writer = pq.ParquetWriter(self.tmp_all, SCHEMA)
+        rows: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            if rows:
+                writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=SCHEMA))
+                rows.clear()
+
+        with open(self.tmp_rejects, "w", encoding="utf-8") as rej_out:
+            new_files: list[tuple[str, str, str]] = []
+            for path in iter_files(sources):
+                key = os.path.abspath(path)
+                if key in seen:
+                    continue
+                seen.add(key)
+                sha = sha256_file(path)
+                prev = self.files_in.get(key)
+                if prev is not None and prev["sha256"] == sha and prev["format_asked"] == \
+                        self.format:
+                    logger.info("%s: unchanged since last ingest, not read again", path)
+                    continue
+                if prev is not None:
+                    replaced.add(key)
+                new_files.append((path, key, sha))
+            keep_old = {k: v for k, v in self.files_in.items() if k not in replaced}
+            # Old rows first (so later, new records win ties), minus replaced files.
+            if self.old is not None:
+                for batch in self.old.iter_batches(batch_size=BATCH):
+                    if replaced:
+                        paths = [os.path.abspath(s["path"]) for s in
+                                 batch.column("source").to_pylist()]
+                        batch = batch.filter(pa.array([p not in replaced for p in paths]))
+                    for ref, rel in zip(batch.column("ref").to_pylist(),
+                                        batch.column("released").to_pylist(), strict=True):
+                        self._index(ref, rel)
+                    if batch.num_rows:
+                        writer.write_batch(batch)
+                for rej in self.old.rejects():
+                    if os.path.abspath(rej["path"]) not in replaced:
+                        rej_out.write(json.dumps(rej, ensure_ascii=False) + "\n")
+            files.extend(keep_old.values())
+            n_total = 0
+            for path, key, sha in new_files:
+                n_read = n_rej = 0
+                fmt_seen: set[str] = set()
+                for record in read_file(path, self.format, sha256=sha):
+                    n_read += 1
+                    fmt_seen.add(record.source.format)
+                    if isinstance(record, Reject):
+                        n_rej += 1
+                        rej_out.write(json.dumps(_reject_dict(record), ensure_ascii=False) + "\n")
+                        continue
+                    self._index(record.ref, record.released)
+                    rows.append(cable_to_row(record))
+                    if len(rows) >= BATCH:
+                        flush()
+                n_total += n_read
+                files.append({
+                    "path": key,
+                    "sha256": sha,
+                    "format": ",".join(sorted(f for f in fmt_seen if f)) or None,
+                    "format_asked": self.format,
+                    "read": n_read,
+                    "rejected": n_rej,
+                })
+                if self.progress is not None:
+                    self.progress(path, n_total)
+            flush()
+        writer.close()
+        kept = self._second_pass()
+        counts = {
+            "read": sum(f["read"] for f in files),
+            "rejected": sum(f["rejected"] for f in files),
+            "kept": kept,
+        }
+        counts["duplicate"] = counts["read"] - counts["rejected"] - kept
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        manifest = {
+            "store_format": STORE_FORMAT,
+            "parser_version": PARSER_VERSION,
+            "created": self.old.manifest.get("created", now) if self.old else now,
+            "updated": now,
+            "counts": counts,
+            "sources": sorted(files, key=lambda f: f["path"]),
+        }
+        with open(self.tmp_manifest, "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh, indent=2, ensure_ascii=False)
+        # Cables and rejects first, the manifest last: a store is valid once it is there.
+        os.replace(self.tmp_cables, self.out / CABLES)
+        os.replace(self.tmp_rejects, self.out / REJECTS)
+        os.replace(self.tmp_manifest, self.out / MANIFEST)
+        logger.info(
+            "ingest %s: read %d, rejected %d, kept %d, duplicates %d",
+            self.out, counts["read"], counts["rejected"], kept, counts["duplicate"],
+        )
+        return CorpusStore(self.out)
+
+    def _second_pass(self) -> int:
+        """Copy the winning row of each ref (and every ref-less row) to the final file."""
+        keep = np.zeros(self.n_rows, dtype=bool)
+        if self.best:
+            keep[np.fromiter((p for _, p in self.best.values()), dtype=np.int64)] = True
+        if self.no_ref_rows:
+            keep[np.asarray(self.no_ref_rows, dtype=np.int64)] = True
+        self.best.clear()
+        writer = pq.ParquetWriter(self.tmp_cables, SCHEMA)
+        offset = 0
+        kept = 0
+        for batch in pq.ParquetFile(self.tmp_all).iter_batches(batch_size=BATCH):
+            mask = keep[offset: offset + batch.num_rows]
+            offset += batch.num_rows
+            if mask.any():
+                out = batch.filter(pa.array(mask))
+                writer.write_batch(out)
+                kept += out.num_rows
+        writer.close()
+        return kept
+
+
+def _reject_dict(record: Reject) -> dict[str, Any]:
+    return {
+        "path": record.source.path,
+        "locator": record.source.locator,
+        "reason": record.reason,
+        "field": record.field,
+        "format": record.source.format,
+    }
