@@ -21,11 +21,14 @@ from corpora.header import (
     parse_cable,
     parse_dtg,
 )
+from corpora.read import detect_format, read_cables
+from corpora.store import CorpusStore
 
 __all__ = [
     "BOILERPLATE_PATTERNS",
     "CLASSIFICATIONS",
     "Cable",
+    "CorpusStore",
     "CableParseError",
     "Disagreement",
     "Paragraph",
@@ -34,7 +37,9 @@ __all__ = [
     "canonical_origin",
     "canonical_ref",
     "clean_body",
+    "detect_format",
     "normalize_classification",
     "parse_cable",
     "parse_dtg",
+    "read_cables",
 ]

@@ -55,7 +55,7 @@ cfg = RunConfig.from_dict(
 run(cfg, out, until="ingest")
 store = CorpusStore(out / "store")
 summary = store.summary()
-print(f"{summary['n_cables']} cables, {summary['n_rejected']} rejected")
+print(f"{summary['cables']} cables, {summary['counts']['rejected']} rejected")
 store.to_pandas().loc[:, ["ref", "date", "origin", "classification", "subject"]].head()
 
 # %% [markdown]

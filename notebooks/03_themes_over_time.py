@@ -28,7 +28,7 @@ import pandas as pd
 
 from topics.config import RunConfig
 from topics.pipeline import run
-from topics.report.effects import covariate_effects
+from topics.report.effects import estimate_effects
 
 out = Path(OUT)
 cfg = RunConfig.from_dict(
@@ -60,5 +60,12 @@ pd.crosstab(doc.loc[doc.origin.isin(top_posts), "origin"],
 # ## Covariate effects with 95% bootstrap intervals
 
 # %%
-effects = covariate_effects(doc, covariate="classification", n_boot=200, seed=0)
-effects.head(12)
+# Each cable's weight on each theme: its doc-topic weight on the theme's topic
+# (with the default "dominant" themes, theme id = topic id).
+theme_ids = sorted(doc["theme"].unique())
+weights = doc[[f"topic_{t}" for t in theme_ids]].to_numpy()
+effects = estimate_effects(
+    weights, theme_ids, {"classification": doc["classification"], "year": doc["year"]},
+    n_boot=200, seed=0,
+)
+effects.query("covariate == 'classification'").head(12)

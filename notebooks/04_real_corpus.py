@@ -62,7 +62,7 @@ print(f"whole run: {time.perf_counter() - t0:.1f} s")
 # %%
 store = CorpusStore(out / "store")
 summary = store.summary()
-print(summary["n_cables"], "cables;", summary["n_rejected"], "rejected")
+print(summary["cables"], "cables;", summary["counts"]["rejected"], "rejected")
 pd.DataFrame(store.rejects()).head()
 
 # %% [markdown]

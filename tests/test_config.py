@@ -71,7 +71,7 @@ def test_relative_sources_resolve_against_config_folder(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text('[corpus]\nsources = ["data", "@sample"]\n')
     cfg = RunConfig.load(path)
-    assert cfg.corpus.sources == [str((tmp_path / "data").resolve()), str(sample_corpus_path())]
+    assert cfg.corpus.sources == [str((tmp_path / "data").resolve()), str(sample_corpus_path() / "cables")]
 
 
 def test_config_reference_documents_every_key():

@@ -36,8 +36,10 @@ def _progress_bar(desc: str, unit: str = "file"):
 # --- ingest / info --------------------------------------------------------------------
 
 def _print_summary(summary: dict) -> None:
-    _out(f"cables kept: {summary.get('n_cables', 0):,}   rejected: "
-         f"{summary.get('n_rejected', 0):,}   duplicates: {summary.get('n_duplicates', 0):,}")
+    counts = summary.get("counts", {})
+    _out(f"records read: {counts.get('read', 0):,}   cables kept: {summary.get('cables', 0):,}"
+         f"   rejected: {counts.get('rejected', 0):,}   duplicates: "
+         f"{counts.get('duplicate', 0):,}")
     for title, key, limit in (
         ("by year", "by_year", None),
         ("by classification", "by_classification", None),
@@ -74,7 +76,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     summary = store.summary()
     _print_summary(summary)
     _out(f"\nstore: {Path(args.out).resolve()}")
-    return 0 if summary.get("n_cables", 0) > 0 else 1
+    return 0 if summary.get("cables", 0) > 0 else 1
 
 
 def cmd_info(args: argparse.Namespace) -> int:

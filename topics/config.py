@@ -45,7 +45,10 @@ SAMPLE_CORPUS = "@sample"
 
 
 def sample_corpus_path() -> Path:
-    """The folder of the bundled synthetic sample corpus (``corpora/data/sample``)."""
+    """The folder of the bundled synthetic sample corpus (``corpora/data/sample``).
+
+    Its cables are in ``cables/``, the planted themes in ``truth.csv``.
+    """
     import corpora
 
     return Path(corpora.__file__).resolve().parent / "data" / "sample"
@@ -226,7 +229,7 @@ class RunConfig:
     def _resolve_paths(self, base: Path) -> RunConfig:
         def fix(p: str) -> str:
             if p == SAMPLE_CORPUS:
-                return str(sample_corpus_path())
+                return str(sample_corpus_path() / "cables")
             return str((base / p).resolve()) if p and not Path(p).is_absolute() else p
 
         corpus = replace(

@@ -234,6 +234,8 @@ def stage_themes(state: Run, *, seed: int, progress: bool) -> dict:
     meta_df = meta.to_pandas()
     topic_rows = label_topics(model, dtm, n=cfg.themes.n_terms)
     theme_rows = label_themes(themes, dtm, doc_topic, meta_df, n=cfg.themes.n_terms)
+    # A topic that no cable has as its dominant topic is not a theme (ids stay the model's).
+    theme_rows = [row for row in theme_rows if row["size"] > 0]
 
     columns = {name: meta.column(name) for name in _META_COLUMNS}
     k = doc_topic.shape[1]
