@@ -1,6 +1,7 @@
 """Ingest throughput: `CorpusStore.ingest` against the I/O floor on synthetic raw cables.
 
-``python -m benchmarks ingest [--n 250000] [--seed 0] [--per-file 1] [--repeats 1]``
+``python -m benchmarks ingest [--n 250000] [--seed 0] [--per-file 1] [--repeats 1]
+[--n-jobs 2] [--workdir DIR]``
 
 Generates ``--n`` synthetic cables with `corpora.synthetic.generate_corpus` (raw format,
 one file per cable by default), then runs, each in its own child process so its peak RSS
@@ -9,7 +10,11 @@ can be measured:
 * **floor**: a bare loop that reads the same files (sorted walk), decodes them and writes
   the unparsed text to Parquet with pyarrow (``path``, ``text``), 1,000 rows a batch.
   Nothing an ingest can do is cheaper than this.
-* **ingest**: ``CorpusStore.ingest([corpus], out=store, format="auto")``.
+* **ingest**: ``CorpusStore.ingest([corpus], out=store, format="auto", n_jobs=N)``.
+
+With ``--workdir`` the generated corpus is kept there and reused by later runs with the
+same ``--n``, ``--seed`` and ``--per-file`` (``corpus/PARAMS.json`` records them), so a
+250,000-cable corpus is generated once.
 
 Throughput is timed inside the child (imports and interpreter start excluded); the table
 reports cables/s, MB/s, peak RSS and the ratio to the floor, with the targets (ingest
@@ -19,6 +24,7 @@ reports cables/s, MB/s, peak RSS and the ratio to the floor, with the targets (i
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -70,30 +76,35 @@ def floor(corpus: Path, out: Path) -> dict:
     return {"seconds": time.perf_counter() - t0, "files": n_files, "bytes": n_bytes}
 
 
-def ingest(corpus: Path, out: Path) -> dict:
+def ingest(corpus: Path, out: Path, n_jobs: int = 2) -> dict:
     """`CorpusStore.ingest` the corpus into ``out``; count kept cables and rejects."""
     from corpora.store import CorpusStore
 
     t0 = time.perf_counter()
-    store = CorpusStore.ingest([str(corpus)], out=str(out), format="auto", progress=None)
+    store = CorpusStore.ingest([str(corpus)], out=str(out), format="auto", progress=None,
+                               n_jobs=n_jobs)
     seconds = time.perf_counter() - t0
     return {"seconds": seconds, "cables": len(store), "rejects": len(store.rejects())}
 
 
 def _child(argv: list[str]) -> int:
-    what, corpus, out = argv
-    result = (floor if what == "floor" else ingest)(Path(corpus), Path(out))
+    what, corpus, out, n_jobs = argv
+    if what == "floor":
+        result = floor(Path(corpus), Path(out))
+    else:
+        result = ingest(Path(corpus), Path(out), int(n_jobs))
     print(child_report(**result), flush=True)
     return 0
 
 
-def _measure(what: str, corpus: Path, out: Path, repeats: int) -> dict:
+def _measure(what: str, corpus: Path, out: Path, repeats: int, n_jobs: int = 2) -> dict:
     runs = []
     for _ in range(repeats):
         if out.exists():
             shutil.rmtree(out) if out.is_dir() else out.unlink()
         res = run_child(
-            [sys.executable, "-m", "benchmarks.bench_ingest", "--child", what, str(corpus), str(out)]
+            [sys.executable, "-m", "benchmarks.bench_ingest", "--child", what, str(corpus),
+             str(out), str(n_jobs)]
         )
         if res.returncode != 0 or "seconds" not in res.report:
             raise RuntimeError(
@@ -116,32 +127,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-file", type=int, default=1, help="cables per file (default 1)")
     parser.add_argument("--repeats", type=int, default=1, help="median over this many runs")
-    parser.add_argument("--workdir", type=Path, default=None, help="keep files here")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep files here; a corpus generated there is reused")
+    parser.add_argument("--n-jobs", type=int, default=2, help="ingest processes (default 2)")
     args = parser.parse_args(argv)
-    if args.n < 1 or args.repeats < 1:
-        parser.error(f"--n and --repeats must be >= 1 (got {args.n}, {args.repeats})")
+    if args.n < 1 or args.repeats < 1 or args.n_jobs < 1:
+        parser.error(f"--n, --repeats and --n-jobs must be >= 1 (got {args.n}, "
+                     f"{args.repeats}, {args.n_jobs})")
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench_ingest_"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         from corpora.synthetic import generate_corpus
 
-        t0 = time.perf_counter()
-        corpus = generate_corpus(work / "corpus", args.n, args.seed, args.per_file)
-        gen_s = time.perf_counter() - t0
+        params = {"n": args.n, "seed": args.seed, "per_file": args.per_file}
+        marker = work / "corpus" / "PARAMS.json"
+        if marker.is_file() and json.loads(marker.read_text()) == params:
+            corpus, gen_s, how = work / "corpus", 0.0, "reused from --workdir"
+        else:
+            if (work / "corpus").exists():
+                shutil.rmtree(work / "corpus")
+            t0 = time.perf_counter()
+            corpus = generate_corpus(work / "corpus", args.n, args.seed, args.per_file)
+            gen_s = time.perf_counter() - t0
+            marker.write_text(json.dumps(params))
+            how = f"generated in {gen_s:.1f} s"
         cables_dir = corpus / "cables"
         n_bytes = sum(p.stat().st_size for p in _iter_files(cables_dir))
         mb = n_bytes / 1e6
         fl = _measure("floor", cables_dir, work / "floor.parquet", args.repeats)
         try:
-            ing = _measure("ingest", cables_dir, work / "store", args.repeats)
+            ing = _measure("ingest", cables_dir, work / "store", args.repeats, args.n_jobs)
         except RuntimeError as exc:
             ing = None
             reason = str(exc).strip().splitlines()[-1]
             print(f"ingest not measured: {exc}", file=sys.stderr)
         print(
             f"\n{args.n:,} synthetic cables ({mb:,.1f} MB, {args.per_file} a file; "
-            f"generated in {gen_s:.1f} s), median of {args.repeats}, "
+            f"{how}), ingest n_jobs={args.n_jobs}, median of {args.repeats}, "
             f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n"
         )
         rows = [
@@ -164,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             status = 0 if ing["cables"] == args.n else 1
             rows.append(
                 [
-                    f"CorpusStore.ingest (kept {ing['cables']:,}, rejected {ing['rejects']:,})",
+                    f"CorpusStore.ingest n_jobs={args.n_jobs} (kept {ing['cables']:,}, "
+                    f"rejected {ing['rejects']:,})",
                     args.n,
                     ing["seconds"],
                     args.n / ing["seconds"],

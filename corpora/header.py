@@ -343,6 +343,16 @@ def _unglue(text: str) -> str:
     return t
 
 
+#: A line of 600+ characters with a header field (REF, Classified By, REASON, SUBJECT, E.O., TAGS)
+#: in its first 400 characters and a marked paragraph after it: the body was glued onto it.
+_LONG_FIELD_LINE = re.compile(
+    r"^(?=[^\n]{600})(?=[^\n]{0,400}?(?:\bE\.?\s?O\.?[ \t]*1\d{4}|\bTAGS?\b|\bSUBJ(?:ECT)?[ \t]*:|"
+    r"\bREF(?:S|ERENCES?)?[ \t]*:|\bCLASSIFI?E?D[ \t]+BY\b|\bREASONS?[ \t]*:[ \t]*1\.\d)"
+    r"[^\n]*?\b\d{1,2}\.[ \t]?\((?:U|C|S|SBU|TS|[SC]//?NF)\)[ \t])[^\n]*",
+    _I | _M,
+)
+
+
 def _is_glued(text: str) -> bool:
     return len(text) > 300 and text.count("\n") < max(3, len(text) // 3000)
 
@@ -547,6 +557,14 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
         notes.append(
             "newlines lost in source: paragraphs split at ¶ signs only; subject and "
             "header field ends inferred from the next field's keyword"
+        )
+    elif _LONG_FIELD_LINE.search(text):
+        # a header field line that runs into the body ("REF: TRIPOLI 401  CLASSIFIED BY: ...
+        # 1. (C) Summary: ..."): split that line alone, or the field would swallow the body
+        text = _LONG_FIELD_LINE.sub(lambda m: _unglue(m.group(0)), text)
+        notes.append(
+            "newlines lost in source: a header field runs into the body; split at the next "
+            "field's keyword and at paragraph numbers"
         )
     if header_text and _is_glued(header_text):
         header_text = _unglue(header_text)

@@ -21,6 +21,7 @@ reads nothing and changes nothing; a file whose content changed replaces its old
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -39,7 +40,8 @@ import pyarrow.parquet as pq
 from corpora.cable import Cable, Disagreement, Paragraph, Reject, Source
 from corpora.read import FORMATS, iter_files, read_file, sha256_file
 
-__all__ = ["CorpusStore", "SCHEMA", "PARSER_VERSION", "cable_to_row", "row_to_cable"]
+__all__ = ["CorpusStore", "SCHEMA", "PARSER_VERSION", "cable_to_row", "cables_to_batch",
+           "row_to_cable"]
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +216,7 @@ class CorpusStore:
         *,
         append: bool = True,
         progress: Callable[[str, int], None] | None = None,
+        n_jobs: int = 2,
     ) -> CorpusStore:
         """Read ``sources`` into the store at ``out`` (created if needed) and open it.
 
@@ -230,6 +233,11 @@ class CorpusStore:
             rebuilt from ``sources`` alone.
         progress : callable, optional
             ``progress(path, n_records)`` after each file.
+        n_jobs : int
+            Processes that parse files (default 2). With 1 everything runs in this process;
+            with more, chunks of small files are parsed in a `multiprocessing` pool (results
+            kept in reading order) while this process writes; files over 8 MiB are always
+            read here, streaming. The store is the same for every ``n_jobs``.
 
         Returns
         -------
@@ -253,7 +261,12 @@ class CorpusStore:
                 "directory"
             )
         files_in = {f["path"]: f for f in (old.manifest["sources"] if old else [])}
-        return _Ingest(out, old, files_in, format, progress).run(sources)
+        if not isinstance(n_jobs, int) or n_jobs < 1:
+            raise ValueError(
+                f"The 'n_jobs' parameter of CorpusStore.ingest must be an int >= 1. "
+                f"Got {n_jobs!r} instead."
+            )
+        return _Ingest(out, old, files_in, format, progress, n_jobs).run(sources)
 
     # ------------------------------------------------------------------ reading
     def __len__(self) -> int:
@@ -376,118 +389,313 @@ class CorpusStore:
         }
 
 
+#: Files larger than this are read in the parent, streaming, BATCH records at a time, so a
+#: worker never holds a whole multi-gigabyte CSV or JSON Lines dump in memory.
+BIG_FILE = 8 << 20
+#: Files (at most) and bytes (about) handed to a worker process per task.
+CHUNK_FILES = 64
+CHUNK_BYTES = 4 << 20
+
+
+def cables_to_batch(cables: Sequence[Cable]) -> pa.RecordBatch:
+    """Cables as one `SCHEMA` record batch, built column by column (no per-row dicts)."""
+    cols: dict[str, list] = {name: [] for name in SCHEMA.names}
+    p_off, p_num, p_mark, p_text = [0], [], [], []
+    d_off, d_field, d_cont, d_head = [0], [], [], []
+    s_path, s_loc, s_sha, s_fmt = [], [], [], []
+    simple = [n for n in SCHEMA.names if n not in ("paragraphs", "source", "disagreements")]
+    for cable in cables:
+        for name in simple:
+            cols[name].append(getattr(cable, name))
+        for para in cable.paragraphs:
+            p_num.append(para.number)
+            p_mark.append(para.marking)
+            p_text.append(para.text)
+        p_off.append(len(p_num))
+        for d in cable.disagreements:
+            d_field.append(d.field)
+            d_cont.append(d.container)
+            d_head.append(d.header)
+        d_off.append(len(d_field))
+        src = cable.source
+        s_path.append(src.path)
+        s_loc.append(src.locator)
+        s_sha.append(src.sha256)
+        s_fmt.append(src.format)
+    arrays = []
+    for fld in SCHEMA:
+        name = fld.name
+        if name == "paragraphs":
+            values = pa.StructArray.from_arrays(
+                [pa.array(p_num, pa.string()), pa.array(p_mark, pa.string()),
+                 pa.array(p_text, pa.string())],
+                fields=list(fld.type.value_type),
+            )
+            arrays.append(pa.ListArray.from_arrays(pa.array(p_off, pa.int32()), values,
+                                                   type=fld.type))
+        elif name == "disagreements":
+            values = pa.StructArray.from_arrays(
+                [pa.array(d_field, pa.string()), pa.array(d_cont, pa.string()),
+                 pa.array(d_head, pa.string())],
+                fields=list(fld.type.value_type),
+            )
+            arrays.append(pa.ListArray.from_arrays(pa.array(d_off, pa.int32()), values,
+                                                   type=fld.type))
+        elif name == "source":
+            arrays.append(pa.StructArray.from_arrays(
+                [pa.array(v, pa.string()) for v in (s_path, s_loc, s_sha, s_fmt)],
+                fields=list(fld.type),
+            ))
+        else:
+            arrays.append(pa.array(cols[name], fld.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
+
+
+class _Part:
+    """What reading some files produced: their rows as one batch, rejects, per-file counts."""
+
+    __slots__ = ("batch", "cables", "files", "refs", "released", "rejects")
+
+    def __init__(self) -> None:
+        self.batch: pa.RecordBatch | None = None
+        self.cables: list[Cable] = []  # parsed, not yet in ``batch`` (dropped before pickling)
+        self.refs: list[str | None] = []
+        self.released: list[datetime | None] = []
+        self.rejects: list[dict[str, Any]] = []
+        self.files: list[dict[str, Any]] = []  # {"path", "key", "sha256", "skip", ...}
+
+
+def _read_one(path: str, key: str, prev_sha: str | None, fmt: str,
+              sink: Callable[[_Part, list[Cable]], None] | None = None,
+              part: _Part | None = None) -> _Part:
+    """Hash and read one file into ``part`` (rows as a batch; ``sink`` flushes big files)."""
+    part = part if part is not None else _Part()
+    sha = sha256_file(path)
+    info: dict[str, Any] = {"path": path, "key": key, "sha256": sha, "skip": sha == prev_sha}
+    part.files.append(info)
+    if info["skip"]:
+        return part
+    cables: list[Cable] = []
+    n_read = n_rej = 0
+    fmt_seen: set[str] = set()
+    for record in read_file(path, fmt, sha256=sha):
+        n_read += 1
+        fmt_seen.add(record.source.format)
+        if isinstance(record, Reject):
+            n_rej += 1
+            part.rejects.append(_reject_dict(record))
+            continue
+        cables.append(record)
+        if sink is not None and len(cables) >= BATCH:
+            sink(part, cables)
+            cables = []
+    info.update(format=",".join(sorted(f for f in fmt_seen if f)) or None, read=n_read,
+                rejected=n_rej)
+    if sink is not None:
+        sink(part, cables)
+    else:
+        part.cables.extend(cables)
+    return part
+
+
+def _read_chunk(task: tuple[list[tuple[str, str, str | None]], str]) -> _Part:
+    """Read a chunk of (small) files into one `_Part` (the worker-process entry point)."""
+    files, fmt = task
+    part = _Part()
+    for path, key, prev_sha in files:
+        _read_one(path, key, prev_sha, fmt, part=part)
+    if part.cables:
+        part.refs = [c.ref for c in part.cables]
+        part.released = [c.released for c in part.cables]
+        part.batch = cables_to_batch(part.cables)
+        part.cables = []
+    return part
+
+
 class _Ingest:
     """One ingest run (kept apart from `CorpusStore` so the store class only reads)."""
 
     def __init__(self, out: Path, old: CorpusStore | None, files_in: dict, fmt: str,
-                 progress: Callable[[str, int], None] | None) -> None:
+                 progress: Callable[[str, int], None] | None, n_jobs: int = 2) -> None:
         self.out = out
         self.old = old
         self.files_in = files_in
         self.format = fmt
         self.progress = progress
+        self.n_jobs = n_jobs
         tag = f".tmp-{os.getpid()}"
-        self.tmp_all = out / f"{CABLES}{tag}-pass1"
+        self.tmp_new = out / f"{CABLES}{tag}-new"
         self.tmp_cables = out / f"{CABLES}{tag}"
+        self.tmp_new_rejects = out / f"{REJECTS}{tag}-new"
         self.tmp_rejects = out / f"{REJECTS}{tag}"
         self.tmp_manifest = out / f"{MANIFEST}{tag}"
-        self.best: dict[str, tuple[datetime, int]] = {}
-        self.n_rows = 0
-        self.no_ref_rows: list[int] = []
+        # ref -> (released, group, position): group 0 = old store rows, 1 = new rows; the
+        # largest key wins, so the newest release wins and ties go to the later record.
+        self.best: dict[str, tuple[datetime, int, int]] = {}
+        self.n_rows = [0, 0]
+        self.no_ref_rows: tuple[list[int], list[int]] = ([], [])
+        self.writer: pq.ParquetWriter | None = None
+        self.pending: list[pa.RecordBatch] = []
+        self.n_pending = 0
 
     def run(self, sources) -> CorpusStore:
         try:
             return self._run(sources)
         finally:
-            for tmp in (self.tmp_all, self.tmp_cables, self.tmp_rejects, self.tmp_manifest):
+            if self.writer is not None:
+                self.writer.close()
+            for tmp in (self.tmp_new, self.tmp_cables, self.tmp_new_rejects, self.tmp_rejects,
+                        self.tmp_manifest):
                 if tmp.exists():
                     tmp.unlink()
 
-    def _index(self, ref: str | None, released: datetime | None) -> None:
-        pos = self.n_rows
-        self.n_rows += 1
+    def _index(self, group: int, ref: str | None, released: datetime | None) -> None:
+        pos = self.n_rows[group]
+        self.n_rows[group] += 1
         if ref is None:
-            self.no_ref_rows.append(pos)
+            self.no_ref_rows[group].append(pos)
             return
-        key = released if released is not None else datetime.min.replace(tzinfo=UTC)
+        key = (released if released is not None else _OLDEST, group, pos)
         prev = self.best.get(ref)
-        if prev is None or key >= prev[0]:  # ties: the later record wins
-            self.best[ref] = (key, pos)
+        if prev is None or key > prev:
+            self.best[ref] = key
+
+    def _write_new(self, batch: pa.RecordBatch | None, final: bool = False) -> None:
+        """Buffer new rows and write them in row groups of at least BATCH rows."""
+        if batch is not None and batch.num_rows:
+            self.pending.append(batch)
+            self.n_pending += batch.num_rows
+        if self.pending and (final or self.n_pending >= BATCH):
+            if self.writer is None:
+                self.writer = pq.ParquetWriter(self.tmp_new, SCHEMA)
+            self.writer.write_table(pa.Table.from_batches(self.pending, schema=SCHEMA))
+            self.pending, self.n_pending = [], 0
+
+    def _tasks(self, sources, seen: set[str]) -> Iterator[tuple[str, Any]]:
+        """("chunk", [(path, key, prev_sha), ...]) of small files, ("big", (...)) of big ones."""
+        chunk: list[tuple[str, str, str | None]] = []
+        n_bytes = 0
+        for path in iter_files(sources):
+            key = os.path.abspath(path)
+            if key in seen:
+                continue
+            seen.add(key)
+            prev = self.files_in.get(key)
+            prev_sha = prev["sha256"] if prev is not None and prev["format_asked"] == \
+                self.format else None
+            item = (path, key, prev_sha)
+            size = os.path.getsize(path)
+            if size > BIG_FILE:
+                if chunk:
+                    yield "chunk", chunk
+                    chunk, n_bytes = [], 0
+                yield "big", item
+                continue
+            chunk.append(item)
+            n_bytes += size
+            if len(chunk) >= CHUNK_FILES or n_bytes >= CHUNK_BYTES:
+                yield "chunk", chunk
+                chunk, n_bytes = [], 0
+        if chunk:
+            yield "chunk", chunk
+
+    def _parts(self, sources, seen: set[str]) -> Iterator[_Part]:
+        """Parts in reading order; small-file chunks are parsed by the pool when there is one."""
+
+        def sink(part: _Part, cables: list[Cable]) -> None:
+            for c in cables:
+                self._index(1, c.ref, c.released)
+            if cables:
+                self._write_new(cables_to_batch(cables))
+
+        tasks = self._tasks(sources, seen)
+        head = list(itertools.islice(tasks, 2))
+        tasks = itertools.chain(head, tasks)
+        if self.n_jobs <= 1 or sum(kind == "chunk" for kind, _ in head) < 2:
+            # one chunk (or none): a pool would cost more to start than it saves
+            for kind, item in tasks:
+                yield _read_chunk((item, self.format)) if kind == "chunk" else \
+                    _read_one(*item, self.format, sink=sink)
+            return
+        import multiprocessing as mp
+        from collections import deque
+
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["corpora.store"])
+        window = 4 * self.n_jobs  # tasks in flight: bounds memory, keeps workers busy
+        with ctx.Pool(self.n_jobs) as pool:
+            queue: deque = deque()
+            exhausted = False
+            while True:
+                while not exhausted and len(queue) < window:
+                    nxt = next(tasks, None)
+                    if nxt is None:
+                        exhausted = True
+                        break
+                    kind, item = nxt
+                    if kind == "chunk":
+                        queue.append(("chunk", pool.apply_async(_read_chunk,
+                                                                ((item, self.format),))))
+                    else:
+                        queue.append(("big", item))
+                if not queue:
+                    break
+                kind, item = queue.popleft()
+                if kind == "chunk":
+                    yield item.get()
+                else:
+                    yield _read_one(*item, self.format, sink=sink)
 
     def _run(self, sources) -> CorpusStore:
-        files: list[dict[str, Any]] = []
         seen: set[str] = set()
         replaced: set[str] = set()
-        writer = pq.ParquetWriter(self.tmp_all, SCHEMA)
-        rows: list[dict[str, Any]] = []
-
-        def flush() -> None:
-            if rows:
-                writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=SCHEMA))
-                rows.clear()
-
+        new_files: list[dict[str, Any]] = []
+        n_total = 0
+        with open(self.tmp_new_rejects, "w", encoding="utf-8") as rej_new:
+            for part in self._parts(sources, seen):
+                for ref, rel in zip(part.refs, part.released, strict=True):
+                    self._index(1, ref, rel)
+                self._write_new(part.batch)
+                for rej in part.rejects:
+                    rej_new.write(json.dumps(rej, ensure_ascii=False) + "\n")
+                for info in part.files:
+                    key = info["key"]
+                    if info["skip"]:
+                        logger.info("%s: unchanged since last ingest, not read again",
+                                    info["path"])
+                        continue
+                    if key in self.files_in:
+                        replaced.add(key)
+                    new_files.append({
+                        "path": key,
+                        "sha256": info["sha256"],
+                        "format": info["format"],
+                        "format_asked": self.format,
+                        "read": info["read"],
+                        "rejected": info["rejected"],
+                    })
+                    n_total += info["read"]
+                    if self.progress is not None:
+                        self.progress(info["path"], n_total)
+            self._write_new(None, final=True)
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        files = [v for k, v in self.files_in.items() if k not in replaced] + new_files
+        # Old rows come first (so later, new records win ties), minus replaced files.
         with open(self.tmp_rejects, "w", encoding="utf-8") as rej_out:
-            new_files: list[tuple[str, str, str]] = []
-            for path in iter_files(sources):
-                key = os.path.abspath(path)
-                if key in seen:
-                    continue
-                seen.add(key)
-                sha = sha256_file(path)
-                prev = self.files_in.get(key)
-                if prev is not None and prev["sha256"] == sha and prev["format_asked"] == \
-                        self.format:
-                    logger.info("%s: unchanged since last ingest, not read again", path)
-                    continue
-                if prev is not None:
-                    replaced.add(key)
-                new_files.append((path, key, sha))
-            keep_old = {k: v for k, v in self.files_in.items() if k not in replaced}
-            # Old rows first (so later, new records win ties), minus replaced files.
             if self.old is not None:
-                for batch in self.old.iter_batches(batch_size=BATCH):
-                    if replaced:
-                        paths = [os.path.abspath(s["path"]) for s in
-                                 batch.column("source").to_pylist()]
-                        batch = batch.filter(pa.array([p not in replaced for p in paths]))
+                for batch in self._old_batches(replaced):
                     for ref, rel in zip(batch.column("ref").to_pylist(),
                                         batch.column("released").to_pylist(), strict=True):
-                        self._index(ref, rel)
-                    if batch.num_rows:
-                        writer.write_batch(batch)
+                        self._index(0, ref, rel)
                 for rej in self.old.rejects():
                     if os.path.abspath(rej["path"]) not in replaced:
                         rej_out.write(json.dumps(rej, ensure_ascii=False) + "\n")
-            files.extend(keep_old.values())
-            n_total = 0
-            for path, key, sha in new_files:
-                n_read = n_rej = 0
-                fmt_seen: set[str] = set()
-                for record in read_file(path, self.format, sha256=sha):
-                    n_read += 1
-                    fmt_seen.add(record.source.format)
-                    if isinstance(record, Reject):
-                        n_rej += 1
-                        rej_out.write(json.dumps(_reject_dict(record), ensure_ascii=False) + "\n")
-                        continue
-                    self._index(record.ref, record.released)
-                    rows.append(cable_to_row(record))
-                    if len(rows) >= BATCH:
-                        flush()
-                n_total += n_read
-                files.append({
-                    "path": key,
-                    "sha256": sha,
-                    "format": ",".join(sorted(f for f in fmt_seen if f)) or None,
-                    "format_asked": self.format,
-                    "read": n_read,
-                    "rejected": n_rej,
-                })
-                if self.progress is not None:
-                    self.progress(path, n_total)
-            flush()
-        writer.close()
-        kept = self._second_pass()
+            with open(self.tmp_new_rejects, encoding="utf-8") as fh:
+                for line in fh:
+                    rej_out.write(line)
+        kept = self._second_pass(replaced)
         counts = {
             "read": sum(f["read"] for f in files),
             "rejected": sum(f["rejected"] for f in files),
@@ -515,26 +723,45 @@ class _Ingest:
         )
         return CorpusStore(self.out)
 
-    def _second_pass(self) -> int:
+    def _old_batches(self, replaced: set[str]) -> Iterator[pa.RecordBatch]:
+        """The old store's rows, minus those of replaced files, in stored order."""
+        for batch in self.old.iter_batches(batch_size=BATCH):
+            if replaced:
+                paths = [os.path.abspath(s["path"]) for s in
+                         batch.column("source").to_pylist()]
+                batch = batch.filter(pa.array([p not in replaced for p in paths]))
+            yield batch
+
+    def _second_pass(self, replaced: set[str]) -> int:
         """Copy the winning row of each ref (and every ref-less row) to the final file."""
-        keep = np.zeros(self.n_rows, dtype=bool)
-        if self.best:
-            keep[np.fromiter((p for _, p in self.best.values()), dtype=np.int64)] = True
-        if self.no_ref_rows:
-            keep[np.asarray(self.no_ref_rows, dtype=np.int64)] = True
+        keep = [np.zeros(n, dtype=bool) for n in self.n_rows]
+        for _, group, pos in self.best.values():
+            keep[group][pos] = True
+        for group, rows in enumerate(self.no_ref_rows):
+            if rows:
+                keep[group][np.asarray(rows, dtype=np.int64)] = True
         self.best.clear()
         writer = pq.ParquetWriter(self.tmp_cables, SCHEMA)
-        offset = 0
         kept = 0
-        for batch in pq.ParquetFile(self.tmp_all).iter_batches(batch_size=BATCH):
-            mask = keep[offset: offset + batch.num_rows]
-            offset += batch.num_rows
-            if mask.any():
-                out = batch.filter(pa.array(mask))
-                writer.write_batch(out)
-                kept += out.num_rows
+        sources: list[Iterable[pa.RecordBatch]] = [
+            self._old_batches(replaced) if self.old is not None else (),
+            pq.ParquetFile(self.tmp_new).iter_batches(batch_size=BATCH)
+            if self.tmp_new.exists() else (),
+        ]
+        for group, batches in enumerate(sources):
+            offset = 0
+            for batch in batches:
+                mask = keep[group][offset: offset + batch.num_rows]
+                offset += batch.num_rows
+                if mask.any():
+                    out = batch.filter(pa.array(mask))
+                    writer.write_batch(out)
+                    kept += out.num_rows
         writer.close()
         return kept
+
+
+_OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
 def _reject_dict(record: Reject) -> dict[str, Any]:

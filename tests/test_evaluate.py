@@ -304,3 +304,51 @@ def test_recommend_k_balances_coherence_diversity_stability():
     assert recommend_k(table.iloc[[2]])[0] == 20
     with pytest.raises(ValueError, match="lacks column"):
         recommend_k(table.drop(columns="diversity_mean"))
+
+
+@pytest.mark.parametrize("window", [None, 1, 4, 10, 110])
+def test_pair_counts_equal_gensim_accumulator_for_large_and_overlapping_groups(window):
+    """Groups of 20 terms (split into 16-bit masks) and terms shared between groups."""
+    from gensim.corpora import Dictionary
+    from gensim.topic_coherence.text_analysis import (
+        CorpusAccumulator,
+        WordOccurrenceAccumulator,
+    )
+
+    texts = _generated_texts(seed=7, n_docs=40)
+    ref = ReferenceCorpus.from_texts(texts)
+    ranked = _topics_for(texts, 1, 40)[0]
+    groups = [ranked[:20], ranked[10:30], ranked[25:28] + ["absent-term"], ranked[:2]]
+    ids = [[ref.index(t) if t in ref else -1 for t in g] for g in groups]
+    n_windows, co = ref.pair_counts(ids, window)
+    dictionary = Dictionary(texts)
+    relevant = {dictionary.token2id[t] for g in groups for t in g if t in dictionary.token2id}
+    if window is None:
+        acc = CorpusAccumulator(relevant).accumulate([dictionary.doc2bow(t) for t in texts])
+    else:
+        acc = WordOccurrenceAccumulator(relevant, dictionary).accumulate(texts, window)
+    assert n_windows == acc.num_docs
+    for g, terms in enumerate(groups):
+        for i, a in enumerate(terms):
+            for j, b in enumerate(terms):
+                if "absent-term" in (a, b):
+                    assert co[g, i, j] == 0
+                    continue
+                ia, ib = dictionary.token2id[a], dictionary.token2id[b]
+                want = acc.get_occurrences(ia) if i == j else acc.get_co_occurrences(ia, ib)
+                assert co[g, i, j] == want, (window, g, a, b)
+    # padding of the shorter groups stays zero; one group equals counts()
+    assert not co[3, 2:].any() and not co[3, :, 2:].any()
+    np.testing.assert_array_equal(ref.counts(ids[1], window)[1], co[1])
+
+
+def test_reference_corpus_encoding_and_index():
+    ref = ReferenceCorpus.from_texts(iter([("b", "a", "b"), [], iter(["c", "a"])]))
+    assert ref.terms == ("b", "a", "c")
+    np.testing.assert_array_equal(ref.token_ids, [0, 1, 0, 2, 1])
+    np.testing.assert_array_equal(ref.offsets, [0, 3, 3, 5])
+    indptr, docs, positions = ref.build_index().postings()
+    np.testing.assert_array_equal(docs[indptr[1]:indptr[2]], [0, 2])  # "a"
+    np.testing.assert_array_equal(positions[indptr[1]:indptr[2]], [1, 4])
+    with pytest.raises(ValueError, match="document 1, token 1 is None"):
+        ReferenceCorpus.from_texts([["a"], ["b", None]])

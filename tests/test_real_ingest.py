@@ -69,9 +69,13 @@ def test_html_pages_agree_with_the_manifest(html_records, shared_data):
         agree["created"] += rec.date.replace(tzinfo=None) == created
         agree["classification"] += rec.classification == row["classification"]
         agree["origin"] += rec.origin == row["origin"]
-    rates = {k: agree[k] / len(parsed) for k in ("ref", "created", "classification", "origin")}
-    print(f"HTML vs MANIFEST on {len(parsed)} of {len(rows)} pages parsed:", rates)
-    assert len(parsed) / len(rows) >= 0.98
+    # the requirement: each field agrees on >= 99% of ALL pages (a reject counts as a
+    # disagreement); only truly truncated pages (08JAKARTA1532, one 10MADRID49 copy whose
+    # <pre> ends in "Classified By: A...") may be rejected
+    rates = {k: agree[k] / len(rows) for k in ("ref", "created", "classification", "origin")}
+    print(f"HTML vs MANIFEST over all {len(rows)} pages ({len(parsed)} parsed):", rates)
+    rejected = sorted(Path(r["file"]).name for r in rows if r not in parsed)
+    assert len(rejected) <= 2, rejected
     assert all(rate >= 0.99 for rate in rates.values()), rates
 
 

@@ -398,3 +398,110 @@ def test_report_on_real_cables(tmp_path, shared_data):
     per_theme = [p for p in (run / "report" / "figures").glob("theme_*.png")
                  if re.fullmatch(r"theme_\d+", p.stem)]
     assert len(per_theme) == 5
+
+
+@pytest.fixture(scope="module")
+def pipeline_shaped(tmp_path_factory):
+    """A run whose manifest, params.json and evaluation.json follow the pipeline's layout,
+    and whose store lists 45 real source files in two folders and two formats."""
+    root = tmp_path_factory.mktemp("pipeline-shaped")
+    cables = synthetic_cables(48, seed=5)
+    run = build_run(root, cables, n_topics=5, n_themes=3)
+    src_root = root / "sources"
+    sources = []
+    for i in range(45):
+        folder, fmt = ("cablegate-csv", "csv") if i % 3 else ("frus-tei", "xml")
+        path = src_root / folder / f"part{i:02d}.{fmt}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * (100 + 37 * i))
+        sources.append({"path": str(path), "sha256": f"{i:064x}", "format": f"fmt-{fmt}"})
+    store = root / "store"
+    (store / "manifest.json").write_text(json.dumps({"sources": sources}), encoding="utf-8")
+    params = json.loads((run / "model" / "params.json").read_text())
+    (run / "model" / "params.json").write_text(json.dumps({
+        "format_version": 1, "engine": "nmf", "state": [], "n_docs": 48, "n_terms": 99,
+        "params": {**params, "alpha_W": 0.25}, "versions": {"numpy": "x"},
+    }), encoding="utf-8")
+    rng = np.random.default_rng(0)
+    npmi = rng.uniform(-0.2, 0.5, 5).round(4).tolist()
+    (run / "evaluation.json").write_text(json.dumps({
+        "coherence_c_npmi": float(np.mean(npmi)), "coherence_c_v": 0.61, "coherence_u_mass": -1.9,
+        "coherence_per_topic": {"c_npmi": npmi, "c_v": [0.6] * 5, "u_mass": [-2.0] * 5},
+        "diversity": 0.87, "top_n": 10,
+        "tag_agreement": {"nmi_tag": 0.41, "ari_tag": 0.12, "nmi_post": 0.07, "ari_post": 0.01,
+                          "n_tag": 48, "n_post": 48, "n_tag_classes": 2, "n_post_classes": 5,
+                          "n_without_tag": 0},
+        "stability": {"overall": 0.83, "overall_std": 0.02, "top_overlap": 0.7, "n_runs": 3,
+                      "unstable_topics": [4], "threshold": 0.5},
+    }), encoding="utf-8")
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest.update({
+        "versions": {"python": "3.11.7", "numpy": np.__version__, "gensim": "4.4.0"},
+        "code_version": "0.1.0", "git_commit": "deadbeefcafe", "config_hash": "c0ffee" * 10,
+        "stage_seeds": {"model": 11, "ingest": 7},
+        "stages": {"model": {"seconds": 1.25, "cached": False, "counts": {"n_topics": 5}},
+                   "ingest": {"seconds": 0.5, "cached": True, "counts": {"n_cables": 48}}},
+    })
+    (run / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    index = render_report(run, n_boot=20)
+    return run, index, sources, npmi
+
+
+def test_sources_summary_and_csv(pipeline_shaped):
+    run, index, sources, _ = pipeline_shaped
+    html = index.read_text(encoding="utf-8")
+    md = (run / "report" / "report.md").read_text(encoding="utf-8")
+    csv = pd.read_csv(run / "report" / "sources.csv")
+    assert len(csv) == 45 and list(csv["sha256"]) == [s["sha256"] for s in sources]
+    sizes = [Path(s["path"]).stat().st_size for s in sources]
+    assert list(csv["size_bytes"]) == sizes  # sizes read from the files themselves
+    # the summary counts files per top folder and per format; the full list is collapsed
+    assert "45 source files" in html and "45 source files" in md
+    assert re.search(r"<code>cablegate-csv/</code></td><td class=\"num\">30<", html)
+    assert re.search(r"\| `frus-tei/` \| 15 \| ", md)
+    assert re.search(r"\| fmt-xml \| 15 \| ", md)
+    listing = html[html.index('<details id="sources-list">'):]
+    assert listing.count("<tr><td><code>") == 45
+    hashes_in_md = [s["sha256"] for s in sources if f"`{s['sha256']}`" in md]
+    assert len(hashes_in_md) == 20
+    assert "... and 25 more; full list in manifest.json / sources.csv" in md
+    assert 'href="sources.csv"' in html
+
+
+def test_scores_are_labelled_and_coherence_filled(pipeline_shaped):
+    run, index, _, npmi = pipeline_shaped
+    html = index.read_text(encoding="utf-8")
+    md = (run / "report" / "report.md").read_text(encoding="utf-8")
+    for label in ("Coherence (NPMI, top 10 terms)", "Coherence C_V", "UMass",
+                  "Topic diversity (top 25)", "Agreement with subject TAGS (NMI / ARI)",
+                  "Agreement with sending post (NMI)", "lower means themes follow subject",
+                  "Stability over 3 seeds"):
+        assert label in html, label
+    assert "NMI 0.410 / ARI 0.120" in html
+    assert "coherence_per_topic" not in html  # no flat dump of keys
+    # themes table: mean NPMI of the theme's topics; topics table: each topic's NPMI
+    themes = json.loads((run / "topics.json").read_text())["themes"]
+    for t in themes:
+        want = f"{np.mean([npmi[k] for k in t['topics']]):.3f}"
+        row = next(line for line in md.splitlines() if line.startswith(f"| [{t['id']}](#"))
+        assert row.rstrip().endswith(f"| {want} |"), (row, want)
+    for k, v in enumerate(npmi):
+        assert re.search(rf"^\| {k} \| .*? \| {v:.3f} \| 0\.600 \| ", md, re.M), k
+
+
+def test_model_section_versions_stages_params(pipeline_shaped):
+    run, index, _, _ = pipeline_shaped
+    html = index.read_text(encoding="utf-8")
+    md = (run / "report" / "report.md").read_text(encoding="utf-8")
+    assert "The run manifest records no versions" not in html
+    assert "| python | 3.11.7 |" in md and "| gensim | 4.4.0 |" in md
+    assert "deadbeefcafe" in html and "cable-topics 0.1.0" in html and "c0ffee" * 10 in md
+    # stages in pipeline order with seconds, cached flag, seed and counts
+    assert re.search(r"\| ingest \| 0\.50 \| yes \| 7 \| n\\_cables 48 \|", md)
+    assert re.search(r"\| model \| 1\.25 \| no \| 11 \| n\\_topics 5 \|", md)
+    assert md.index("| ingest |") < md.index("| model | 1.25")
+    # engine parameters as key/value rows; bookkeeping keys hidden
+    assert "| alpha\\_W | 0.25 |" in md and "| init | nndsvda |" in md
+    assert "format_version" not in html and "format\\_version" not in md
+    assert "<th>state</th>" not in html
+    assert "48 cables, 99 terms" in html

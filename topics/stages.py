@@ -248,7 +248,6 @@ def stage_themes(state: Run, *, seed: int, progress: bool) -> dict:
         "engine": cfg.model.engine,
         "n_topics": int(k),
         "seed": cfg.seed,
-        "store": str(Path(state.store_path).resolve()),
         "theme_method": themes.method,
         "topics": topic_rows,
         "themes": theme_rows,

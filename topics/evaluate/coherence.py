@@ -28,17 +28,24 @@ We reproduce that rule so the values match; for a word at position ``p`` the win
 counts it iff ``t`` lies in ``[max(0, p - window + 1), q]`` where ``q`` is the first
 occurrence of the word at or after that window's start.
 
-Counting is done with sparse matrix products, never Python loops over windows or word pairs:
-each word's presence over the windows of a document is a set of intervals; the document's
-windows are cut into elementary runs where the set of present words does not change, and the
-co-occurrence counts are ``W.T @ diag(run_length) @ W`` for the run-by-word incidence ``W``.
+Only pairs of words of the same topic are ever counted (K topics of N words: K N^2 pairs,
+not (K N)^2), from an inverted index built once per `ReferenceCorpus` (`build_index`), with
+no Python loop over tokens, windows or word pairs:
+
+- documents (UMass): each top term's documents as packed 64-bit words; a pair's count is
+  the popcount of the AND of the two bit rows;
+- sliding windows (NPMI, C_V): each term's windows form disjoint intervals; for each topic
+  the intervals become +bit/-bit events, sorted by window (a merge of N sorted runs); the
+  running sum is the bit mask of the topic's words present, and weighting each mask by the
+  windows it lasts gives a histogram from which ``co[i, j]`` is the weight of the masks
+  holding both bits. Topics of more than 16 words are split into pairs of 8-word halves.
 
 Examples
 --------
 >>> texts = [["nuclear", "talks", "iran"], ["nuclear", "iran", "sanctions"], ["trade", "talks"]]
 >>> ref = ReferenceCorpus.from_texts(texts)
->>> result = coherence([("nuclear", "iran"), ("trade", "talks")], ref, measure="u_mass")
->>> [round(v, 3) for v in result.per_topic]
+>>> result = coherence([("nuclear", "iran"), ("talks", "trade")], ref, measure="u_mass")
+>>> [round(v, 3) for v in result]
 [0.0, -0.693]
 """
 
@@ -47,6 +54,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -75,8 +83,15 @@ ALIASES = {"npmi": "c_npmi", "umass": "u_mass", "cv": "c_v"}
 #: Default window per measure (``None``: whole documents), as gensim's ``SLIDING_WINDOW_SIZES``.
 DEFAULT_WINDOWS: dict[str, int | None] = {"c_npmi": 10, "c_v": 110, "u_mass": None}
 _ON_MISSING = ("raise", "drop")
-# Expanded (run, word) incidences per sparse product; bounds memory to a few hundred MB.
-_CHUNK_NNZ = 8_000_000
+# Window counting: terms per bit mask (larger groups are split into pairs of halves), and
+# bounds per batch on events (memory: ~10 arrays of 8 bytes each), mask-histogram bins and
+# the sort key's range.
+_MASK_BITS = 16
+_CHUNK_EVENTS = 16_000_000
+_CHUNK_BINS = 1 << 22
+_KEY_LIMIT = 1 << 57
+# Document presence bits: 64-bit words per batch of pairs (8 bytes each).
+_CHUNK_WORDS = 4_000_000
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,10 +144,15 @@ class ReferenceCorpus:
                 f"(got {int(self.token_ids.min())}..{int(self.token_ids.max())})."
             )
         self._index: dict[str, int] | None = None
+        self._postings: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._doc_words: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def from_texts(cls, texts: Iterable[Sequence[str]]) -> ReferenceCorpus:
         """Encode token lists (one list of str per document, in order).
+
+        Terms get ids in order of first appearance. The tokens are hashed once, in C
+        (`pandas.factorize` over the concatenated tokens), never one dict lookup at a time.
 
         Parameters
         ----------
@@ -142,26 +162,41 @@ class ReferenceCorpus:
         Returns
         -------
         ReferenceCorpus
+
+        Raises
+        ------
+        TypeError
+            A document is a str instead of a list of tokens.
+        ValueError
+            A token is None or NaN.
         """
-        index: dict[str, int] = {}
-        setdefault = index.setdefault
-        lengths: list[int] = []
-        ids: list[int] = []
+        import pandas as pd
+
+        docs = []
         for n, doc in enumerate(texts):
             if isinstance(doc, str):
                 raise TypeError(
                     f"ReferenceCorpus.from_texts: document {n} is a str; expected a list of "
                     "tokens (tokenize first, e.g. with topics.text.tokenize_corpus)."
                 )
-            before = len(ids)
-            ids.extend(setdefault(t, len(index)) for t in doc)
-            lengths.append(len(ids) - before)
-        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+            docs.append(doc if isinstance(doc, list | tuple) else list(doc))
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        offsets = np.zeros(len(docs) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        terms = list(index)
+        n_tokens = int(offsets[-1])
+        flat = np.fromiter(chain.from_iterable(docs), dtype=object, count=n_tokens)
+        codes, uniques = pd.factorize(flat)
+        if n_tokens and codes.min() < 0:
+            at = int(np.flatnonzero(codes < 0)[0])
+            n = int(np.searchsorted(offsets, at, side="right")) - 1
+            raise ValueError(
+                f"ReferenceCorpus.from_texts: document {n}, token {at - int(offsets[n])} is "
+                f"{flat[at]!r}; expected a str. Drop missing tokens before encoding."
+            )
+        terms = list(uniques)
         logger.info("reference corpus: %d documents, %d tokens, %d distinct terms",
-                    len(lengths), len(ids), len(terms))
-        return cls(np.fromiter(ids, dtype=np.int64, count=len(ids)), offsets, terms)
+                    len(docs), n_tokens, len(terms))
+        return cls(codes.astype(np.int64, copy=False), offsets, terms)
 
     @property
     def n_docs(self) -> int:
@@ -193,13 +228,75 @@ class ReferenceCorpus:
 
     # -- counting ------------------------------------------------------------------------
 
-    def counts(self, term_ids: Sequence[int], window: int | None) -> tuple[int, np.ndarray]:
-        """Boolean co-occurrence counts of some terms over documents or sliding windows.
+    def postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Inverted index: every occurrence of every term, built once (O(n_tokens)) and cached.
+
+        Returns
+        -------
+        indptr : numpy.ndarray of int, shape (n_terms + 1,)
+            Term ``i``'s occurrences are entries ``indptr[i]:indptr[i + 1]``.
+        docs : numpy.ndarray of int, shape (n_tokens,)
+            Document of each occurrence.
+        positions : numpy.ndarray of int64, shape (n_tokens,)
+            Global token position (index into `token_ids`) of each occurrence; sorted within
+            a term, so each term's occurrences run in document and position order.
+        """
+        if self._postings is None:
+            # a CSR -> CSC transposition is a counting sort by term that keeps token order
+            by_doc = sp.csr_matrix(
+                (np.arange(self.n_tokens, dtype=np.int64), self.token_ids, self.offsets),
+                shape=(self.n_docs, len(self.terms)))
+            by_term = by_doc.tocsc()
+            self._postings = (by_term.indptr, by_term.indices, by_term.data)
+        return self._postings
+
+    def build_index(self) -> ReferenceCorpus:
+        """Build the cached indexes coherence counts from (done on first use otherwise).
+
+        Two O(n_tokens) passes: `postings` (for sliding windows) and, for document
+        co-occurrence (UMass), each term's documents as packed 64-bit words. Returns self.
+        """
+        self._document_words()
+        return self
+
+    def _document_words(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per term, the documents holding it as (word index, 64 presence bits) pairs."""
+        if self._doc_words is None:
+            indptr, docs, _ = self.postings()
+            n_words = max(1, (self.n_docs + 63) // 64)
+            term = np.repeat(np.arange(len(self.terms), dtype=np.int64), np.diff(indptr))
+            word = docs.astype(np.int64) >> 6
+            key = term * n_words + word
+            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else key
+            one = np.left_shift(np.uint64(1), (docs & 63).astype(np.uint64))
+            bits = np.bitwise_or.reduceat(one, starts) if len(key) else one
+            self._doc_words = (np.searchsorted(starts, indptr), word[starts], bits)
+        return self._doc_words
+
+    def _occurrences(self, term_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(relevant index, document, global position) of each occurrence of ``term_ids``.
+
+        Sorted by relevant index, then position (so by document within a term).
+        """
+        indptr, docs, positions = self.postings()
+        starts = indptr[term_ids].astype(np.int64)
+        lengths = indptr[term_ids + 1] - starts
+        take = _ranges(starts, lengths)
+        x = np.repeat(np.arange(len(term_ids), dtype=np.int64), lengths)
+        return x, docs[take].astype(np.int64), positions[take]
+
+    def pair_counts(self, groups: Sequence[Sequence[int]],
+                    window: int | None) -> tuple[int, np.ndarray]:
+        """Boolean co-occurrence counts of the terms *within* each group (topic).
+
+        Coherence only ever pairs words of the same topic, so only those pairs are counted:
+        K topics of N words cost K N^2 pairs, not (K N)^2.
 
         Parameters
         ----------
-        term_ids : sequence of int, length R
-            Ids (into `terms`) of the terms to count; unique.
+        groups : sequence of sequence of int, length G
+            Term ids (into `terms`) per group; unique within a group; ``-1`` is a term that
+            never occurs (its counts are 0).
         window : int or None
             Sliding-window size in tokens (gensim semantics, see the module docstring), or
             ``None`` for whole documents.
@@ -208,83 +305,220 @@ class ReferenceCorpus:
         -------
         n_windows : int
             Number of windows (documents when ``window`` is None), empty documents included.
+        co : numpy.ndarray of int64, shape (G, N, N)
+            ``co[g, i, j]``: windows containing both the i-th and the j-th term of group
+            ``g``; the diagonal holds each term's count; N is the longest group (shorter
+            groups are padded with zeros).
+        """
+        slots, rel_ids = _slot_table(groups)
+        if window is None:
+            wptr, word, bits = self._document_words()
+            n_words = max(1, (self.n_docs + 63) // 64)
+            starts = wptr[rel_ids]
+            lengths = wptr[rel_ids + 1] - starts
+            take = _ranges(starts, lengths)
+            rows = np.repeat(np.arange(len(rel_ids), dtype=np.int64) * n_words, lengths)
+            packed = np.zeros(len(rel_ids) * n_words, dtype=np.uint64)
+            packed[rows + word[take]] = bits[take]
+            return self.n_docs, _bitset_pair_counts(slots, packed.reshape(-1, n_words))
+        if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 1:
+            raise ValueError(f"coherence window must be an int >= 1 or None; got {window!r}.")
+        n_win_doc = np.maximum(1, np.diff(self.offsets) - window + 1)
+        win_offsets = np.zeros(self.n_docs + 1, dtype=np.int64)
+        np.cumsum(n_win_doc, out=win_offsets[1:])
+        n_windows = int(win_offsets[-1])
+        x, doc, pos = self._occurrences(rel_ids)
+        x, a, b = _window_intervals(x, doc, pos, self.offsets, win_offsets, n_win_doc,
+                                    int(window), self.n_tokens)
+        return n_windows, _interval_pair_counts(slots, x, a, b, len(rel_ids), n_windows)
+
+    def counts(self, term_ids: Sequence[int], window: int | None) -> tuple[int, np.ndarray]:
+        """Boolean co-occurrence counts of all pairs of some terms (one group, see `pair_counts`).
+
+        Parameters
+        ----------
+        term_ids : sequence of int, length R
+            Ids (into `terms`) of the terms to count; unique.
+        window : int or None
+            As in `pair_counts`.
+
+        Returns
+        -------
+        n_windows : int
         co : numpy.ndarray of int64, shape (R, R)
             ``co[i, j]``: windows containing both terms; the diagonal holds each term's count.
         """
-        term_ids = np.asarray(term_ids, dtype=np.int64)
-        n_rel = len(term_ids)
-        lut = np.full(len(self.terms), -1, dtype=np.int64)
-        lut[term_ids] = np.arange(n_rel)
-        rel = lut[self.token_ids]
-        pos = np.flatnonzero(rel >= 0)
-        x = rel[pos]
-        doc = np.searchsorted(self.offsets, pos, side="right") - 1
-        lengths = np.diff(self.offsets)
-        if window is None:
-            n_windows = self.n_docs
-            incidence = sp.csr_matrix(
-                (np.ones(len(pos), dtype=np.int64), (doc, x)), shape=(self.n_docs, n_rel))
-            incidence.sum_duplicates()
-            incidence.data[:] = 1
-            return n_windows, (incidence.T @ incidence).toarray()
-        if window < 1:
-            raise ValueError(f"coherence window must be an int >= 1 or None; got {window!r}.")
-        n_win_doc = np.maximum(1, lengths - window + 1)
-        n_windows = int(n_win_doc.sum())
-        p = pos - self.offsets[doc]
-        return n_windows, _window_cooccurrence(doc, x, p, n_win_doc, window, n_rel)
+        n_windows, co = self.pair_counts([list(term_ids)], window)
+        return n_windows, co[0]
 
 
-def _window_cooccurrence(doc: np.ndarray, x: np.ndarray, p: np.ndarray,
-                         n_win_doc: np.ndarray, window: int, n_rel: int) -> np.ndarray:
-    """Co-occurrence counts over gensim sliding windows from the relevant tokens' positions.
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(s, s + n)`` for each start ``s`` and length ``n``."""
+    total = int(lengths.sum())
+    shift = starts - (np.cumsum(lengths) - lengths)
+    return np.repeat(shift, lengths) + np.arange(total, dtype=np.int64)
 
-    ``doc``, ``x``, ``p``: document, relevant-term index and position of each relevant token,
-    sorted by document then position. Returns an (n_rel, n_rel) int64 array.
+
+def _slot_table(groups: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(G, N) table of indices into the distinct term ids (-1: padding or absent term)."""
+    n = max((len(g) for g in groups), default=0)
+    table = np.full((len(groups), n), -1, dtype=np.int64)
+    for g, ids in enumerate(groups):
+        table[g, :len(ids)] = ids
+    rel_ids, inverse = np.unique(table[table >= 0], return_inverse=True)
+    slots = np.full_like(table, -1)
+    slots[table >= 0] = inverse
+    return slots, rel_ids.astype(np.int64)
+
+
+def _doc_bits(x: np.ndarray, doc: np.ndarray, n_rel: int, n_docs: int) -> np.ndarray:
+    """Packed presence bits, shape (n_rel, ceil(n_docs / 64)), from (term, doc) sorted pairs."""
+    n_words = max(1, (n_docs + 63) // 64)
+    bits = np.zeros(n_rel * n_words, dtype=np.uint64)
+    if len(x):
+        key = x * n_words + (doc >> 6)
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        one = np.left_shift(np.uint64(1), (doc & 63).astype(np.uint64))
+        bits[key[starts]] = np.bitwise_or.reduceat(one, starts)
+    return bits.reshape(n_rel, n_words)
+
+
+if hasattr(np, "bitwise_count"):  # numpy >= 2.0
+    def _popcount_rows(words: np.ndarray) -> np.ndarray:
+        return np.bitwise_count(words).sum(axis=1, dtype=np.int64)
+else:  # pragma: no cover - numpy 1.26
+    _BYTE_BITS = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
+
+    def _popcount_rows(words: np.ndarray) -> np.ndarray:
+        return _BYTE_BITS[words.view(np.uint8)].sum(axis=1)
+
+
+def _bitset_pair_counts(slots: np.ndarray, bits: np.ndarray) -> np.ndarray:
+    """co[g, i, j] = popcount(bits[slots[g, i]] & bits[slots[g, j]]) for i <= j, symmetrized."""
+    n_groups, n = slots.shape
+    co = np.zeros((n_groups, n, n), dtype=np.int64)
+    gi, i, j = np.nonzero(np.triu(np.ones((n, n), dtype=bool))[None] & (slots[:, :, None] >= 0)
+                          & (slots[:, None, :] >= 0))
+    ra, rb = slots[gi, i], slots[gi, j]
+    step = max(1, _CHUNK_WORDS // bits.shape[1])
+    for lo in range(0, len(ra), step):
+        hit = _popcount_rows(bits[ra[lo:lo + step]] & bits[rb[lo:lo + step]])
+        co[gi[lo:lo + step], i[lo:lo + step], j[lo:lo + step]] = hit
+        co[gi[lo:lo + step], j[lo:lo + step], i[lo:lo + step]] = hit
+    return co
+
+
+def _window_intervals(x: np.ndarray, doc: np.ndarray, pos: np.ndarray, offsets: np.ndarray,
+                      win_offsets: np.ndarray, n_win_doc: np.ndarray, window: int,
+                      n_tokens: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each term's presence over the (global) windows as disjoint intervals ``[a, b]``.
+
+    ``x``, ``doc``, ``pos``: relevant index, document and global position of each
+    occurrence, sorted by ``x`` then ``pos``. Returns (x, a, b) sorted by ``x`` then ``a``,
+    with touching intervals of one term merged.
     """
-    co = np.zeros((n_rel, n_rel), dtype=np.int64)
-    if len(p) == 0:
-        return co
-    # tokens come sorted by (document, position): a stable sort by group keeps positions sorted
-    group = doc * n_rel + x
-    order = np.argsort(group, kind="stable")
-    doc, x, p, group = doc[order], x[order], p[order], group[order]
-    big = int(p.max()) + 2
-    key = group * big + p
-    start = np.maximum(0, p - window + 1)
-    # gensim clears a word when its first occurrence inside the window leaves the left edge
-    first_in_window = p[np.searchsorted(key, group * big + start, side="left")]
-    end = np.minimum(first_in_window, n_win_doc[doc] - 1)
-    # merge one word's overlapping intervals (starts and ends are non-decreasing per group)
-    new = np.ones(len(p), dtype=bool)
-    new[1:] = (group[1:] != group[:-1]) | (start[1:] > end[:-1])
+    if len(x) == 0:
+        return x, x.copy(), x.copy()
+    doc_start = offsets[doc]
+    start = np.maximum(doc_start, pos - window + 1)
+    # gensim clears a word when its first occurrence inside the window leaves the left edge:
+    # the windows counting this occurrence end at the first occurrence at or after `start`
+    key = x * (n_tokens + 1) + pos
+    first_in_window = pos[np.searchsorted(key, x * (n_tokens + 1) + start, side="left")]
+    base = win_offsets[doc] - doc_start
+    a = start + base
+    b = np.minimum(first_in_window - doc_start, n_win_doc[doc] - 1) + win_offsets[doc]
+    # merge one term's overlapping or touching intervals (a and b are non-decreasing per term)
+    new = np.empty(len(x), dtype=bool)
+    new[0] = True
+    new[1:] = (x[1:] != x[:-1]) | (a[1:] > b[:-1] + 1)
     first = np.flatnonzero(new)
-    last = np.r_[first[1:] - 1, len(p) - 1]
-    doc, x, a, b = doc[first], x[first], start[first], end[last]
-    # elementary runs: cut each document's windows at every interval start and end + 1
-    big2 = int(n_win_doc.max()) + 2
-    cuts = np.concatenate([doc * big2 + a, doc * big2 + b + 1])
-    cuts.sort()
-    cuts = cuts[np.r_[True, cuts[1:] != cuts[:-1]]]
-    run_len = np.diff(np.r_[cuts, cuts[-1] + 1])
-    first_run = np.searchsorted(cuts, doc * big2 + a)
-    n_runs = np.searchsorted(cuts, doc * big2 + b + 1) - first_run
-    # process whole documents per chunk so that no run is split between two products
-    doc_first = np.r_[0, np.flatnonzero(doc[1:] != doc[:-1]) + 1]
-    per_doc = np.add.reduceat(n_runs, doc_first)
-    chunk = (np.cumsum(per_doc) - per_doc) // _CHUNK_NNZ
-    bounds = np.r_[doc_first[np.r_[0, np.flatnonzero(np.diff(chunk)) + 1]], len(doc)]
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-        counts = n_runs[lo:hi]
-        total = int(counts.sum())
-        offs = np.cumsum(counts) - counts
-        rows = np.arange(total) - np.repeat(offs, counts) + np.repeat(first_run[lo:hi], counts)
-        cols = np.repeat(x[lo:hi], counts)
-        r0 = int(rows.min())
-        shape = (int(rows.max()) - r0 + 1, n_rel)
-        inc = sp.csr_matrix((np.ones(total, dtype=np.int64), (rows - r0, cols)), shape=shape)
-        weighted = sp.csr_matrix((run_len[rows], (rows - r0, cols)), shape=shape)
-        co += (inc.T @ weighted).toarray()
+    last = np.r_[first[1:] - 1, len(x) - 1]
+    return x[first], a[first], b[last]
+
+
+def _subgroups(slots: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """Split groups into (group, slot positions) parts of <= _MASK_BITS terms covering all pairs."""
+    parts = []
+    half = _MASK_BITS // 2
+    for g, row in enumerate(slots):
+        where = np.flatnonzero(row >= 0)
+        if len(where) == 0:
+            continue
+        if len(where) <= _MASK_BITS:
+            parts.append((g, where))
+            continue
+        blocks = [where[k:k + half] for k in range(0, len(where), half)]
+        parts.extend((g, np.r_[blocks[u], blocks[v]])
+                     for u in range(len(blocks)) for v in range(u + 1, len(blocks)))
+    return parts
+
+
+def _interval_pair_counts(slots: np.ndarray, x: np.ndarray, a: np.ndarray, b: np.ndarray,
+                          n_rel: int, n_windows: int) -> np.ndarray:
+    """Within-group co-occurrence counts from each term's disjoint window intervals.
+
+    For each group the intervals of its terms become +bit / -bit events at their first
+    window and one past their last; sorted by window, the running sum is the bit mask of the
+    terms present, constant between events. Weighting each mask by the windows it lasts
+    gives a histogram over masks, and ``co[i, j]`` sums the masks holding bits i and j.
+    """
+    n_groups, n = slots.shape
+    co = np.zeros((n_groups, n, n), dtype=np.int64)
+    per_term = np.bincount(x, minlength=n_rel)
+    seg_start = np.cumsum(per_term) - per_term
+    parts = _subgroups(slots)
+    n_events = np.array([2 * per_term[slots[g, w]].sum() for g, w in parts], dtype=np.int64)
+    n_bits = max((len(w) for _, w in parts), default=1)
+    stride = n_windows + 1
+    lo = 0
+    while lo < len(parts):
+        # parts per batch: bounded events, mask histogram bins and key range
+        hi = lo + 1
+        total = int(n_events[lo])
+        while (hi < len(parts) and total + n_events[hi] <= _CHUNK_EVENTS
+               and (hi - lo + 1) << n_bits <= _CHUNK_BINS
+               and (hi - lo + 1) * stride < _KEY_LIMIT):
+            total += int(n_events[hi])
+            hi += 1
+        batch = parts[lo:hi]
+        if total == 0:
+            lo = hi
+            continue
+        sizes = np.array([len(w) for _, w in batch])
+        rel = np.concatenate([slots[g, w] for g, w in batch])
+        lengths = per_term[rel]
+        take = _ranges(seg_start[rel], lengths)
+        part_base = np.repeat(np.arange(len(batch), dtype=np.int64) * stride, sizes)
+        base = np.repeat(part_base, lengths)
+        bit = np.repeat(_ranges(np.zeros(len(batch), dtype=np.int64), sizes), lengths)
+        # key bits: (part * stride + window) << 5 | is_start << 4 | term bit. One term's
+        # events are already in key order, so the stable sort (timsort) merges N sorted runs
+        # per part; at equal windows ends (-bit) come before starts (+bit).
+        events = np.empty(2 * len(take), dtype=np.int64)
+        events[0::2] = ((base + a[take]) << 5) | 16 | bit
+        events[1::2] = ((base + b[take] + 1) << 5) | bit
+        del base, bit, take
+        events.sort(kind="stable")
+        # +bit for a start (flag 16 set), -bit for an end
+        mask = np.cumsum(np.left_shift(((events >> 3) & 2) - 1, events & 15))
+        at = events >> 5
+        run = np.empty_like(at)
+        run[:-1] = at[1:] - at[:-1]
+        run[-1] = 0
+        # keys never decrease, so runs are >= 0; the mask is 0 between a part's last event
+        # and the next part's first, so those runs fall in each part's (ignored) bin 0
+        part = np.repeat(np.arange(len(batch), dtype=np.int64) << n_bits, n_events[lo:hi])
+        hist = np.bincount(part | mask, weights=run, minlength=len(batch) << n_bits)
+        hist = np.rint(hist).astype(np.int64).reshape(len(batch), 1 << n_bits)
+        hist[:, 0] = 0
+        shifts = np.arange(n_bits)
+        for k, (g, where) in enumerate(batch):
+            masks = np.flatnonzero(hist[k])
+            present = (masks[:, None] >> shifts[:len(where)]) & 1
+            block = present.T @ (present * hist[k, masks][:, None])
+            co[g, where[:, None], where[None, :]] = block
+        lo = hi
     return co
 
 
@@ -444,9 +678,8 @@ def coherence(topics: Sequence[Sequence[str]], reference: Any, measure: str = "c
     ref = _as_reference(reference)
     unique = list(dict.fromkeys(t for topic in topics for t in topic))
     if isinstance(ref, ReferenceCorpus):
-        known = [t for t in unique if t in ref]
-        ids = [ref.index(t) for t in known]
-        n_windows, co = ref.counts(ids, window)
+        ids = {t: ref.index(t) if t in ref else -1 for t in unique}
+        n_windows, co = ref.pair_counts([[ids[t] for t in topic] for topic in topics], window)
         n_ref = f"{ref.n_docs:,} documents"
     else:
         if window is not None:
@@ -454,19 +687,33 @@ def coherence(topics: Sequence[Sequence[str]], reference: Any, measure: str = "c
                 f"coherence: measure {measure!r} with window={window} needs word order; pass the "
                 "token lists (or a ReferenceCorpus) instead of a document-term matrix.")
         matrix, terms = ref
-        col = {t: j for j, t in enumerate(terms)}
-        known = [t for t in unique if t in col]
-        binary = (matrix[:, [col[t] for t in known]] > 0).astype(np.int64)
-        n_windows, co = matrix.shape[0], (binary.T @ binary).toarray()
+        n_windows, co = _matrix_pair_counts(matrix, terms, topics)
         n_ref = f"{matrix.shape[0]:,}-row document-term matrix"
-    where = {t: i for i, t in enumerate(known)}
-    occurring = {t for t in known if co[where[t], where[t]] > 0}
-    missing = [t for t in unique if t not in occurring]
-    if missing:
-        topics = _handle_missing(topics, missing, on_missing, n_ref)
-    per_topic = np.array([
-        _score(co, n_windows, [where[t] for t in topic], measure) for topic in topics])
-    return Coherence(measure, window, per_topic, tuple(topics), int(n_windows))
+    occurrences = {t: co[k, i, i] for k, topic in enumerate(topics) for i, t in enumerate(topic)}
+    missing = [t for t in unique if occurrences[t] == 0]
+    kept = _handle_missing(topics, missing, on_missing, n_ref) if missing else topics
+    if not missing and len({len(topic) for topic in topics}) == 1:
+        per_topic = _score(co, n_windows, measure)
+    else:
+        per_topic = np.empty(len(topics))
+        for k, (topic, short) in enumerate(zip(topics, kept, strict=True)):
+            keep = [i for i, t in enumerate(topic) if t in short]
+            per_topic[k] = _score(co[k][np.ix_(keep, keep)][None], n_windows, measure)[0]
+    return Coherence(measure, window, per_topic, tuple(kept), int(n_windows))
+
+
+def _matrix_pair_counts(matrix: sp.csr_matrix, terms: Sequence[str],
+                        topics: list[tuple[str, ...]]) -> tuple[int, np.ndarray]:
+    """Document co-occurrence counts within each topic from a document-term matrix."""
+    col = {t: j for j, t in enumerate(terms)}
+    slots, columns = _slot_table([[col.get(t, -1) for t in topic] for topic in topics])
+    sub = sp.csc_matrix(matrix[:, columns])
+    sub.data = (sub.data > 0).astype(np.int8)
+    sub.eliminate_zeros()
+    sub.sort_indices()
+    x = np.repeat(np.arange(len(columns), dtype=np.int64), np.diff(sub.indptr))
+    bits = _doc_bits(x, sub.indices.astype(np.int64), len(columns), matrix.shape[0])
+    return matrix.shape[0], _bitset_pair_counts(slots, bits)
 
 
 def _handle_missing(topics: list[tuple[str, ...]], missing: list[str], on_missing: str,
@@ -498,26 +745,27 @@ def _npmi(co: np.ndarray, occ_i: np.ndarray, occ_j: np.ndarray, n: float) -> np.
     return np.log(joint / ((occ_i / n) * (occ_j / n))) / -np.log(joint)
 
 
-def _score(co: np.ndarray, n_windows: int, idx: list[int], measure: str) -> float:
+def _score(co: np.ndarray, n_windows: int, measure: str) -> np.ndarray:
+    """Coherence per topic from (G, size, size) co-occurrence counts, terms in rank order."""
     n = float(n_windows)
-    sub = co[np.ix_(idx, idx)].astype(np.float64)
-    occ = np.diag(sub).copy()
-    size = len(idx)
+    sub = co.astype(np.float64)
+    size = sub.shape[1]
+    occ = np.diagonal(sub, axis1=1, axis2=2)
     if measure == "u_mass":
         # S_one_pre: word i against each higher-ranked word j < i
         i, j = np.tril_indices(size, k=-1)
-        return float(np.mean(np.log((sub[i, j] / n + EPSILON) / (occ[j] / n))))
-    npmi = _npmi(sub, occ[:, None], occ[None, :], n)
+        return np.mean(np.log((sub[:, i, j] / n + EPSILON) / (occ[:, j] / n)), axis=1)
+    npmi = _npmi(sub, occ[:, :, None], occ[:, None, :], n)
     if measure == "c_npmi":
         off = ~np.eye(size, dtype=bool)
-        return float(np.mean(npmi[off]))
+        return np.mean(npmi[:, off], axis=1)
     # C_V: cosine of each word's NPMI context vector with the whole set's summed vector
-    total = npmi.sum(axis=0)
-    norms = np.sqrt((npmi ** 2).sum(axis=1)) * np.sqrt((total ** 2).sum())
-    dots = npmi @ total
+    total = npmi.sum(axis=1)
+    norms = np.sqrt((npmi ** 2).sum(axis=2)) * np.sqrt((total ** 2).sum(axis=1))[:, None]
+    dots = np.einsum("gij,gj->gi", npmi, total)
     # a zero context vector has no direction: its cosine counts as 0 instead of NaN
-    sims = np.divide(dots, norms, out=np.zeros(size), where=norms > 0)
-    return float(np.mean(sims))
+    sims = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
+    return np.mean(sims, axis=1)
 
 
 def coherence_scores(topics: Sequence[Sequence[str]], reference: Any,

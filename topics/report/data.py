@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,8 @@ __all__ = [
     "excerpt",
     "load_run",
     "period_labels",
+    "scores_section",
+    "sources_summary",
 ]
 
 logger = logging.getLogger(__name__)
@@ -254,17 +257,27 @@ def _counts(values: pd.Series, order: list[str] | None = None, top: int | None =
 
 
 def _find_sources(manifest: dict) -> list[dict]:
-    """Sources and their hashes from a store or run manifest, whatever key holds them."""
+    """Sources and their hashes from a store or run manifest, whatever key holds them.
+
+    Each source is ``{"path", "sha256", "format", "size"}``; ``format`` is the manifest's
+    (else the file suffix) and ``size`` its byte count where the manifest records one.
+    """
     out: list[dict] = []
 
     def visit(obj: Any, key: str = "") -> None:
         if isinstance(obj, dict):
             if "sha256" in obj and isinstance(obj["sha256"], str):
-                out.append({"path": str(obj.get("path", key)), "sha256": obj["sha256"]})
+                size = obj.get("size", obj.get("bytes", obj.get("size_bytes")))
+                out.append({
+                    "path": str(obj.get("path", key)),
+                    "sha256": obj["sha256"],
+                    "format": str(obj.get("format") or ""),
+                    "size": int(size) if isinstance(size, int | float) else None,
+                })
                 return
             for k, v in obj.items():
                 if isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v):
-                    out.append({"path": str(k), "sha256": v})
+                    out.append({"path": str(k), "sha256": v, "format": "", "size": None})
                 else:
                     visit(v, str(k))
         elif isinstance(obj, list):
@@ -277,8 +290,75 @@ def _find_sources(manifest: dict) -> list[dict]:
     for s in out:
         if (s["path"], s["sha256"]) not in seen:
             seen.add((s["path"], s["sha256"]))
+            if not s["format"]:
+                s["format"] = PurePath(s["path"]).suffix.lstrip(".").lower() or UNKNOWN
             uniq.append(s)
     return uniq
+
+
+def _fill_sizes(sources: list[dict], base: Path | None = None) -> None:
+    """Byte sizes of sources the manifest gives none for, from the files where they exist."""
+    for src in sources:
+        if src["size"] is None:
+            path = Path(src["path"])
+            if not path.is_absolute() and base is not None:
+                path = base / path
+            try:
+                src["size"] = path.stat().st_size if path.is_file() else None
+            except OSError:
+                src["size"] = None
+
+
+def sources_summary(sources: list[dict]) -> dict[str, Any]:
+    """Compact summary of a list of sources: counts and bytes per top folder and per format.
+
+    Parameters
+    ----------
+    sources : list of dict
+        ``{"path", "sha256", "format", "size"}`` as from `_find_sources`.
+
+    Returns
+    -------
+    dict
+        ``n_files``, ``total_bytes`` (None when no size is known), ``n_sized``, ``root``
+        (the folder all sources share, or ""), ``by_folder`` and ``by_format``: lists of
+        ``{"name", "count", "bytes"}``, largest first.
+    """
+    paths = [PurePath(s["path"]) for s in sources]
+    root = ""
+    if len(paths) > 1:
+        try:
+            root = os.path.commonpath([str(p.parent) for p in paths])
+        except ValueError:  # absolute and relative paths mixed
+            root = ""
+    elif paths:
+        root = str(paths[0].parent)
+
+    def folder(p: PurePath) -> str:
+        try:
+            rel = p.relative_to(root) if root else p
+        except ValueError:
+            rel = p
+        return rel.parts[0] + "/" if len(rel.parts) > 1 else "(files at the top)"
+
+    def group(keys: list[str]) -> list[dict]:
+        agg: dict[str, list[int]] = {}
+        for key, src in zip(keys, sources, strict=True):
+            a = agg.setdefault(key, [0, 0])
+            a[0] += 1
+            a[1] += src["size"] or 0
+        return [{"name": k, "count": c, "bytes": b}
+                for k, (c, b) in sorted(agg.items(), key=lambda kv: (-kv[1][0], kv[0]))]
+
+    sized = [s["size"] for s in sources if s["size"] is not None]
+    return {
+        "n_files": len(sources),
+        "n_sized": len(sized),
+        "total_bytes": int(sum(sized)) if sized else None,
+        "root": root,
+        "by_folder": group([folder(p) for p in paths]),
+        "by_format": group([s["format"] for s in sources]),
+    }
 
 
 def _term_pattern(terms: list[str]) -> re.Pattern | None:
@@ -340,7 +420,9 @@ def _bodies(store: Path | None, refs: list[str]) -> dict[str, str]:
     return dict(zip(table.column("ref").to_pylist(), table.column("body").to_pylist(), strict=True))
 
 
-def _store_corpus(store: Path | None, cables: pd.DataFrame) -> dict[str, Any]:
+def _store_corpus(
+    store: Path | None, cables: pd.DataFrame, run_manifest: dict | None = None
+) -> dict[str, Any]:
     """Counts by year, classification, post; rejects; sources. From the store where found."""
     if store is not None:
         meta = pq.read_table(
@@ -366,7 +448,15 @@ def _store_corpus(store: Path | None, cables: pd.DataFrame) -> dict[str, Any]:
         store_manifest = _read_json(store / "manifest.json", required=False) or {}
     years = meta["date"].dt.year.astype("Int64").astype(str).replace("<NA>", UNKNOWN)
     by_class = meta["classification"].fillna(UNKNOWN)
-    reasons = pd.Series([str(r.get("reason") or UNKNOWN) for r in rejects], dtype=object)
+    # a reason that names its file ("unrecognised format: /path ...") counts under its kind
+    reasons = pd.Series(
+        [re.sub(r":\s.*", "", str(r.get("reason") or UNKNOWN), flags=re.S) for r in rejects],
+        dtype=object,
+    )
+    sources = _find_sources(store_manifest)
+    if not sources and run_manifest:  # the run manifest lists its inputs too
+        sources = _find_sources({"inputs": run_manifest.get("inputs") or []})
+    _fill_sizes(sources, store)
     return {
         "origin": origin,
         "store": str(store) if store is not None else None,
@@ -380,7 +470,8 @@ def _store_corpus(store: Path | None, cables: pd.DataFrame) -> dict[str, Any]:
         "by_post": _counts(meta["origin"], top=20),
         "n_posts": int(meta["origin"].nunique()),
         "rejects_by_reason": _counts(reasons) if len(reasons) else [],
-        "sources": _find_sources(store_manifest),
+        "sources": sources,
+        "sources_summary": sources_summary(sources),
     }
 
 
@@ -405,7 +496,122 @@ def _scalar_scores(obj: Any, prefix: str = "", depth: int = 0) -> list[dict]:
     return rows
 
 
-def _topic_coherence(topics: list[dict], evaluation: dict | None) -> dict[int, float]:
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+#: evaluation.json keys `scores_section` presents itself; the rest go to "other scores".
+_KNOWN_SCORES = ("coherence_c_npmi", "coherence_c_v", "coherence_u_mass", "coherence_per_topic",
+                 "diversity", "tag_agreement", "top_n", "stability", "coherence")
+
+
+def scores_section(evaluation: dict | None) -> dict[str, Any]:
+    """The model scores of ``evaluation.json`` with plain-language labels.
+
+    Parameters
+    ----------
+    evaluation : dict or None
+        As written by the pipeline's evaluate stage: ``coherence_c_npmi``, ``coherence_c_v``,
+        ``coherence_u_mass``, ``coherence_per_topic``, ``diversity``, ``tag_agreement``,
+        ``top_n`` and optionally ``stability``.
+
+    Returns
+    -------
+    dict
+        ``rows``: ``{"label", "value", "detail", "help"}`` in reading order (``value`` a
+        float or None, ``detail`` a short string); ``other``: ``{"name", "value"}`` rows of
+        keys not recognised; ``unstable``: ids of topics the stability check flags.
+    """
+    ev = evaluation or {}
+    top_n = int(ev["top_n"]) if isinstance(ev.get("top_n"), int) else 10
+    rows: list[dict] = []
+
+    def add(label: str, value: Any, help_: str, detail: str = "") -> None:
+        if value is not None or detail:
+            rows.append({"label": label, "value": _num(value), "detail": detail, "help": help_})
+
+    add(f"Coherence (NPMI, top {top_n} terms)", _num(ev.get("coherence_c_npmi")),
+        "mean over topics; -1 to 1, higher: top terms co-occur more than chance")
+    add("Coherence C_V", _num(ev.get("coherence_c_v")),
+        "0 to 1, higher is more interpretable (Röder et al. 2015)")
+    add("UMass", _num(ev.get("coherence_u_mass")),
+        "negative; closer to 0 is more coherent")
+    add("Topic diversity (top 25)", _num(ev.get("diversity")),
+        "share of unique words among the topics' top 25 terms (Dieng et al. 2020); "
+        "1 = no term repeated")
+    ta = ev.get("tag_agreement")
+    if isinstance(ta, dict):
+        nmi, ari = _num(ta.get("nmi_tag")), _num(ta.get("ari_tag"))
+        if nmi is not None or ari is not None:
+            detail = f"NMI {nmi:.3f}" if nmi is not None else ""
+            detail += (" / " if detail else "") + (f"ARI {ari:.3f}" if ari is not None else "")
+            extra = []
+            if isinstance(ta.get("n_tag"), int):
+                extra.append(f"{ta['n_tag']:,} cables")
+            if isinstance(ta.get("n_tag_classes"), int):
+                extra.append(f"{ta['n_tag_classes']} subject TAGS")
+            if isinstance(ta.get("n_without_tag"), int) and ta["n_without_tag"]:
+                extra.append(f"{ta['n_without_tag']:,} without a subject TAG left out")
+            rows.append({"label": "Agreement with subject TAGS (NMI / ARI)", "value": None,
+                         "detail": detail + (f" ({', '.join(extra)})" if extra else ""),
+                         "help": "0 = unrelated to the cables' subject TAGS, 1 = the same "
+                                 "grouping"})
+        post = _num(ta.get("nmi_post"))
+        if post is not None:
+            extra = (f" ({ta['n_post_classes']} posts)"
+                     if isinstance(ta.get("n_post_classes"), int) else "")
+            rows.append({"label": "Agreement with sending post (NMI)", "value": post,
+                         "detail": extra.strip(" ()"),
+                         "help": "lower means themes follow subject rather than geography"})
+    unstable: list[int] = []
+    st = ev.get("stability")
+    if isinstance(st, dict):
+        n_runs = st.get("n_runs")
+        runs = f" over {n_runs} seeds" if isinstance(n_runs, int) else ""
+        add(f"Stability{runs} (matched topic similarity)", _num(st.get("overall")),
+            "cosine similarity of each topic to its best match in refits with other seeds; "
+            "1 = the same topics every time",
+            f"± {st['overall_std']:.3f}" if _num(st.get("overall_std")) is not None else "")
+        add("Stability: shared top terms", _num(st.get("top_overlap")),
+            "mean share of top terms a topic keeps across seeds")
+        raw = st.get("unstable_topics") or st.get("unstable") or []
+        unstable = [int(t) for t in raw if isinstance(t, int | float)]
+        thr = _num(st.get("threshold"))
+        rows.append({"label": "Unstable topics", "value": None,
+                     "detail": ", ".join(map(str, unstable)) if unstable else "none",
+                     "help": "topics whose best match falls below "
+                             f"{thr if thr is not None else 'the threshold'} in some refit"})
+    elif evaluation:
+        rows.append({"label": "Stability", "value": None, "detail": "not computed",
+                     "help": "set evaluation.stability_seeds in the config to refit with "
+                             "other seeds"})
+    other = _scalar_scores({k: v for k, v in ev.items() if k not in _KNOWN_SCORES})
+    # an older layout: {"coherence": {"per_topic": [...], ...}} and other nested scores
+    if isinstance(ev.get("coherence"), dict):
+        other += _scalar_scores({"coherence": ev["coherence"]})
+    return {"rows": rows, "other": other, "unstable": unstable}
+
+
+def _per_topic(evaluation: dict | None, metric: str, topic_ids: list[int]) -> dict[int, float]:
+    """Per-topic scores of ``evaluation.json`` by topic id (lists follow the topic order)."""
+    per = (evaluation or {}).get("coherence_per_topic")
+    vals = per.get(metric) if isinstance(per, dict) else None
+    if isinstance(vals, dict):
+        return {int(k): float(v) for k, v in vals.items() if _num(v) is not None}
+    if isinstance(vals, list):
+        ids = topic_ids if len(topic_ids) == len(vals) else list(range(len(vals)))
+        return {t: float(v) for t, v in zip(ids, vals, strict=True) if _num(v) is not None}
+    return {}
+
+
+def _topic_coherence(
+    topics: list[dict], evaluation: dict | None, topic_ids: list[int] | None = None
+) -> dict[int, float]:
+    """NPMI coherence per topic id: ``coherence_per_topic.c_npmi``, else topics.json."""
+    ids = topic_ids if topic_ids is not None else sorted(int(t["id"]) for t in topics)
+    out = _per_topic(evaluation, "c_npmi", ids)
+    if out:
+        return out
     out = {int(t["id"]): float(t["coherence"]) for t in topics if t.get("coherence") is not None}
     if out or not evaluation:
         return out
@@ -442,9 +648,11 @@ def build_report_data(
     topic_ids = [int(c.split("_")[1]) for c in run.topic_columns]
     w = dt[run.topic_columns].to_numpy(dtype=np.float64)
     topic_share = w.mean(axis=0) if len(w) else np.zeros(k)
-    coherence = _topic_coherence(run.topics["topics"], run.evaluation)
+    coherence = _topic_coherence(run.topics["topics"], run.evaluation, topic_ids)
+    coherence_cv = _per_topic(run.evaluation, "c_v", topic_ids)
 
     themes_in = run.topics["themes"]
+    dominant = run.topics.get("theme_method") == "dominant"
     theme_col = dt["theme"].to_numpy()
     n = len(dt)
     theme_ids: list[int] = []
@@ -492,6 +700,8 @@ def build_report_data(
         tid = theme_ids[j]
         members = theme_col == tid
         topics_of = [int(t) for t in th.get("topics") or []]
+        if not topics_of and dominant and tid in topic_ids:
+            topics_of = [tid]  # dominant-topic themes: the theme id is the topic id
         coh = th.get("coherence")
         if coh is None and any(t in coherence for t in topics_of):
             coh = float(np.mean([coherence[t] for t in topics_of if t in coherence]))
@@ -559,6 +769,7 @@ def build_report_data(
             "label": str(t.get("label") or f"topic {tid}"),
             "share": None if share is None else float(share),
             "coherence": coherence.get(tid),
+            "coherence_cv": coherence_cv.get(tid),
             "theme": topic_theme.get(tid),
             "top_terms": [str(x) for x in (t.get("top_terms") or [])[:10]],
         })
@@ -567,7 +778,7 @@ def build_report_data(
     sections = {
         "title": str(run.config.get("report", {}).get("title") or "Themes of a cable corpus"),
         "run": {"path": str(run.path), "name": run.path.name},
-        "corpus": _store_corpus(run.store_path, dt),
+        "corpus": _store_corpus(run.store_path, dt, run.manifest),
         "model": model,
         "themes": themes_out,
         "per_theme": per_theme,
@@ -592,32 +803,97 @@ def build_report_data(
     )
 
 
+#: params.json keys that are bookkeeping, not model settings.
+_PARAM_INTERNALS = frozenset({
+    "format_version", "state", "versions", "terms", "vocabulary", "n_topics_", "params",
+    "engine", "n_terms", "n_docs",
+})
+
+
+def _param_value(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, list | tuple) and len(v) > 8:
+        return json.dumps(list(v[:8]), default=str)[:-1] + f", … ({len(v)} values)]"
+    return json.dumps(v, default=str)
+
+
+def _stage_rows(manifest: dict) -> list[dict]:
+    """One row per pipeline stage: seconds, cached, seed and its counts, in run order."""
+    stages = manifest.get("stages")
+    if not isinstance(stages, dict):
+        return []
+    seeds = manifest.get("stage_seeds") or {}
+    order = ["ingest", "tokenize", "vectorize", "model", "themes", "evaluate", "report"]
+    names = sorted(stages, key=lambda n: (order.index(n) if n in order else len(order), n))
+    rows = []
+    for name in names:
+        st = stages[name] if isinstance(stages[name], dict) else {}
+        counts = st.get("counts") if isinstance(st.get("counts"), dict) else {}
+        parts = []
+        for key, v in counts.items():
+            if isinstance(v, bool) or v is None:
+                continue
+            if isinstance(v, float) and not float(v).is_integer():
+                parts.append(f"{key} {v:.3f}")
+            elif isinstance(v, int | float):
+                parts.append(f"{key} {int(v):,}")
+            elif isinstance(v, str):
+                parts.append(f"{key} {v}")
+        rows.append({
+            "name": str(name),
+            "seconds": _num(st.get("seconds")),
+            "cached": st.get("cached") if isinstance(st.get("cached"), bool) else None,
+            "seed": st.get("seed", seeds.get(name) if isinstance(seeds, dict) else None),
+            "counts": ", ".join(parts),
+        })
+    return rows
+
+
 def _model_section(run: RunInputs, k: int) -> dict[str, Any]:
-    params = dict(run.params)
-    engine = run.topics.get("engine") or params.get("engine") or run.manifest.get("engine")
+    raw = dict(run.params)
+    engine = run.topics.get("engine") or raw.get("engine") or run.manifest.get("engine")
+    # the engine's settings: params.json "params" where present, else its top level
+    params = raw["params"] if isinstance(raw.get("params"), dict) else raw
     seed = run.topics.get("seed", params.get("seed", run.manifest.get("seed")))
     versions = run.manifest.get("versions") or run.manifest.get("library_versions") or {}
+    if not versions and isinstance(raw.get("versions"), dict):
+        versions = raw["versions"]
     seeds = run.manifest.get("seeds") or {}
     param_rows = [
-        {"name": str(key), "value": json.dumps(v, default=str) if not isinstance(v, str) else v}
+        {"name": str(key), "value": _param_value(v)}
         for key, v in sorted(params.items())
-        if key not in ("terms", "vocabulary")
+        if key not in _PARAM_INTERNALS and not str(key).startswith("_")
     ]
+    fitted = {key: raw[key] for key in ("n_docs", "n_terms") if isinstance(raw.get(key), int)}
+    version_rows = []
+    if isinstance(versions, dict):
+        # the interpreter first, then libraries by name
+        first = [n for n in ("python", "platform", "cable-topics") if n in versions]
+        rest = sorted(n for n in versions if n not in first)
+        version_rows = [{"name": str(n), "value": str(versions[n])} for n in first + rest]
+    stage_rows = _stage_rows(run.manifest)
     return {
         "engine": engine or UNKNOWN,
         "n_topics": int(run.topics.get("n_topics") or k),
         "n_themes": len(run.topics["themes"]),
+        "theme_method": run.topics.get("theme_method"),
         "seed": seed,
         "seeds": [{"name": str(a), "value": str(b)} for a, b in sorted(seeds.items())]
-        if isinstance(seeds, dict)
+        if isinstance(seeds, dict) and not stage_rows
         else [],
         "params": param_rows,
-        "versions": [{"name": str(a), "value": str(b)} for a, b in sorted(versions.items())]
-        if isinstance(versions, dict)
-        else [],
+        "fitted": fitted,
+        "versions": version_rows,
+        "code_version": run.manifest.get("code_version"),
         "git_commit": run.manifest.get("git_commit"),
-        "scores": _scalar_scores(run.evaluation or {}),
-        "inputs": _find_sources({k2: v for k2, v in run.manifest.items() if k2 != "versions"}),
+        "config_hash": run.manifest.get("config_hash"),
+        "stages": stage_rows,
+        "total_seconds": sum(r["seconds"] or 0.0 for r in stage_rows),
+        "scores": scores_section(run.evaluation),
+        "has_evaluation": run.evaluation is not None,
     }
 
 

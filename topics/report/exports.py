@@ -13,7 +13,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-__all__ = ["atomic_write", "export_tables", "themes_frame", "topics_frame"]
+__all__ = [
+    "atomic_write", "export_sources", "export_tables", "themes_frame", "topics_frame",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +91,29 @@ def topics_frame(topics: list[dict]) -> pd.DataFrame:
         ],
         columns=["id", "label", "share", "coherence", "theme", "top_terms"],
     ).astype({"theme": "Int64"})
+
+
+def export_sources(out_dir: str | Path, sources: list[dict]) -> Path:
+    """Write ``sources.csv``: one row per source file (path, format, size_bytes, sha256).
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The report directory.
+    sources : list of dict
+        ``{"path", "sha256", "format", "size"}`` (``size`` may be None).
+
+    Returns
+    -------
+    Path
+    """
+    table = pa.table({
+        "path": pa.array([str(s["path"]) for s in sources], type=pa.string()),
+        "format": pa.array([str(s.get("format") or "") for s in sources], type=pa.string()),
+        "size_bytes": pa.array([s.get("size") for s in sources], type=pa.int64()),
+        "sha256": pa.array([str(s["sha256"]) for s in sources], type=pa.string()),
+    })
+    return atomic_write(Path(out_dir) / "sources.csv", _csv_bytes(table))
 
 
 def _csv_bytes(table: pa.Table) -> bytes:

@@ -33,6 +33,7 @@ __all__ = [
     "plot_heatmap",
     "plot_intertopic",
     "plot_prevalence",
+    "abbreviate_classification",
     "report_figures",
     "theme_colors",
 ]
@@ -47,6 +48,8 @@ PALETTE = (
 _NEUTRAL = "#5F6B73"
 #: Small multiples show at most this many themes (the largest); tables show all.
 MAX_PANELS = 16
+#: Periods with fewer cables get no share in the all-themes figures (too noisy to read).
+MIN_PERIOD_CABLES = 10
 _TITLE = 11
 _LABEL = 9
 
@@ -139,8 +142,12 @@ def plot_counts(
 def plot_prevalence(
     ax: Axes, ax_n: Axes | None, counts: pd.DataFrame, themes: Sequence[int],
     colors: dict[int, str], *, title: str, unit: str, labels: dict[int, str] | None = None,
+    min_cables: int = 0,
 ) -> Axes:
     """Share of each period's cables in each theme; bars of cables per period in ``ax_n``.
+
+    Periods with fewer than ``min_cables`` cables get no share point (the bars still count
+    them); lines break across periods without cables.
 
     Parameters
     ----------
@@ -150,16 +157,28 @@ def plot_prevalence(
     counts = counts.sort_index()
     total = counts.sum(axis=1).to_numpy()
     x = period_positions(counts.index)
+    step = 1.0 if unit == "year" else 1 / 12
+    # a line never bridges missing periods: a NaN breaks it
+    gap = np.r_[False, np.diff(x) > 1.5 * step]
+    # with many themes, a share computed from a handful of cables only adds noise
+    thin = total < min_cables
     # marker area follows the period's cable count: a share computed from 1 cable looks small
     sizes = 6 + 60 * np.sqrt(total / max(total.max(), 1))
     for tid in themes:
         col = counts[tid].to_numpy() if tid in counts.columns else np.zeros(len(counts))
         share = np.where(total > 0, col / np.where(total > 0, total, 1), np.nan)
+        share = np.where(thin, np.nan, share)
         name = f"{tid}: {_short(labels[tid], 22)}" if labels else str(tid)
-        ax.plot(x, share, lw=1.3, color=colors[tid], label=name)
+        xs, ys = np.insert(x, np.flatnonzero(gap), np.nan), np.insert(
+            share, np.flatnonzero(gap), np.nan)
+        ax.plot(xs, ys, lw=1.3, color=colors[tid], label=name)
         if len(themes) <= 3:
             ax.scatter(x, share, s=sizes, color=colors[tid], zorder=3)
     ax.set_ylim(bottom=0)
+    if min_cables and (~thin).any() and thin.any():  # zoom on the periods that have shares
+        lo, hi = x[~thin].min(), x[~thin].max()
+        ax.set_xlim(lo - step, hi + step)
+        title = f"{title}, {unit}s with {min_cables}+ cables"
     _style(ax, title, "" if ax_n is not None else unit, "share of the period's cables")
     if ax_n is not None:
         ax.tick_params(labelbottom=False)
@@ -234,13 +253,49 @@ def plot_intertopic(
     cols = [colors.get(topic_theme.get(t, -1), _NEUTRAL) for t in topic_ids]
     ax.scatter(xy[:, 0], xy[:, 1], s=sizes, c=cols, alpha=0.55, edgecolors="black",
                linewidths=0.6)
-    for (x, y), t in zip(xy, topic_ids, strict=True):
-        ax.annotate(str(t), (x, y), ha="center", va="center", fontsize=7)
     ax.margins(0.12)
+    span = np.ptp(xy, axis=0) if len(xy) > 1 else np.ones(2)
+    span = np.where(span > 0, span, 1.0)
+    lab = _repel(xy / span, min_dist=0.045) * span
+    for (x, y), (lx, ly), t in zip(xy, lab, topic_ids, strict=True):
+        moved = abs(lx - x) > 1e-9 or abs(ly - y) > 1e-9
+        ax.annotate(str(t), (x, y), xytext=(lx, ly), ha="center", va="center", fontsize=8,
+                    fontweight="bold",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                          "alpha": 0.8},
+                    arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.6}
+                    if moved else None)
     _style(ax, "Intertopic distance map (Jensen-Shannon, classical MDS)", "PC1", "PC2")
     ax.axhline(0, color="#DDDDDD", lw=0.8, zorder=0)
     ax.axvline(0, color="#DDDDDD", lw=0.8, zorder=0)
     return ax
+
+
+def _repel(xy: np.ndarray, *, min_dist: float, n_iter: int = 60) -> np.ndarray:
+    """Label positions near ``xy`` (normalised units) at least about ``min_dist`` apart.
+
+    Deterministic: overlapping labels push each other apart along the line joining them
+    (a fixed direction per pair when they coincide).
+    """
+    pos = np.asarray(xy, dtype=float).copy()
+    n = len(pos)
+    for _ in range(n_iter):
+        moved = False
+        for i in range(n):
+            for j in range(i + 1, n):
+                d = pos[j] - pos[i]
+                dist = float(np.hypot(*d))
+                if dist < min_dist:
+                    if dist < 1e-12:
+                        ang = 2 * np.pi * (i * 7 + j) / 13
+                        d, dist = np.array([np.cos(ang), np.sin(ang)]), 1.0
+                    push = (min_dist - min(dist, min_dist)) / 2 + 1e-4
+                    pos[i] -= d / dist * push
+                    pos[j] += d / dist * push
+                    moved = True
+        if not moved:
+            break
+    return pos
 
 
 def plot_dendrogram(
@@ -256,8 +311,9 @@ def plot_dendrogram(
     pos = 5 + 10 * np.arange(len(d["ivl"]))
     ax.set_yticks(pos, d["ivl"])
     by_name = dict(zip(names, theme_ids, strict=True))
-    for tick in ax.get_yticklabels():
-        tick.set_color(colors[by_name[tick.get_text()]])
+    # pale theme colours do not read as text: dark labels, a colour dot at each leaf
+    ax.scatter(np.zeros(len(pos)), pos, s=36, c=[colors[by_name[n]] for n in d["ivl"]],
+               edgecolors="black", linewidths=0.5, zorder=3, clip_on=False)
     ax.set_ylim(0, 10 * len(d["ivl"]))
     return _style(ax, "Theme hierarchy (Ward linkage over theme centers)",
                   "linkage distance", "theme")
@@ -275,18 +331,40 @@ def plot_effects(
     mean = eff["mean"].to_numpy()
     err = np.vstack([mean - eff["ci_low"].to_numpy(), eff["ci_high"].to_numpy() - mean])
     if line:
-        ax.fill_between(x, eff["ci_low"], eff["ci_high"], color=color, alpha=0.25, lw=0,
-                        label="95% CI")
-        ax.plot(x, mean, color=color, marker="o", ms=2.5, lw=1.3, label="expected share")
+        gap = np.flatnonzero(np.r_[False, np.diff(x) > 1.5])  # no band across missing years
+        xs = np.insert(x, gap, np.nan)
+        lo, hi = (np.insert(eff[c].to_numpy(dtype=float), gap, np.nan)
+                  for c in ("ci_low", "ci_high"))
+        ax.fill_between(xs, lo, hi, color=color, alpha=0.25, lw=0, label="95% CI")
+        ax.plot(xs, np.insert(mean, gap, np.nan), color=color, marker="o", ms=2.5, lw=1.3,
+                label="expected share")
     else:
         ax.errorbar(x, mean, yerr=np.clip(err, 0, None), fmt="o", color=color, ms=4,
                     capsize=3, label="expected share, 95% CI")
     if line:
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, min_n_ticks=1))
     else:
-        ax.set_xticks(x, [_short(str(v), 14) for v in eff["level"]], rotation=40, ha="right")
+        ax.set_xticks(x, [_short(abbreviate_classification(str(v)), 14) for v in eff["level"]],
+                      rotation=40, ha="right")
     ax.set_ylim(bottom=0)
-    return _style(ax, title, xlabel, "expected share")
+    _style(ax, "", xlabel, "expected share")
+    ax.set_title(title, fontsize=_LABEL + 0.5, loc="left")
+    return ax
+
+
+_CLASS_ABBREV = (
+    ("UNCLASSIFIED//FOR OFFICIAL USE ONLY", "U//FOUO"), ("LIMITED OFFICIAL USE", "LOU"),
+    ("UNCLASSIFIED", "U"), ("CONFIDENTIAL", "C"), ("TOP SECRET", "TS"), ("SECRET", "S"),
+    ("NOFORN", "NF"),
+)
+
+
+def abbreviate_classification(level: str) -> str:
+    """Standard marking abbreviations (``SECRET//NOFORN`` -> ``S//NF``) for crowded axes."""
+    out = level
+    for full, short in _CLASS_ABBREV:
+        out = out.replace(full, short)
+    return out
 
 
 def _grid(n: int, ncols: int) -> tuple[int, int]:
@@ -377,7 +455,7 @@ def report_figures(data: Any, effects: pd.DataFrame) -> dict[str, tuple[Figure, 
     shown = ids[:MAX_PANELS]
     some = f" ({len(shown)} largest of {len(ids)})" if len(shown) < len(ids) else ""
     plot_prevalence(ax_t, ax_n, by_period, shown, colors, title=f"Themes over time{some}",
-                    unit=unit, labels=labels)
+                    unit=unit, labels=labels, min_cables=MIN_PERIOD_CABLES)
     ax_t.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
                 title="theme", title_fontsize=8)
     out["themes_over_time"] = (fig, f"Share of each period's cables in each theme{some}")
@@ -397,10 +475,13 @@ def report_figures(data: Any, effects: pd.DataFrame) -> dict[str, tuple[Figure, 
         ax = fig.add_subplot()
         plot_intertopic(ax, data.topic_term, data.topic_share, topic_ids, data.topic_theme,
                         colors)
-        handles = [ax.scatter([], [], s=40, color=colors[t], label=f"theme {t}")
-                   for t in ids[:16]]
-        ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1),
-                  frameon=False, title="colour", title_fontsize=8)
+        one_each = all(len(t.get("topics") or []) <= 1 for t in s["themes"])
+        if not one_each:  # with one topic per theme the number on the circle says it all
+            handles = [ax.scatter([], [], s=40, color=colors[t], label=f"theme {t}")
+                       for t in sorted(ids)]
+            ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1),
+                      frameon=False, title="colour", title_fontsize=8,
+                      ncols=1 if len(ids) <= 20 else 2)
         out["intertopic"] = (fig, "Topics placed by the distance between their term "
                              "distributions; circle area follows prevalence")
 
@@ -418,6 +499,9 @@ def report_figures(data: Any, effects: pd.DataFrame) -> dict[str, tuple[Figure, 
 
     for cov, xlabel, line in (("year", "year", True), ("classification", "classification", False)):
         eff = effects[effects["covariate"] == cov]
+        if line:  # years with a handful of cables give bands wider than the panel
+            dense = eff[eff["n_cables"] >= MIN_PERIOD_CABLES]
+            eff = dense if dense["level"].nunique() >= 2 else eff
         if eff.empty:
             continue
         shown = ids[:MAX_PANELS]
@@ -429,13 +513,20 @@ def report_figures(data: Any, effects: pd.DataFrame) -> dict[str, tuple[Figure, 
         for i, tid in enumerate(shown):
             ax = fig.add_subplot(nrows, ncols, i + 1)
             plot_effects(ax, eff[eff["theme"] == tid], colors[tid],
-                         title=f"{tid}: {_short(labels[tid], 24)}",
+                         title=f"{tid}: {_short(labels[tid], 27)}",
                          xlabel=xlabel if i >= len(shown) - ncols else "", line=line)
             if i + ncols < len(shown):  # the panel below carries the same level labels
                 ax.tick_params(labelbottom=False)
         what = "line: expected share, band" if line else "point: expected share, bar"
+        if line and effects.loc[effects["covariate"] == cov, "level"].nunique() > eff[
+                "level"].nunique():
+            what = f"years with {MIN_PERIOD_CABLES}+ cables; " + what
         fig.suptitle(f"Expected theme share by {cov} ({what}: bootstrap 95% CI over cables)",
                      fontsize=_TITLE + 1, x=0.01, ha="left")
+        if not line:
+            fig.text(0.01, 0.01, "U: unclassified, FOUO: for official use only, LOU: limited "
+                     "official use, C: confidential, S: secret, NF: NOFORN", fontsize=8,
+                     color=_NEUTRAL)
         which = (f"the {len(shown)} largest of {len(ids)} themes (all are in the table)"
                  if len(shown) < len(ids) else "each theme")
         out[f"effects_{cov}"] = (fig, f"Expected share of {which} by {cov} with 95% "

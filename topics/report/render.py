@@ -20,7 +20,13 @@ from markupsafe import Markup, escape
 
 from topics.report.data import build_report_data, classification_order, load_run
 from topics.report.effects import estimate_effects
-from topics.report.exports import atomic_write, export_tables, themes_frame, topics_frame
+from topics.report.exports import (
+    atomic_write,
+    export_sources,
+    export_tables,
+    themes_frame,
+    topics_frame,
+)
 from topics.report.figures import figure_png, report_figures, theme_colors
 
 __all__ = ["highlight_html", "highlight_md", "md_escape", "render_report"]
@@ -28,6 +34,8 @@ __all__ = ["highlight_html", "highlight_md", "md_escape", "render_report"]
 logger = logging.getLogger(__name__)
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: Source files listed in report.md; the rest are in sources.csv.
+_MD_SOURCES = 20
 _MD_SPECIAL = str.maketrans({
     "\\": "\\\\", "|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;", "*": "\\*",
     "_": "\\_", "`": "\\`", "[": "\\[", "]": "\\]", "#": "\\#", "\n": " ", "\r": " ",
@@ -79,6 +87,18 @@ def _fmt_num(v: Any, digits: int = 3) -> str:
     return f"{float(v):.{digits}f}"
 
 
+def _fmt_bytes(v: Any) -> str:
+    """Human byte count: ``512 B``, ``1.5 KB``, ``2.3 MB`` (powers of 1,000)."""
+    if v is None:
+        return ""
+    v = float(v)
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(v) < 1000 or unit == "GB":
+            return f"{v:,.0f} {unit}" if unit == "B" else f"{v:,.1f} {unit}"
+        v /= 1000
+    return f"{v:,.1f} TB"  # pragma: no cover - the loop returns at GB
+
+
 def _env(html: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
@@ -90,6 +110,7 @@ def _env(html: bool) -> jinja2.Environment:
     )
     env.filters["pct"] = _fmt_pct
     env.filters["num"] = _fmt_num
+    env.filters["bytes"] = _fmt_bytes
     env.filters["md"] = md_escape
     env.filters["hl"] = highlight_html if html else highlight_md
     return env
@@ -205,6 +226,11 @@ def render_report(
     themes_df = themes_frame(s["themes"])
     topics_df = topics_frame(s["topics"])
     export_tables(out_dir, run_dir / "doc_topics.parquet", themes_df, topics_df, effects)
+    exports = ["doc_topics.csv", "doc_topics.parquet", "themes.csv", "themes.parquet",
+               "topics.csv", "topics.parquet", "effects.csv", "effects.parquet"]
+    if s["corpus"]["sources"]:
+        export_sources(out_dir, s["corpus"]["sources"])
+        exports.append("sources.csv")
     timings["exports"] = time.perf_counter() - t3
 
     t4 = time.perf_counter()
@@ -219,8 +245,8 @@ def render_report(
         ],
         "n_boot": int(n_boot),
         "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "exports": ["doc_topics.csv", "doc_topics.parquet", "themes.csv", "themes.parquet",
-                    "topics.csv", "topics.parquet", "effects.csv", "effects.parquet"],
+        "exports": exports,
+        "md_sources": _MD_SOURCES,
     }
     html = _env(True).get_template("report.html.j2").render(**context)
     md = _env(False).get_template("report.md.j2").render(**context)
