@@ -9,7 +9,7 @@ import pytest
 from topics.config import RunConfig
 from topics.pipeline import PipelineError, run, verify
 
-FAST = {"model": {"n_topics": 8, "params": {"iterations": 150}},
+FAST = {"model": {"n_topics": 8},
         "evaluation": {"coherence": True}}
 
 

@@ -82,19 +82,16 @@ def test_real_topics_have_no_boilerplate_in_top_20(real_run):
 
 
 def test_real_themes_follow_different_subject_tags(real_run):
-    doc = pq.read_table(real_run / "doc_topics.parquet",
-                        columns=["subject_tags", "theme"]).to_pydict()
-    by_theme: dict[int, Counter] = {}
-    for tags, theme in zip(doc["subject_tags"], doc["theme"], strict=True):
-        if tags:
-            by_theme.setdefault(theme, Counter())[tags[0]] += 1
-    top_tag = {theme: c.most_common(1)[0][0] for theme, c in by_theme.items()}
+    """Each theme's dominant TAG (as labelled in topics.json: frequent in the theme and
+    over-represented there) differs from theme to theme."""
+    themes = json.loads((real_run / "topics.json").read_text())["themes"]
+    top_tag = {th["id"]: th["tags"][0]["tag"] for th in themes if th["tags"]}
     assert len(top_tag) >= 10, top_tag  # K=20 topics give at least 10 non-empty themes
-    # PREL and PGOV are about half of all first subject TAGS, so they lead several themes;
-    # measured with the defaults: 9 distinct leading TAGS over 20 themes, PGOV leading 7.
     counts = Counter(top_tag.values())
-    assert len(counts) >= len(top_tag) / 3, counts
-    assert counts.most_common(1)[0][1] <= len(top_tag) / 2, counts
+    assert len(counts) >= len(top_tag) / 2, counts
+    assert counts.most_common(1)[0][1] <= 3, counts
+    # The labels are distinctive: each theme's dominant TAG is over-represented in it.
+    assert all(th["tags"][0]["lift"] > 1.0 for th in themes if th["tags"])
 
 
 def _truth() -> dict[str, int]:
@@ -111,12 +108,6 @@ def test_sample_themes_match_planted_labels(sample_run):
     assert ari >= 0.8, ari
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="default lda-gibbs at seed 0 merges two planted themes and spends a topic on the "
-    "shared background (matched cosines 0.82 and 0.11; seeds 2 and 3 likewise, seed 1 "
-    "recovers all 8): a local optimum of Gibbs sampling, reported to the lead",
-)
 def test_sample_every_planted_theme_has_a_close_topic(sample_run):
     """Cosine between each planted theme's centroid of term frequencies (over the modelled
     vocabulary) and its one-to-one matched topic-term row."""

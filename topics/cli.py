@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("fit", help="fit a topic model and themes on a store")
     s.add_argument("store")
-    s.add_argument("--model", default="lda-gibbs", choices=engines)
+    s.add_argument("--model", default="nmf", choices=engines)
     s.add_argument("--topics", type=int, default=20)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", required=True)
@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("store")
     s.add_argument("--topics", default="5:40:5", help="START:STOP:STEP (inclusive) or a,b,c")
     s.add_argument("--seeds", type=int, default=3)
-    s.add_argument("--model", default="lda-gibbs", choices=engines)
+    s.add_argument("--model", default="nmf", choices=engines)
     s.add_argument("--jobs", type=int, default=2)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_sweep)

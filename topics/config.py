@@ -122,7 +122,7 @@ class ModelConfig:
     """The topic model."""
 
     engine: str = _opt(
-        "lda-gibbs",
+        "nmf",
         "Engine.",
         choices=("lda", "lda-multicore", "lda-gibbs", "lda-sklearn", "nmf", "lsi", "hdp"),
     )

@@ -113,6 +113,29 @@ _STAFF = (
     "conoff daffaires affaires pol econ polcouns econcouns pao mission embassy embassies post mr mrs ms dr"
 )
 _MISC = "xxxxxxxxxxxx eg ie etc dont didnt doesnt isnt wasnt wont cant couldnt wouldnt per"
+# The reporting verbs and fillers of diplomatic prose ("X told poloff", "he noted", "key
+# issues", "in recent meetings"): on real cables they rank high in every topic and make
+# whole topics of their own ("asked noted visit added agreed noting stressed explained"),
+# so they are removed with the boilerplate. Subject words stay, however frequent.
+_REPORTING = (
+    "told tell telling noted noting note notes asked asking added adding said saying stated "
+    "stating stressed stressing explained explaining indicated indicating suggested "
+    "suggesting claimed claiming commented remarked emphasized emphasised underscored "
+    "underlined highlighted pointed mentioned expressed acknowledged replied responded "
+    "reiterated confirmed insisted recalled observed opined conveyed asserted described "
+    "according reportedly apparently clearly likely possible possibly perhaps certainly "
+    "probably believe believes believed think thinks thought feel felt want wants wanted "
+    "need needs needed like way ways thing things lot kind sort issue issues matter matters "
+    "point points question questions meeting meetings met meet discussion discussions "
+    "discussed discuss talk talked conversation year years month months week weeks day days "
+    "time times today yesterday recent recently currently current early late later earlier "
+    "important key significant major particular particularly especially general generally "
+    "clear given following able example instance addition additional include including "
+    "includes use used using work working worked provide provided providing continue "
+    "continued continues continuing remain remains remained number level part place fact "
+    "result order end set called come came going went good better best new old high long "
+    "large small little great"
+)
 
 #: Boilerplate and reporting-staff words that survive `corpora.clean`; see the groups above.
 CABLE_STOPWORDS: frozenset[str] = frozenset(
@@ -127,6 +150,7 @@ CABLE_STOPWORDS: frozenset[str] = frozenset(
             _HOST_GOVERNMENTS,
             _STAFF,
             _MISC,
+            _REPORTING,
         )
     ).split()
 )

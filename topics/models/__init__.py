@@ -5,11 +5,11 @@ Engines wrap gensim, scikit-learn and tomotopy (none is re-implemented):
 =================  ==========================================  ================================
 engine             library                                     inference
 =================  ==========================================  ================================
-``lda-gibbs``      tomotopy ``LDAModel``                       collapsed Gibbs (default engine)
+``lda-gibbs``      tomotopy ``LDAModel``                       collapsed Gibbs sampling
 ``lda``            gensim ``LdaModel``                         online variational Bayes
 ``lda-multicore``  gensim ``LdaMulticore``                     online VB in worker processes
 ``lda-sklearn``    scikit-learn ``LatentDirichletAllocation``  batch variational Bayes
-``nmf``            scikit-learn ``NMF`` on TF-IDF              coordinate descent
+``nmf``            scikit-learn ``NMF`` on TF-IDF              coordinate descent (default)
 ``lsi``            gensim ``LsiModel``                         randomised truncated SVD
 ``hdp``            gensim ``HdpModel``                         online VB, number of topics inferred
 =================  ==========================================  ================================
@@ -57,7 +57,7 @@ ENGINES: dict[str, type[TopicModel]] = {
 }
 
 #: Best matched-topic quality per second on planted data (see benchmarks/bench_models.py).
-DEFAULT_ENGINE = "lda-gibbs"
+DEFAULT_ENGINE = "nmf"
 
 
 def _engine_class(engine: str, where: str = "make_model") -> type[TopicModel]:
@@ -76,7 +76,7 @@ def make_model(
 
     Parameters
     ----------
-    engine : str, default "lda-gibbs"
+    engine : str, default "nmf"
         A key of `ENGINES`.
     n_topics : int, default 20
         Number of topics (an upper bound for ``hdp``).
