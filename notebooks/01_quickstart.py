@@ -20,7 +20,7 @@
 SOURCES = ["@sample"]
 OUT = "runs/nb-quickstart"
 N_TOPICS = 8
-ENGINE = "lda-gibbs"
+ENGINE = "nmf"
 SEED = 0
 
 # %%
@@ -48,7 +48,7 @@ cfg = RunConfig.from_dict(
         "name": "quickstart",
         "seed": SEED,
         "corpus": {"sources": SOURCES},
-        "model": {"engine": ENGINE, "n_topics": N_TOPICS, "params": {"iterations": 200}},
+        "model": {"engine": ENGINE, "n_topics": N_TOPICS},
     },
     base_dir=Path("."),
 )

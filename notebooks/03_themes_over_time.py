@@ -33,7 +33,7 @@ from topics.report.effects import estimate_effects
 out = Path(OUT)
 cfg = RunConfig.from_dict(
     {"corpus": {"sources": SOURCES},
-     "model": {"n_topics": N_TOPICS, "params": {"iterations": 200}}},
+     "model": {"n_topics": N_TOPICS}},
     base_dir=Path("."),
 )
 run(cfg, out)

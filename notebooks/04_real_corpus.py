@@ -48,7 +48,7 @@ from topics.pipeline import run
 out = Path(OUT)
 cfg = RunConfig.from_dict(
     {"corpus": {"sources": SOURCES, "min_length": 200},
-     "model": {"n_topics": N_TOPICS, "params": {"iterations": 200}}},
+     "model": {"n_topics": N_TOPICS}},
     base_dir=Path("."),
 )
 t0 = time.perf_counter()

@@ -105,12 +105,10 @@ def test_english_stopwords_is_union():
 def test_us_pronoun_vs_country_in_allcaps(tok):
     assert tok(ALLCAPS) == [
         "minister",
-        "told",
         "united_states",
         "position",
         "npt",
         "firm",
-        "asked",
         "brief",
         "united_states",
         "delegation",
@@ -122,7 +120,6 @@ def test_us_pronoun_vs_country_in_allcaps(tok):
     ]
     assert tok("Moscow said the U.S.S.R. and U.S.-Japan ties") == [
         "moscow",
-        "said",
         "ussr",
         "united_states",
         "japan",
@@ -144,7 +141,7 @@ def test_options_extra_keep_lowercase():
     t = Tokenizer(TextOptions(extra_stopwords=("Missile",), keep_terms=("system", "summary")))
     assert t("Missile defense system summary") == ["defense", "system", "summary"]
     t = Tokenizer(TextOptions(lowercase=False, min_token_len=4))
-    assert t("DPRK said the NPT matters") == ["DPRK", "said", "matters"]
+    assert t("DPRK rejected the NPT review") == ["DPRK", "rejected", "review"]
     t = Tokenizer(TextOptions(stopwords=False, cable_stopwords=False))
     assert t("the summary of it") == ["the", "summary", "of", "it"]
 
@@ -168,8 +165,6 @@ def test_lemmatize_all_caps_cable():
         "talk",
         "sanction",
         "dprk",
-        "continue",
-        "new",
         "proposal",
     ]
 
@@ -178,7 +173,6 @@ def test_drop_place_names():
     t = Tokenizer(TextOptions(drop_place_names=True))
     assert t("Talks in New Delhi, Tokyo and Buenos Aires with Japan on new trade") == [
         "talks",
-        "new",
         "trade",
     ]
     names = place_names()

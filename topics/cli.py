@@ -65,8 +65,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             raise ConfigError(f"ingest: source {src!r} does not exist.")
     bar = _progress_bar("ingest", unit="cable")
 
-    def on_progress(n: int = 1, **_: object) -> None:
-        bar.update(n)
+    def on_progress(_path: object, n_total: int) -> None:
+        # CorpusStore calls progress(path, records read so far) after each file.
+        bar.update(n_total - bar.n)
 
     try:
         store = CorpusStore.ingest(args.sources, args.out, format=args.format,
@@ -254,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"cable-topics {args.command}: config error: {exc}\n")
         return 2
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
         sys.stderr.write(f"cable-topics {args.command}: error: {exc}\n")
         return 2
 

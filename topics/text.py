@@ -127,7 +127,7 @@ _REPORTING = (
     "probably believe believes believed think thinks thought feel felt want wants wanted "
     "need needs needed like way ways thing things lot kind sort issue issues matter matters "
     "point points question questions meeting meetings met meet discussion discussions "
-    "discussed discuss talk talked conversation year years month months week weeks day days "
+    "discussed discuss conversation year years month months week weeks day days "
     "time times today yesterday recent recently currently current early late later earlier "
     "important key significant major particular particularly especially general generally "
     "clear given following able example instance addition additional include including "

@@ -132,7 +132,7 @@ class SklearnNmf(TopicModel):
         ``random_state`` (used by ``init="nndsvda"`` only through ties; kept for the
         interface and for randomised inits).
     init : {"nndsvda", "nndsvd", "nndsvdar", "random"}, default "nndsvda"
-    max_iter : int, default 400
+    max_iter : int, default 1000
     tol : float, default 1e-4
     beta_loss : {"frobenius", "kullback-leibler"}, default "frobenius"
         "kullback-leibler" needs ``solver="mu"``.
@@ -150,7 +150,7 @@ class SklearnNmf(TopicModel):
         n_topics: int = 20,
         seed: int = 0,
         init: str = "nndsvda",
-        max_iter: int = 400,
+        max_iter: int = 1000,
         tol: float = 1e-4,
         beta_loss: str = "frobenius",
         solver: str = "cd",
