@@ -91,3 +91,17 @@ def test_every_cable_too_short_is_a_clear_error(tmp_path):
 def test_more_topics_than_cables_is_a_clear_error(tmp_path):
     with pytest.raises(PipelineError, match="topics"):
         run(_cfg(model={"n_topics": 5000}), tmp_path / "r")
+
+
+def test_worker_count_does_not_change_results(tmp_path):
+    """Tokenizing on one or two processes gives the same themes (the default engine is
+    deterministic); engines whose results depend on workers say so in the manifest."""
+    a = run(_cfg(text={"n_jobs": 1}), tmp_path / "one")
+    b = run(_cfg(text={"n_jobs": 2}), tmp_path / "two")
+    for rel in ("tokens.parquet", "topics.json", "doc_topics.parquet"):
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+    c = run(_cfg(model={"engine": "lda-multicore", "params": {"workers": 2}},
+                 report={"enabled": False}, evaluation={"coherence": False}), tmp_path / "mc")
+    workers = json.loads((c / "manifest.json").read_text())["workers"]
+    assert workers == {"tokenize_n_jobs": 2, "model_workers": 2,
+                       "results_depend_on_workers": True}
