@@ -10,13 +10,15 @@ import subprocess
 import sys
 import tempfile
 import zlib
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 __all__ = [
+    "atomic_write",
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_text",
@@ -87,18 +89,30 @@ def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
+def atomic_write(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Call ``write(fh)`` on a temporary file beside ``path``, then rename it into place.
+
+    A reader never sees a half-written file, and an interrupted write leaves the old one.
+    The file gets mode 0644 (``mkstemp`` creates 0600; run outputs are meant to be shared).
+    The one place in the project where files are written atomically.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` atomically (see `atomic_write`)."""
+    return atomic_write(path, lambda fh: fh.write(data))
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

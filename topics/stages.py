@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from topics.config import RunConfig
-from topics.runinfo import atomic_write_json
+from topics.runinfo import atomic_write, atomic_write_json
 
 if TYPE_CHECKING:
     from topics.pipeline import Run
@@ -343,18 +343,7 @@ def sweep_store(store: str | Path, ks: list[int], *, n_seeds: int, engine: str,
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
     """Deterministic, atomic Parquet write (same table -> same bytes)."""
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda fh: pq.write_table(table, fh, compression="zstd"))
 
 
 def _jsonable(obj):

@@ -34,7 +34,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -47,6 +46,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from gensim.parsing.preprocessing import STOPWORDS as _GENSIM_STOPWORDS
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as _SKLEARN_STOPWORDS
+
+from topics.runinfo import atomic_write_bytes
 
 if TYPE_CHECKING:
     from topics.vectorize import DocTermMatrix
@@ -647,17 +648,8 @@ class PhraseModel:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write `to_dict` as JSON to ``path`` (temporary file + ``os.replace``)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self.to_dict(), fh, ensure_ascii=False, indent=1)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        payload = json.dumps(self.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
+        return atomic_write_bytes(path, payload)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> PhraseModel:

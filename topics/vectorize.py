@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from numbers import Integral, Real
@@ -28,6 +27,8 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
+from topics.runinfo import atomic_write
 
 __all__ = ["DocTermMatrix", "Vocabulary", "build_dtm"]
 
@@ -555,9 +556,9 @@ class DocTermMatrix:
             "refs": list(self.refs),
             **self.vocabulary.to_dict(),
         }
-        _atomic_write(out / "dtm.npz", lambda fh: sp.save_npz(fh, self.matrix, compressed=True))
+        atomic_write(out / "dtm.npz", lambda fh: sp.save_npz(fh, self.matrix, compressed=True))
         payload = json.dumps(meta, ensure_ascii=False).encode("utf-8")
-        _atomic_write(out / "dtm.json", lambda fh: fh.write(payload))
+        atomic_write(out / "dtm.json", lambda fh: fh.write(payload))
         return out
 
     @classmethod
@@ -619,20 +620,6 @@ class DocTermMatrix:
             raise ValueError(f"{d}: invalid saved DocTermMatrix: {exc}") from exc
 
 
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def _check_refs(refs: Iterable[str], who: str) -> tuple[str, ...]:

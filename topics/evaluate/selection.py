@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import time
 import zlib
 from collections.abc import Sequence
@@ -38,6 +37,7 @@ import pandas as pd
 from topics.evaluate.coherence import ReferenceCorpus, coherence_scores, top_terms
 from topics.evaluate.scores import diversity, exclusivity, heldout_likelihood
 from topics.evaluate.stability import stability
+from topics.runinfo import atomic_write
 
 __all__ = ["parse_k_range", "plot_sweep", "recommend_k", "sweep"]
 
@@ -102,16 +102,6 @@ def _init_worker(train: Any, held: Any, reference: ReferenceCorpus, settings: di
     _WORKER.update(train=train, held=held, reference=reference, settings=settings)
 
 
-def _atomic_write(path: Path, write: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
 
 def _result_paths(out_dir: Path, k: int, seed: int) -> tuple[Path, Path]:
     stem = out_dir / "results" / f"k{k:04d}_seed{seed}"
@@ -156,8 +146,8 @@ def _fit_one(k: int, seed: int) -> dict[str, Any]:
                 result["heldout_error"] = str(exc)
     result["seconds"] = time.perf_counter() - t0
     json_path, npy_path = _result_paths(out_dir, k, seed)
-    _atomic_write(npy_path, lambda fh: np.save(fh, phi, allow_pickle=False))
-    _atomic_write(json_path, lambda fh: fh.write(json.dumps(result, indent=1).encode()))
+    atomic_write(npy_path, lambda fh: np.save(fh, phi, allow_pickle=False))
+    atomic_write(json_path, lambda fh: fh.write(json.dumps(result, indent=1).encode()))
     return result
 
 
@@ -322,12 +312,12 @@ def _tabulate(out: Path, ks: list[int], seeds: list[int], results: dict, top_n: 
 
 
 def _write_outputs(out: Path, table: pd.DataFrame) -> None:
-    _atomic_write(out / "sweep.csv", lambda fh: fh.write(table.to_csv(index=False).encode()))
+    atomic_write(out / "sweep.csv", lambda fh: fh.write(table.to_csv(index=False).encode()))
     k, reason = recommend_k(table)
     md = _markdown(table) + f"\n\nRecommended K = {k}: {reason}\n"
-    _atomic_write(out / "sweep.md", lambda fh: fh.write(md.encode()))
+    atomic_write(out / "sweep.md", lambda fh: fh.write(md.encode()))
     fig = plot_sweep(table)
-    _atomic_write(out / "sweep.png", lambda fh: fig.savefig(fh, format="png", dpi=100))
+    atomic_write(out / "sweep.png", lambda fh: fig.savefig(fh, format="png", dpi=100))
 
 
 def _markdown(table: pd.DataFrame) -> str:

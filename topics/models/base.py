@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from topics.runinfo import atomic_write_bytes
 from topics.vectorize import DocTermMatrix, Vocabulary
 
 __all__ = ["ModelFormatError", "TopicModel", "check_int", "check_real", "normalize_rows"]
@@ -352,9 +353,7 @@ class TopicModel:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_bytes(path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
 def _read_json(path: Path) -> Any:
