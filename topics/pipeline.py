@@ -224,9 +224,11 @@ def run(
                 state.records[stage] = {**record, "cached": False}
                 logger.info("stage %s: done in %.2f s %s", stage, record["seconds"], counts)
             upstream = key
+            # The manifest is rewritten after every stage: a later stage (the report) reads
+            # it, and an interrupted run still records what it did.
+            _write_manifest(state)
             if stage == until:
                 break
-        _write_manifest(state)
     finally:
         logging.getLogger().removeHandler(log_handler)
         log_handler.close()

@@ -6,7 +6,6 @@ Every ``stage_NAME(state, *, seed, progress)`` returns a dict of counts for the 
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -265,20 +264,21 @@ def stage_evaluate(state: Run, *, seed: int, progress: bool) -> dict:
     from topics.vectorize import DocTermMatrix
 
     cfg = state.config
-    topics = json.loads((state.dir / "topics.json").read_text())
     top_n = cfg.evaluation.top_n
-    top_terms = [t["top_terms"][:top_n] for t in topics["topics"]]
-    prob_terms = _prob_top_terms(state.dir, top_n)
+    # Coherence and diversity are defined on each topic's most probable terms (Röder et al.
+    # 2015; Dieng et al. 2020), not on the FREX-ranked label terms (exclusive by design).
+    prob_terms = _prob_top_terms(state.dir, max(top_n, 25))
     result: dict = {"top_n": top_n}
     if cfg.evaluation.coherence:
         _, _, tokens = read_tokens(state.dir)
-        scores = ev.coherence_scores(prob_terms, ev.ReferenceCorpus.from_texts(tokens),
+        scores = ev.coherence_scores([t[:top_n] for t in prob_terms],
+                                     ev.ReferenceCorpus.from_texts(tokens),
                                      on_missing="drop")
         result["coherence_per_topic"] = {m: [float(x) for x in c.per_topic]
                                          for m, c in scores.items()}
         for m, c in scores.items():
             result[f"coherence_{m}"] = float(c.mean)
-    result["diversity"] = float(ev.diversity(top_terms, top_n=25))
+    result["diversity"] = float(ev.diversity(prob_terms, top_n=25))
     doc = pq.read_table(state.dir / "doc_topics.parquet",
                         columns=["ref", "origin", "subject_tags", "theme"]).to_pydict()
     first_tag = [(t[0] if t else None) for t in doc["subject_tags"]]
