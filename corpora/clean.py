@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_right
+from itertools import accumulate
 
 from corpora.cable import Paragraph
 
@@ -158,9 +160,15 @@ _MARKERS = re.compile(
     r"(?:^|(?<=\)\s)|(?<=\))|(?<=[.!?]\s))[ \t]*(?:SUMMARY|COMMENT|NOTE)[ \t]*(?::|\.(?=\s|$)|-+))",
     _I | _M,
 )
+#: Characters that `_MARKERS` (case-insensitive) matches as a letter of its marker words
+#: but that ``str.lower`` does not turn into that letter (or turns into two characters).
+_CASE_FOLD_ODD = ("\u0130", "\u0131", "\u017f")
 _DIGITS8 = re.compile(r"\d{8}")  # every inline page break has an 8-digit serial
-_SPACES = re.compile(r"[ \t]+")
-_SPACES_NBSP = re.compile(r"[ \t\u00a0]+")
+_ZEROS = str.maketrans("0123456789", "0000000000")
+# Runs of blanks, each replaced by one space: a lone space is left alone (the same result as
+# ``[ \t]+`` with far fewer matches).
+_SPACES = re.compile(r"[ \t]{2,}|\t")
+_SPACES_NBSP = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")
 _SIGNATURE = re.compile(r"^\s*-?\s*[A-Z][A-Z'.-]{1,25}(?:\s+[A-Z][A-Z'.-]{1,25}){0,2}\s*$")
 
 #: Compiled patterns that must not match anywhere in a body returned by `clean_body`.
@@ -184,6 +192,102 @@ BOILERPLATE_PATTERNS: tuple[re.Pattern[str], ...] = (
 
 _PB = object()  # sentinel for a removed page-break or repeated classification line
 _SENTENCE_END = re.compile(r"[.:;!?\"')\]]\s*$")
+_UPPER2 = re.compile(r"[A-Z]{2}")
+_LOWER = re.compile(r"[a-z]")
+_WS = re.compile(r"\s+")
+_BLANK_RUN = re.compile(r"\n{3,}")
+
+# Whole-text scans. Each line test below (``_X.match(line)`` on one line) has a "scan"
+# twin run once over ``"\n" + "\n".join(lines) + "\n"``: ``^`` becomes the ``\n`` before a
+# line (a literal first character lets the regex engine skip to line starts) and ``$``
+# becomes ``(?=\n)``. The twins keep every other part of the pattern, so every line the line
+# test accepts lies inside some scan match (``\s`` may also cross a line end: the scan
+# finds a superset). Only the lines a scan match touches get the exact per-line test; every
+# other line is known to pass through unchanged, without per-line regex calls.
+_SCAN_HEADER_FIELD = re.compile(r"\n" + _HEADER_FIELD.pattern[1:], _I)  # covers _EO_OR_TAGS
+# Classification lines (any case) and dropped lines (their own case rules), as one scan.
+# Every case-sensitive drop pattern but the last (``... for USTR``) opens with a capital,
+# digit, slash or hyphen not followed by a lower-case letter (checked in test_clean.py), so
+# a lookahead skips them on the common line that opens with a capitalized word.
+_SCAN_LINE = re.compile(
+    r"\n(?:(?i:\s*(?:Telegram\s*)?" + CLASS_WORD + r")|\s*(?:"
+    + r"(?=[A-Z\d/-](?![a-z]))(?:" + "|".join(
+        [f"(?:{p})" for p in _ROUTING_LINES] + [f"(?:{p})" for p in _DROP_LINE_CS_PATTERNS[:-1]]
+    ) + r")|(?:" + _DROP_LINE_CS_PATTERNS[-1] + r")|"
+    + "|".join(f"(?i:{p})" for p in _MARKER_LINES)
+    + r")\s*(?=\n))"
+)
+#: Literal guards of the per-line substitutions (a line without them passes unchanged).
+_SUB_GUARDS = ("---", "====", "____", "/", "SECTION", "VZCZC", "ZZH")
+# A strong paragraph start (pilcrow or marking) needs one of these at the line start.
+_SCAN_STRONG = re.compile(r"\n\s*(?:¶|\(|(?:\d{1,3}|[A-Z])\.\s*\()", _I)
+# A line `_is_para_start` or `_strong_start` accepts starts with one of these.
+_SCAN_PARA = re.compile(r"\n\s*(?:¶|\(|(?:\d{1,3}|[A-Z])\.(?=\s|\())", _I)
+#: `_clean_text` changes a normalized line only when its lower-cased text holds one of these.
+_DIRTY_WORDS = ("summary", "comment", "note", "text", "¶")
+
+
+def _line_starts(lines: list[str]) -> list[int]:
+    """Offsets of each line's first character in ``"\\n" + "\\n".join(lines) + "\\n"``."""
+    return list(accumulate((len(ln) + 1 for ln in lines[:-1]), initial=1))
+
+
+def _lines_holding(text: str, words: tuple[str, ...], starts: list[int], out: set[int]) -> None:
+    """Add to ``out`` the index of every line of ``text`` (a scan text) holding one of
+    ``words``."""
+    for word in words:
+        i = text.find(word)
+        while i >= 0:
+            out.add(bisect_right(starts, i) - 1)
+            i = text.find(word, i + 1)
+
+
+def _lines_with_digits8(scan: str, starts: list[int], out: set[int]) -> None:
+    """Add to ``out`` the index of every line of ``scan`` where `_DIGITS8` matches.
+
+    ASCII text (pilcrows aside) has no other digits: its digits are turned into ``0`` by an
+    ASCII-fast `str.translate` and ``00000000`` is found with `str.find`, several times
+    faster than the regex scan; other text gets the regex scan.
+    """
+    ascii_text = scan if scan.isascii() else scan.replace("¶", "#")
+    if not ascii_text.isascii():
+        _touched(_DIGITS8, scan, starts, out)
+        return
+    zeros = ascii_text.translate(_ZEROS)
+    i = zeros.find("00000000")
+    while i >= 0:
+        out.add(bisect_right(starts, i) - 1)
+        j = zeros.find("\n", i)
+        if j < 0:
+            break
+        i = zeros.find("00000000", j)
+
+
+def _sub_sipdis(text: str, low: str) -> str:
+    """``_SIPDIS.sub(" ", text)``, found with `str.find` on ``low`` (``text.lower()``)
+    where that is exact (see `_marker_spans`)."""
+    if len(low) != len(text) or any(c in text for c in _CASE_FOLD_ODD):
+        return _SIPDIS.sub(" ", text)
+    out: list[str] = []
+    cur = 0
+    i = low.find("sipdis")
+    while i >= 0:
+        out.append(text[cur:i])
+        out.append(" ")
+        cur = i + 6
+        i = low.find("sipdis", cur)
+    out.append(text[cur:])
+    return "".join(out)
+
+
+def _touched(pattern: re.Pattern[str], scan: str, starts: list[int], out: set[int]) -> None:
+    """Add to ``out`` the index of every line that a match of ``pattern`` in ``scan`` touches
+    (from the line holding the match start, or the line before, to the one holding its end)."""
+    last = len(starts) - 1
+    for m in pattern.finditer(scan):
+        a = bisect_right(starts, m.start()) - 1
+        b = bisect_right(starts, m.end()) - 1
+        out.update(range(max(a, 0), min(b, last) + 1))
 
 
 def _is_para_start(line: str) -> bool:
@@ -201,8 +305,8 @@ def _is_heading(line: str) -> bool:
     return (
         bool(s)
         and len(s) < 80
-        and re.search(r"[A-Z]{2}", s) is not None
-        and not re.search(r"[a-z]", s)
+        and _UPPER2.search(s) is not None
+        and not _LOWER.search(s)
         and not s.endswith((".", ":"))
     )
 
@@ -217,35 +321,6 @@ def _drop(line: str) -> bool:
 def _is_class_line(line: str) -> bool:
     m = CLASS_LINE.match(line)
     return bool(m) and _CLASS_REST.match(m.group("rest") or "") is not None
-
-
-def _strip_header_zone(lines: list[str]) -> list[str]:
-    """Drop everything before the first E.O./TAGS/SUBJECT line when it is near the top.
-
-    Lines above it are the classification line, caveats, addressees and archive notes.
-    """
-    for i, line in enumerate(lines[:60]):
-        if _EO_OR_TAGS.match(line):
-            return lines[i:]
-    return lines
-
-
-def _drop_header_blocks(lines: list[str]) -> list[str]:
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        if _HEADER_FIELD.match(lines[i]):
-            i += 1
-            while i < len(lines) and lines[i].strip() and (
-                not _is_para_start(lines[i]) or _REF_ITEM.match(lines[i])
-            ):
-                if _PAGE_BREAK_LINE.match(lines[i]):
-                    break
-                i += 1
-            continue
-        out.append(lines[i])
-        i += 1
-    return out
 
 
 def _join_breaks(items: list) -> list[str]:
@@ -294,30 +369,122 @@ def _strip_marking(line: str) -> str:
     return line.lstrip()
 
 
+def _marker_spans(text: str, low: str) -> list[tuple[int, int]] | None:
+    """The spans ``_MARKERS.finditer(text)`` yields, or None when only a full scan can tell.
+
+    ``low`` is ``text.lower()``. The pattern is tried only where a match can start (a full
+    scan costs ~45 ns a character): at each ``end``/``begin`` and at each
+    ``summary``/``comment``/``note`` and the blanks before it, found with ``str.find`` on
+    ``low``. That has the same offsets as ``text``, and `_MARKERS` matches a letter of these
+    words only where the lower-cased character is that letter, except for the characters in
+    `_CASE_FOLD_ODD` (then None).
+    """
+    if len(low) != len(text) or any(c in text for c in _CASE_FOLD_ODD):
+        return None
+    starts: list[int] = []
+    for word in ("end", "begin"):
+        i = low.find(word)
+        while i >= 0:
+            starts.append(i)
+            i = low.find(word, i + 1)
+    for word in ("summary", "comment", "note"):
+        i = low.find(word)
+        while i >= 0:
+            starts.append(i)
+            j = i
+            while j > 0 and text[j - 1] in " \t":
+                j -= 1
+                starts.append(j)
+            i = low.find(word, i + 1)
+    spans: list[tuple[int, int]] = []
+    cur = 0
+    for p in sorted(starts):
+        if p < cur:
+            continue
+        m = _MARKERS.match(text, p)  # with the text before p as context, as a scan has
+        if m is not None and m.end() > p:
+            spans.append((p, m.end()))
+            cur = m.end()
+    return spans
+
+
 def _sub_markers(text: str) -> str:
     """`_MARKERS` removed; skipped (the scan is slow) when no marker word is in ``text``."""
     low = text.lower()
-    if "summary" in low or "comment" in low or "note" in low or "text" in low:
+    if not ("summary" in low or "comment" in low or "note" in low or "text" in low):
+        return text
+    spans = _marker_spans(text, low)
+    if spans is None:
         return _MARKERS.sub(" ", text)
-    return text
+    if not spans:
+        return text
+    out: list[str] = []
+    cur = 0
+    for p, q in spans:
+        out.append(text[cur:p])
+        out.append(" ")
+        cur = q
+    out.append(text[cur:])
+    return "".join(out)
 
 
-def _lines_pass(text: str) -> list[str]:
+def _lines_pass(text: str) -> list:
     # Each substitution below is guarded by a plain substring test that every one of its
     # matches needs: the regex scans dominate ingest time and most lines have no match.
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    if "sipdis" in text.lower():
-        text = _SIPDIS.sub(" ", text)
+    low = text.lower()
+    if "sipdis" in low:
+        text = _sub_sipdis(text, low)
     if "XXXX" in text or "xxxxx" in text:
         text = _REDACTION.sub(" ", text)
     # "End\n\nSummary." is split over lines in real cables: remove markers across lines.
     text = _sub_markers(text)
     lines = [ln.rstrip() for ln in text.split("\n")]
-    lines = _strip_header_zone(lines)
-    lines = _drop_header_blocks(lines)
+    n = len(lines)
+    scan = "\n" + "\n".join(lines) + "\n"
+    starts = _line_starts(lines)
+
+    # Header zone (`_strip_header_zone`) and header blocks (`_drop_header_blocks`), tested
+    # only on the lines a header-field scan touches.
+    fields: set[int] = set()
+    _touched(_SCAN_HEADER_FIELD, scan, starts, fields)
+    cands = sorted(fields)
+    zone = 0
+    for i in cands:
+        if i >= 60:
+            break
+        if _EO_OR_TAGS.match(lines[i]):
+            zone = i
+            break
+    kept: list[int] = []
+    i = zone
+    for h in cands:
+        if h < i or not _HEADER_FIELD.match(lines[h]):
+            continue
+        kept.extend(range(i, h))
+        i = h + 1
+        while i < n and lines[i].strip() and (
+            not _is_para_start(lines[i]) or _REF_ITEM.match(lines[i])
+        ):
+            if _PAGE_BREAK_LINE.match(lines[i]):
+                break
+            i += 1
+    kept.extend(range(i, n))
+
+    # Lines some line rule may apply to; the others are kept as they are.
+    special: set[int] = set()
+    _touched(_SCAN_LINE, scan, starts, special)
+    _lines_with_digits8(scan, starts, special)
+    _lines_holding(scan, _SUB_GUARDS, starts, special)
     items: list = []
     first_content = True
-    for line in lines:
+    for i in kept:
+        line = lines[i]
+        if i not in special:
+            if first_content and line:
+                first_content = not line.strip()
+            items.append(line)
+            continue
         if _PAGE_BREAK_LINE.match(line):
             items.append(_PB)
             continue
@@ -336,21 +503,21 @@ def _lines_pass(text: str) -> list[str]:
         if line.strip():
             first_content = False
         items.append(line)
-    return _join_breaks(items)
+    return _join_breaks(items) if _PB in items else items
 
 
-def _normalize(lines: list[str]) -> list[str]:
-    out: list[str] = []
-    for line in lines:
-        if "  " in line or "\t" in line or "\u00a0" in line:
-            line = _SPACES_NBSP.sub(" ", line)
-        line = line.strip()
-        if not line and (not out or not out[-1]):
-            continue
-        out.append(line)
-    while out and not out[-1]:
-        out.pop()
-    return out
+def _normalize(lines: list) -> list[str]:
+    """Runs of blanks collapsed, lines stripped, runs of blank lines collapsed to one, no
+    blank line at either end."""
+    text = "\n".join(lines)
+    if "  " in text or "\t" in text or "\u00a0" in text:
+        text = _SPACES_NBSP.sub(" ", text)  # [ \t\u00a0] never spans a line end
+    text = "\n".join([ln.strip() for ln in text.split("\n")]).strip("\n")
+    if not text:
+        return []
+    if "\n\n\n" in text:
+        text = _BLANK_RUN.sub("\n\n", text)
+    return text.split("\n")
 
 
 def _drop_signature(lines: list[str]) -> list[str]:
@@ -373,44 +540,67 @@ def _strong_start(line: str) -> bool:
     return bool(m) and bool(m.group("pil") or m.group("mark"))
 
 
-def _split_blocks(lines: list[str]) -> list[list[str]]:
-    """Blocks of lines between blank lines; a pilcrow or marked paragraph opens a new one."""
-    blocks: list[list[str]] = []
-    cur: list[str] = []
-    for line in lines:
-        if line and cur and _strong_start(line):
-            blocks.append(cur)
-            cur = [line]
-        elif line:
-            cur.append(line)
-        elif cur:
-            blocks.append(cur)
-            cur = []
-    if cur:
-        blocks.append(cur)
+def _split_blocks(lines: list[str], strong: set[int]) -> list[tuple[int, int]]:
+    """Blocks of lines between blank lines, as ``(first, end)`` index ranges; a pilcrow or
+    marked paragraph (a line in ``strong``) opens a new one."""
+    blocks: list[tuple[int, int]] = []
+    start = -1
+    for i, line in enumerate(lines):
+        if not line:
+            if start >= 0:
+                blocks.append((start, i))
+                start = -1
+        elif start < 0:
+            start = i
+        elif i in strong:
+            blocks.append((start, i))
+            start = i
+    if start >= 0:
+        blocks.append((start, len(lines)))
     return blocks
 
 
 def _once(text: str) -> tuple[str, tuple[Paragraph, ...]]:
     lines = _drop_signature(_normalize(_lines_pass(text)))
+    scan = "\n" + "\n".join(lines) + "\n"
+    starts = _line_starts(lines)
+    strong: set[int] = set()
+    _touched(_SCAN_STRONG, scan, starts, strong)
+    strong = {i for i in strong if i < len(lines) and lines[i] and _strong_start(lines[i])}
+    dirty: set[int] = set()  # the only lines `_clean_text` may change
+    low = scan.lower()
+    if len(low) == len(scan):
+        _lines_holding(low, _DIRTY_WORDS, starts, dirty)
+    else:
+        dirty = set(range(len(lines)))
     paragraphs: list[Paragraph] = []
     current: tuple[str | None, str | None, list[str]] | None = None
     body_blocks: list[str] = []
-    for block in _split_blocks(lines):
-        first = block[0]
+    for a, b in _split_blocks(lines, strong):
+        first = lines[a]
+        head: str | None = None  # the first line, cleaned, when it is not lines[a]
         if _is_para_start(first):
             if current is not None:
                 paragraphs.append(Paragraph(current[0], current[1], " ".join(current[2])))
             m = _PARA_START.match(first)
             num = m.group("num") if m else None
             mark = m.group("mark") if m else None
-            mark = re.sub(r"\s+", "", mark) if mark else None
-            block = [_strip_marking(first), *block[1:]]
+            mark = _WS.sub("", mark) if mark else None
+            head = _clean_text(_strip_marking(first))
             current = (num, mark, [])
-        elif len(block) == 1 and _is_heading(first) and current is not None:
+        elif b - a == 1 and _is_heading(first) and current is not None:
             paragraphs.append(Paragraph(current[0], current[1], " ".join(current[2])))
             current = None
-        cleaned = [c for c in (_clean_text(b) for b in block) if c]
+        if head is not None or a in dirty:
+            cleaned = [_clean_text(first) if head is None else head]
+        else:
+            cleaned = [first]
+        if dirty:
+            cleaned += [_clean_text(ln) if j in dirty else ln
+                        for j, ln in enumerate(lines[a + 1:b], a + 1)]
+        else:
+            cleaned += lines[a + 1:b]
+        cleaned = [c for c in cleaned if c]
         if not cleaned:
             continue
         if current is not None:
@@ -420,6 +610,48 @@ def _once(text: str) -> tuple[str, tuple[Paragraph, ...]]:
         paragraphs.append(Paragraph(current[0], current[1], " ".join(current[2])))
     body = "\n\n".join(body_blocks)
     return body, tuple(p for p in paragraphs if p.text or p.number)
+
+
+def _is_fixed_point(body: str) -> bool:
+    """True when ``_once(body)[0] == body`` is certain for a ``body`` that `_once` returned.
+
+    Such a body has stripped, non-blank lines in blocks one blank line apart, no ``\r``,
+    tab, no-break space, double space or pilcrow. `_once` then changes it only through a
+    rule that matches somewhere in it, so each rule is checked with one test over the whole
+    text that finds at least every line the rule would touch (see `_SCAN_LINE`). False means
+    "not certain": the caller runs `_once` again.
+    """
+    if not body:
+        return True
+    if (
+        "¶" in body or "  " in body or "\t" in body or "\u00a0" in body or "\r" in body
+        or "\x00" in body or "XXXX" in body or "xxxxx" in body
+        or "---" in body or "====" in body or "____" in body
+        or "SECTION" in body or "VZCZC" in body or "ZZH" in body
+    ):
+        return False
+    low = body.lower()
+    if "sipdis" in low:
+        return False
+    if "summary" in low or "comment" in low or "note" in low or "text" in low:
+        spans = _marker_spans(body, low)
+        if spans is None or spans:
+            return False
+    if "/" in body and _INLINE_JUNK.search(body):
+        return False
+    last = body[body.rfind("\n") + 1:]
+    if _SIGNATURE.match(last):
+        return False
+    digits8: set[int] = set()  # page-break lines and inline page breaks need 8 digits
+    _lines_with_digits8(body, [0], digits8)
+    if digits8:
+        return False
+    scan = "\n" + body + "\n"
+    return (
+        _SCAN_PARA.search(scan) is None
+        and _SCAN_HEADER_FIELD.search(scan) is None
+        and _SCAN_LINE.search(scan) is None
+    )
 
 
 def clean_body(text: str) -> tuple[str, tuple[Paragraph, ...]]:
@@ -449,6 +681,8 @@ def clean_body(text: str) -> tuple[str, tuple[Paragraph, ...]]:
     ('Text.', 'S')
     """
     body, paragraphs = _once(text)
+    if _is_fixed_point(body):  # the usual case: spares the second pass
+        return body, paragraphs
     for _ in range(8):
         again, _paras = _once(body)
         if again == body:

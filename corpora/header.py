@@ -82,6 +82,54 @@ _FIELD_START = re.compile(
 )
 
 
+# Patterns used per line or per cable, compiled once (a `re.match(str, ...)` call costs a
+# cache lookup each time).
+_PAGE_BREAK_START = re.compile(r"^\s*" + PAGE_BREAK, _I)
+_WS_RUN = re.compile(r"\s+")
+_TO_INFO_HEAD = re.compile(r"^\s*(?:TO|INFO)\s+")
+_RI_HEAD = re.compile(r"^R[A-Z]{3,7}/")
+_TO = re.compile(r"^TO\s")
+_INFO = re.compile(r"^INFO\s")
+_ROUTING_HEAD = re.compile(r"^(?:FM|DE|ZN[YR]|VZCZC|BT)\b")
+_DIST_LIST = re.compile(r"^(?:INFO\s+)?(?:[A-Z]{2,6}-\d\d\s*)+")
+_ROUTING_CONT = re.compile(
+    r"^\s*(?:TO|INFO)\s|^\s*R[A-Z]{3,7}/|^\s*(?:AMEMBASSY|AMCONSUL|SECSTATE|USMISSION|"
+    r"[A-Z ]+WASHDC)"
+)
+# Each caveat is a whole word: two of them never overlap, so one scan finds them all.
+_CAVEATS_ANY = re.compile(r"\b(?:" + "|".join(f"({c})" for c in _CAVEATS) + r")\b", _I)
+_SIPDIS_I = re.compile("SIPDIS", _I)
+_SENSITIVE_LINE = re.compile(r"^\s*SENSITIVE\b", _I | _M)
+_REST_CAVEATS = re.compile(r"//\s*\w+|\bSENSITIVE\b|\bNOFORN\b", _I)
+_FIELD_ZONE = re.compile(r"^\s*(?:¶\s*)?(?:E\.?\s?O\.?|TAGS?\b|SUBJ)", _I)
+_DECL = re.compile(r"DECL\w*\s*:?\s*(.*)", _I)
+_NA = re.compile(r"N/?A", _I)
+_SUBJ_CUT = re.compile(r"\s+(?=REFS?\s*:|Classified\s+By\b)", _I)
+_REASONS_LINE = re.compile(r"^\s*REASONS?\s*:?\s*(1\.\d.*)$", _I | _M)
+_YEAR4 = re.compile(r"\d{4}")
+_SUBJ_SPLIT = re.compile(r"SUBJ(?:ECT)?\s*:", _I)
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_TAG_JUNK = re.compile(r"[^A-Za-z0-9_-]")
+_TAG_SEP = re.compile(r"[\s,;]+")
+_REF_LETTERED = re.compile(r"[A-Z]\.\s")
+_REF_ITEM_SPLIT = re.compile(r"\s(?=[A-Z]\.\s+\S)")
+_REASONS_WORD = re.compile(r"[\s;,]*\b(?:for\s+)?reasons?\b\s*:?\s*", _I)
+_EO_TAIL = re.compile(r"[,;]?\s*E\.?\s?O\.?\s*1\d{4}\s*,?\s*$")
+_REASON_CODE = re.compile(r"\d\.\d.*")
+_ORIGIN_HEAD = re.compile(r"^(?:AMEMBASSY|AMCONSUL|USMISSION|AMCONGEN)\s+")
+#: Characters the case-insensitive patterns match as an ASCII letter that ``str.lower``
+#: does not turn into that letter (or turns into two characters).
+_CASE_FOLD_ODD = ("\u0130", "\u0131", "\u017f")
+
+
+def _has_word_i(text: str, low: str, word: str, pattern: re.Pattern[str]) -> bool:
+    """``pattern.search(text)`` for a pattern needing ``word`` (lower case, any case in the
+    text): False at once when ``low`` (``text.lower()``) lacks it and that is exact."""
+    if word not in low and len(low) == len(text) and not any(c in text for c in _CASE_FOLD_ODD):
+        return False
+    return pattern.search(text) is not None
+
+
 # --------------------------------------------------------------------------- normalizers
 
 
@@ -234,7 +282,7 @@ def canonical_origin(raw: str) -> str | None:
     str or None
         None when the sender is of no form we know (never guessed).
     """
-    s = re.sub(r"\s+", " ", (raw or "").strip())
+    s = _WS_RUN.sub(" ", (raw or "").strip())
     if not s:
         return None
     up = s.upper()
@@ -353,6 +401,13 @@ _LONG_FIELD_LINE = re.compile(
 )
 
 
+def _has_long_line(text: str) -> bool:
+    """True when a line of ``text`` has 600 characters or more (`_LONG_FIELD_LINE` needs one)."""
+    if len(text) < 600:
+        return False
+    return max(map(len, text.split("\n"))) >= 600
+
+
 def _is_glued(text: str) -> bool:
     return len(text) > 300 and text.count("\n") < max(3, len(text) // 3000)
 
@@ -363,20 +418,53 @@ def _block(lines: list[str], i: int, cont: re.Pattern[str] | None = None) -> tup
     j = i + 1
     while j < len(lines):
         ln = lines[j]
-        if not ln.strip() or _FIELD_START.match(ln) or re.match(r"^\s*" + PAGE_BREAK, ln, _I):
+        if not ln.strip() or _FIELD_START.match(ln) or _PAGE_BREAK_START.match(ln):
             if not (cont and ln.strip() and cont.match(ln)):
                 break
         if cont is not None and not cont.match(ln):
             break
         parts.append(ln)
         j += 1
-    return re.sub(r"\s+", " ", " ".join(p.strip() for p in parts)).strip(), j
+    return _WS_RUN.sub(" ", " ".join(p.strip() for p in parts)).strip(), j
+
+
+def _line_scan(pat: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``pat`` (a line pattern opening with ``^``) for a scan of ``"\\n" + "\\n".join(lines)``:
+    ``^`` becomes the ``\\n`` before a line, ``$`` matches at line ends. It matches at every
+    line ``pat`` matches (and maybe more: ``\\s`` may cross a line end). None for a pattern
+    of another shape."""
+    if pat not in _LINE_SCANS:
+        src = pat.pattern
+        ok = src.startswith("^") and "^" not in src[1:].replace("[^", "")
+        _LINE_SCANS[pat] = re.compile("\n" + src[1:], pat.flags | _M) if ok else None
+    return _LINE_SCANS[pat]
+
+
+_LINE_SCANS: dict[re.Pattern[str], re.Pattern[str] | None] = {}
 
 
 def _find_line(lines: list[str], pat: re.Pattern[str], limit: int | None = None) -> int | None:
-    for i, ln in enumerate(lines[:limit]):
-        if pat.match(ln):
-            return i
+    """Index of the first of ``lines[:limit]`` that ``pat`` matches, or None.
+
+    Long inputs are scanned once with `_line_scan` (a literal ``\\n`` start lets the regex
+    engine jump between lines); only the lines a scan match touches get ``pat.match``.
+    """
+    head = lines[:limit]
+    scan = _line_scan(pat) if len(head) > 8 else None
+    if scan is None:
+        for i, ln in enumerate(head):
+            if pat.match(ln):
+                return i
+        return None
+    text = "\n" + "\n".join(head) + "\n"
+    last = len(head) - 1
+    for m in scan.finditer(text):
+        # from the line before the match start to the line holding its end
+        a = max(text.count("\n", 0, m.start()) - 1, 0)
+        b = min(text.count("\n", 0, m.end() + 1) - 1, last)
+        for i in range(a, b + 1):
+            if pat.match(head[i]):
+                return i
     return None
 
 
@@ -393,32 +481,32 @@ _EO_LINE = re.compile(r"^\s*(?:¶\s*)?E\.?\s?O\.?\s*1\d{4}\s*:?\s*(?P<v>.*)$", _
 
 
 def _parse_tags(value: str) -> tuple[str, ...]:
-    value = re.split(r"SUBJ(?:ECT)?\s*:", value, maxsplit=1, flags=_I)[0]
-    value = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", value)  # markdown links [PREL](#)
-    toks = [re.sub(r"[^A-Za-z0-9_-]", "", t).upper() for t in re.split(r"[\s,;]+", value)]
+    value = _SUBJ_SPLIT.split(value, maxsplit=1)[0]
+    value = _MD_LINK.sub(r"\1", value)  # markdown links [PREL](#)
+    toks = [_TAG_JUNK.sub("", t).upper() for t in _TAG_SEP.split(value)]
     return tuple(t for t in toks if t)
 
 
 def _split_refs(value: str) -> tuple[str, ...]:
     value = value.replace("¶", " ")
-    value = re.sub(r"\s+", " ", value).strip()
+    value = _WS_RUN.sub(" ", value).strip()
     if not value:
         return ()
-    if re.match(r"[A-Z]\.\s", value):
-        items = re.split(r"\s(?=[A-Z]\.\s+\S)", value)
+    if _REF_LETTERED.match(value):
+        items = _REF_ITEM_SPLIT.split(value)
     else:
         items = value.split(";")
     return tuple(i.strip(" ;") for i in items if i.strip(" ;"))
 
 
 def _split_classified_by(value: str) -> tuple[str | None, str | None]:
-    m = re.search(r"[\s;,]*\b(?:for\s+)?reasons?\b\s*:?\s*", value, _I)
+    m = _REASONS_WORD.search(value)
     if m is None:
         return _strip_period(value) or None, None
     by = value[: m.start()]
-    by = _strip_period(re.sub(r"[,;]?\s*E\.?\s?O\.?\s*1\d{4}\s*,?\s*$", "", by)) or None
+    by = _strip_period(_EO_TAIL.sub("", by)) or None
     reasons = value[m.end():].strip()
-    r = re.search(r"\d\.\d.*", reasons)
+    r = _REASON_CODE.search(reasons)
     reasons = (r.group(0) if r else reasons).strip(" .;,")
     return by, reasons or None
 
@@ -432,8 +520,8 @@ def _strip_period(s: str) -> str:
 
 
 def _strip_recipient(line: str) -> str:
-    s = re.sub(r"^\s*(?:TO|INFO)\s+", "", line)
-    s = re.sub(r"^R[A-Z]{3,7}/", "", s.strip())
+    s = _TO_INFO_HEAD.sub("", line)
+    s = _RI_HEAD.sub("", s.strip())
     return _PRECEDENCE.sub("", s).strip()
 
 
@@ -447,10 +535,7 @@ def _split_header(lines: list[str]) -> int:
     if fm is not None:
         # no classification line: the body starts after the last routing line
         j = fm + 1
-        while j < len(lines) and re.match(
-            r"^\s*(?:TO|INFO)\s|^\s*R[A-Z]{3,7}/|^\s*(?:AMEMBASSY|AMCONSUL|SECSTATE|USMISSION|"
-            r"[A-Z ]+WASHDC)", lines[j]
-        ):
+        while j < len(lines) and _ROUTING_CONT.match(lines[j]):
             j += 1
         return j
     return 0
@@ -462,16 +547,16 @@ def _recipients(header_lines: list[str]) -> tuple[tuple[str, ...] | None, tuple[
     target: list[str] | None = None
     for ln in header_lines:
         s = ln.strip()
-        if re.match(r"^TO\s", s):
+        if _TO.match(s):
             target = to
-        elif re.match(r"^INFO\s", s):
+        elif _INFO.match(s):
             target = info
-        elif not s or re.match(r"^(?:FM|DE|ZN[YR]|VZCZC|BT)\b", s) or CLASS_LINE.match(s):
+        elif not s or _ROUTING_HEAD.match(s) or CLASS_LINE.match(s):
             target = None
             continue
         if target is None:
             continue
-        if re.match(r"^(?:INFO\s+)?(?:[A-Z]{2,6}-\d\d\s*)+", s):  # distribution list
+        if _DIST_LIST.match(s):  # distribution list
             continue
         r = _strip_recipient(s)
         if r:
@@ -546,7 +631,9 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     header_text = meta.pop("header", None)
     header_text = (header_text or "").replace("\r\n", "\n").replace("\r", "\n")
-    if _PARTIAL.search(header_text) or _PARTIAL.search(text):
+    if _has_word_i(header_text, header_text.lower(), "partial", _PARTIAL) or _has_word_i(
+        text, text.lower(), "partial", _PARTIAL
+    ):
         notes.append("partial extract: the full text of the original cable is not available")
         header_text = _PARTIAL.sub("\n", header_text)
         text = _PARTIAL.sub("\n", text)
@@ -558,7 +645,7 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
             "newlines lost in source: paragraphs split at ¶ signs only; subject and "
             "header field ends inferred from the next field's keyword"
         )
-    elif _LONG_FIELD_LINE.search(text):
+    elif _has_long_line(text) and _LONG_FIELD_LINE.search(text):
         # a header field line that runs into the body ("REF: TRIPOLI 401  CLASSIFIED BY: ...
         # 1. (C) Summary: ..."): split that line alone, or the field would swallow the body
         text = _LONG_FIELD_LINE.sub(lambda m: _unglue(m.group(0)), text)
@@ -595,7 +682,7 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
     year_hint = None
     if meta.get("date") is not None:
         year_hint = meta["date"].year
-    elif isinstance(meta.get("ref"), str) and re.match(r"\d{4}", meta["ref"]):
+    elif isinstance(meta.get("ref"), str) and _YEAR4.match(meta["ref"]):
         year_hint = int(meta["ref"][:4])
     dtg_src = htext if _DTG_RE.search(htext) else "\n".join(blines[:15])
     h_date = None
@@ -608,16 +695,17 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
     # --- classification line, caveats
     cls_i = _find_line(blines, CLASS_LINE, 40)
     cls_line = blines[cls_i] if cls_i is not None else None
-    fld_i = _find_line(blines, re.compile(r"^\s*(?:¶\s*)?(?:E\.?\s?O\.?|TAGS?\b|SUBJ)", _I), 60)
+    fld_i = _find_line(blines, _FIELD_ZONE, 60)
     zone_end = fld_i if fld_i is not None else (cls_i + 8 if cls_i is not None else 0)
     zone = "\n".join(blines[(cls_i or 0):zone_end]) if cls_line else ""
-    caveats = [c for c in _CAVEATS if re.search(r"\b" + c + r"\b", zone, _I)]
-    if "SIPDIS" not in caveats and re.search("SIPDIS", text, _I):
+    found = {m.lastindex for m in _CAVEATS_ANY.finditer(zone)} if zone else set()
+    caveats = [c for i, c in enumerate(_CAVEATS, 1) if i in found]
+    if "SIPDIS" not in caveats and _has_word_i(text, text.lower(), "sipdis", _SIPDIS_I):
         caveats.append("SIPDIS")
     h_class = None
     if cls_line is not None:
         extra = " NOFORN" if "NOFORN" in caveats else ""
-        if re.search(r"^\s*SENSITIVE\b", zone, _I | _M):
+        if _SENSITIVE_LINE.search(zone):
             extra += " SENSITIVE"
         try:
             h_class = normalize_classification(CLASS_LINE.match(cls_line).group("cls") + extra)
@@ -630,7 +718,7 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
     ref_src = None
     if cls_line is not None:
         rest = _SECTION.sub(" ", CLASS_LINE.match(cls_line).group("rest") or "")
-        rest = re.sub(r"//\s*\w+|\bSENSITIVE\b|\bNOFORN\b", " ", rest, flags=_I)
+        rest = _REST_CAVEATS.sub(" ", rest)
         m = _POST_SERIAL.match(rest)
         if m:
             ref_src = (m.group("yy"), m.group("post"), m.group("serial"))
@@ -657,16 +745,16 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
     eo = _field_value(blines, _EO_LINE)
     declassify_on = None
     if eo is not None:
-        d = re.search(r"DECL\w*\s*:?\s*(.*)", eo, _I)
+        d = _DECL.search(eo)
         value = (d.group(1) if d else eo).strip(" .;")
-        if value and not re.fullmatch(r"N/?A", value, _I):
+        if value and not _NA.fullmatch(value):
             declassify_on = value
     tags_v = _field_value(blines, _TAGS_LINE, _TAGS_CONT)
     h_tags = _parse_tags(tags_v) if tags_v is not None else None
     h_tags = h_tags or None
     subject = _field_value(blines, _SUBJ_LINE)
     if subject is not None:
-        subject = re.split(r"\s+(?=REFS?\s*:|Classified\s+By\b)", subject, flags=_I)[0]
+        subject = _SUBJ_CUT.split(subject)[0]
         subject = subject.strip() or None
     ref_v = _field_value(blines, _REF_LINE, None)
     if ref_v is not None:
@@ -683,7 +771,7 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
     if clby is not None:
         classified_by, reasons = _split_classified_by(clby)
     if reasons is None:
-        m = re.search(r"^\s*REASONS?\s*:?\s*(1\.\d.*)$", "\n".join(blines[:80]), _I | _M)
+        m = _REASONS_LINE.search("\n".join(blines[:80]))
         if m:
             reasons = m.group(1).strip(" .")
 
@@ -774,12 +862,12 @@ def _post_from_origin(origin_raw: str | None) -> str | None:
     s = origin_raw.upper().split("//")[0].strip()
     if s.startswith("SECSTATE"):
         return "STATE"
-    s = re.sub(r"^(?:AMEMBASSY|AMCONSUL|USMISSION|AMCONGEN)\s+", "", s)
+    s = _ORIGIN_HEAD.sub("", s)
     return s or None
 
 
 def _norm_ws(s: Any) -> str:
-    return re.sub(r"\s+", " ", str(s)).strip()
+    return _WS_RUN.sub(" ", str(s)).strip()
 
 
 def _norm_class_or_self(s: str) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from corpora import clean as _c
 from corpora.clean import BOILERPLATE_PATTERNS, clean_body
 
 
@@ -170,3 +172,75 @@ def test_clean_body_idempotent_arbitrary(text):
     body, paragraphs = clean_body(text)
     assert isinstance(body, str)
     assert clean_body(body)[0] == body
+
+
+# --- the fast paths give what the plain rules give -------------------------------------
+# `clean_body` finds the lines a rule may touch with whole-text scans, removes markers and
+# SIPDIS by `str.find` and skips the second pass when `_is_fixed_point` says it would change
+# nothing. Each shortcut is checked here against the plain rule it stands for.
+
+_ODD = ["ı", "ſ", "İ", "\u00a0", "\t", "\x0c", "٣٣٣٣٣٣٣٣", "12345678", "End\n\nSummary.",
+        "NOTE:", "(C) Comment: x", "sipdis", "SIPDİS", "ſummary:", "also for USTR", "Please pass"]
+_cable_lines = st.lists(st.sampled_from(_LINES + _ODD), max_size=30)
+
+
+def _scan_lines(text: str) -> set[int]:
+    lines = text.split("\n")
+    scan = "\n" + text + "\n"
+    starts = _c._line_starts(lines)
+    out: set[int] = set()
+    _c._touched(_c._SCAN_LINE, scan, starts, out)
+    _c._lines_with_digits8(scan, starts, out)
+    _c._lines_holding(scan, _c._SUB_GUARDS, starts, out)
+    return out
+
+
+def _real_lines() -> list[str]:
+    root = Path(__file__).resolve().parents[1] / "corpora" / "data" / "sample" / "cables"
+    files = sorted(root.rglob("*.txt"))[:40]
+    return [ln for f in files for ln in f.read_text(encoding="utf-8").split("\n")]
+
+
+def test_line_scans_find_every_line_a_line_rule_takes():
+    lines = _real_lines() + _LINES + _ODD + [
+        "RR RUEHJA", "DE RUEHUJA #0219/01 0190520", "R 190520Z JAN 03", "FM AMEMBASSY ABUJA",
+        "INFO RUEHJA/AMEMBASSY JAKARTA 5759", "ACTION EUR-00", "PAGE 02 STATE 123456 221828Z",
+        "STATE FOR EUR/WE", "Embassy also for USTR", "C O R R E C T E D C O P Y", "NNN",
+        "  ---- ", "TOKYO 00001346 002.2 OF 006", "Telegram C O N F I D E N T I A L", "12",
+    ]
+    assert len(lines) > 1000
+    found = _scan_lines("\n".join(lines))
+    for i, line in enumerate(lines):
+        needs = (_c._drop(line) or _c._is_class_line(line) or _c._PAGE_BREAK_LINE.match(line)
+                 or _c._DIGITS8.search(line) or any(g in line for g in _c._SUB_GUARDS))
+        if needs:
+            assert i in found, line
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_cable_lines, st.text(alphabet="aAeEnNdDbBgGiIsS \t\n.:-ıſİ", max_size=40))
+def test_fast_rules_equal_plain_rules(lines, noise):
+    text = "\n".join(lines) + noise
+    assert _c._sub_markers(text) == (
+        _c._MARKERS.sub(" ", text)
+        if any(w in text.lower() for w in ("summary", "comment", "note", "text")) else text
+    )
+    assert _c._sub_sipdis(text, text.lower()) == _c._SIPDIS.sub(" ", text)
+    lines_all = text.split("\n")
+    found = _scan_lines(text)
+    for i, line in enumerate(lines_all):
+        if _c._drop(line) or _c._is_class_line(line) or _c._DIGITS8.search(line):
+            assert i in found
+    body = _c._once(text)[0]
+    if _c._is_fixed_point(body):
+        assert _c._once(body)[0] == body
+
+
+def test_scan_lookahead_claim_for_case_sensitive_drops():
+    # _SCAN_LINE skips the case-sensitive drop patterns (all but the last) on a line that
+    # opens with a capital followed by a lower-case letter: none of them can match there.
+    for pat in _c._ROUTING_LINES + _c._DROP_LINE_CS_PATTERNS[:-1]:
+        p = re.compile(pat)
+        for head in ("Ab", "Zz", "Rebecca", "Ma", "FMa", "De", "To", "Info", "Page", "Nn"):
+            for tail in ("", " x", " RUEHC/SECSTATE 1", " 150843Z JUN 09", "-00", "/ABC"):
+                assert p.fullmatch(head + tail) is None or not head[1].islower(), (pat, head)

@@ -438,3 +438,23 @@ def test_normalizers_idempotent(raw):
         pass
     else:
         assert canonical_ref(ref) == ref
+
+
+# `_find_line` scans long inputs once and tests only the lines a scan match touches; it must
+# give the first line the pattern matches, as a plain loop does.
+_FIELD_LINES = [
+    "", "TAGS: PREL", "  tags prel", "SUBJECT: X", "SUBJ:", "REF: A. STATE 1", "REFS:", "E.O. 12958",
+    "E. O. 12958: N/A", "Classified By: A for reasons 1.4", "(C) CLASSIFED BY X", "FM AMEMBASSY X",
+    "FM", "1. (C) Text", "¶TAGS X", "¶ SUBJECT: Y", "Refer to", "plain prose line", "\t", "TAGS",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_FIELD_LINES), max_size=40), st.sampled_from([None, 5, 20, 120]))
+def test_find_line_equals_plain_loop(lines, limit):
+    from corpora import header as h
+
+    for pat in (h._TAGS_LINE, h._SUBJ_LINE, h._REF_LINE, h._EO_LINE, h._CLBY_LINE, h._FM_RE,
+                h.CLASS_LINE, h._FIELD_ZONE):
+        plain = next((i for i, ln in enumerate(lines[:limit]) if pat.match(ln)), None)
+        assert h._find_line(lines, pat, limit) == plain, pat.pattern

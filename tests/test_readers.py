@@ -383,3 +383,29 @@ def test_frus_volume_with_many_documents_and_entities(tmp_path):
             '<TEI xmlns="http://www.tei-c.org/ns/1.0"><text>&b;</text></TEI>')
     records = _records(_write(tmp_path, "bomb.xml", bomb.encode()))
     assert len(records) == 1 and "entity declarations refused" in records[0].reason
+
+
+# Raw files up to 1 MiB holding one cable are read whole; the result must be what the
+# line-by-line splitter gives (records, texts and "line N" locators).
+_RAW_CASES = [
+    b"",
+    b"\n\n  \n",
+    b"\nVZCZCXRO1\nUNCLAS TOKYO 000001\n\nSUBJECT: A\n\n1. Text one.\n",
+    b"\r\n\r\nUNCLAS TOKYO 000001\r\n\r\nSUBJECT: A\r\n\r\n1. Text.\r\n\r\n",
+    b"VZCZC1\nUNCLAS TOKYO 000001\n\n1. One.\nVZCZC2\nUNCLAS TOKYO 000002\n\n1. Two.\n",
+    b"UNCLAS TOKYO 000001\n\n1. One.\nNNNN\n\nUNCLAS TOKYO 000002\n\n1. Two.",
+    b"UNCLAS TOKYO 000001\n\n1. One.\f\nUNCLAS TOKYO 000002\n\n1. Two.\n",
+    b"UNCLAS TOKYO 000001\n\n1. Mentions VZCZC inside a line.\n",
+    b"\n\xb61. UNCLAS TOKYO 000001\n\n1. Latin-1 pilcrow.\n",
+]
+
+
+@pytest.mark.parametrize("data", _RAW_CASES)
+def test_raw_whole_file_path_equals_line_splitter(data, monkeypatch):
+    from corpora.read import raw
+
+    fast = list(raw.read_stream(io.BytesIO(data), path="x.txt"))
+    monkeypatch.setattr(raw, "_WHOLE_MAX", 4)  # force the line-by-line path
+    slow = list(raw.read_stream(io.BytesIO(data), path="x.txt"))
+    assert fast == slow
+    assert len(fast) >= 1

@@ -13,6 +13,7 @@ own (UTF-8, else cp1252, else Latin-1), so memory holds one cable at a time.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ __all__ = ["NAME", "read", "read_stream", "sniff"]
 logger = logging.getLogger(__name__)
 
 NAME = "raw"
+_WHOLE_MAX = 1 << 20  # files up to this size are read whole (most hold one cable)
 
 _CABLE_HINT = re.compile(
     rb"(^|\n)\s*(VZCZC|FM |TO |[OPRZ]{1,2} \d{6}Z|(UNCLAS|CONFIDENTIAL|SECRET|"
@@ -51,6 +53,18 @@ def _is_vzczc(line: bytes) -> bool:
 
 def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") -> Iterator[Record]:
     """Read cables from an open binary file; see the module docstring for splitting rules."""
+    head = fh.read(_WHOLE_MAX + 1)
+    if len(head) <= _WHOLE_MAX:
+        one = _single_cable(head)
+        if one is not None:  # the usual file: one cable (or none), read whole
+            start_line, offset = one
+            if offset < 0:
+                yield _empty(path, sha256, prefix)
+                return
+            text, encoding = decode_bytes(head[offset:])
+            source = Source(path, locate(prefix, f"line {start_line}"), sha256, NAME)
+            yield parse_with_header(text, source, encoding=encoding)
+            return
     chunk: list[bytes] = []
     start_line = 0
     n_found = 0
@@ -65,7 +79,7 @@ def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") 
         source = Source(path, locate(prefix, f"line {start_line}"), sha256, NAME)
         yield parse_with_header(text, source, encoding=encoding)
 
-    for lineno, line in enumerate(fh, start=1):
+    for lineno, line in enumerate(_lines(head, fh), start=1):
         pieces = line.split(b"\f")
         for i, piece in enumerate(pieces):
             if i > 0 or (has_text and _is_vzczc(piece)):
@@ -82,10 +96,46 @@ def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") 
                 chunk, has_text = [], False
     yield from flush()
     if n_found == 0:
-        yield reject(
-            path,
-            locate(prefix, "line 1"),
-            f"empty file: {path} holds no cable text; expected one or more raw cables",
-            NAME,
-            sha256,
-        )
+        yield _empty(path, sha256, prefix)
+
+
+def _empty(path: str, sha256: str, prefix: str) -> Record:
+    return reject(
+        path,
+        locate(prefix, "line 1"),
+        f"empty file: {path} holds no cable text; expected one or more raw cables",
+        NAME,
+        sha256,
+    )
+
+
+def _lines(head: bytes, fh: BinaryIO) -> Iterator[bytes]:
+    """The lines of ``head`` and then of the rest of ``fh``, as iterating the file gives."""
+    for line in io.BytesIO(head):
+        if not line.endswith(b"\n"):
+            line += fh.readline()
+        yield line
+    yield from fh
+
+
+def _single_cable(data: bytes) -> tuple[int, int] | None:
+    """``(start line, byte offset)`` of the one cable in ``data`` (a whole file), ``(0, -1)``
+    when it holds only blank lines, or None when the splitting rules may find more than one
+    cable (a form feed, an ``NNN`` end, or a ``VZCZC`` after the first line with text)."""
+    if b"\f" in data or b"NNN" in data:
+        return None
+    offset = 0
+    lineno = 1
+    n = len(data)
+    while offset < n:
+        end = data.find(b"\n", offset)
+        end = n if end < 0 else end + 1
+        if data[offset:end].strip():
+            break
+        offset = end
+        lineno += 1
+    else:
+        return (0, -1) if b"VZCZC" not in data else None
+    if data.find(b"VZCZC", end) >= 0:
+        return None
+    return lineno, offset
