@@ -105,3 +105,17 @@ def test_worker_count_does_not_change_results(tmp_path):
     workers = json.loads((c / "manifest.json").read_text())["workers"]
     assert workers == {"tokenize_n_jobs": 2, "model_workers": 2,
                        "results_depend_on_workers": True}
+
+
+def test_vocabulary_pruned_to_nothing_says_what_to_change(tmp_path):
+    with pytest.raises(PipelineError, match="min_df"):
+        run(_cfg(vocabulary={"min_df": 100000.0}), tmp_path / "r")
+
+
+def test_empty_store_is_a_clear_error(tmp_path):
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "notes.txt").write_text("not a cable at all\n")
+    cfg = RunConfig.from_dict({"corpus": {"sources": [str(junk)]}})
+    with pytest.raises(PipelineError, match="holds no cables.*rejected"):
+        run(cfg, tmp_path / "r")
