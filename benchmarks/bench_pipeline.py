@@ -54,9 +54,11 @@ APPROACHES = {
     "plain gensim": ("plain", "gensim"),
     "ours lda-sklearn": ("ours", "lda-sklearn"),
     "plain sklearn": ("plain", "sklearn"),
+    "ours nmf": ("ours", "nmf"),
+    "plain sklearn NMF": ("plain", "sklearn-nmf"),
 }
 PAIRS = [("ours lda-gibbs", "plain tomotopy"), ("ours lda", "plain gensim"),
-         ("ours lda-sklearn", "plain sklearn")]
+         ("ours lda-sklearn", "plain sklearn"), ("ours nmf", "plain sklearn NMF")]
 
 MIN_DF, MAX_DF, MAX_TERMS = 3, 0.5, 20000
 
@@ -486,6 +488,86 @@ def real_part(shared: Path, k: int, seed: int, work: Path, variants: bool) -> bo
     return wins
 
 
+# --- wrapper overhead on identical input ---------------------------------------------------
+
+def wrapper_overhead(n: int, k: int, seed: int, quick: bool, repeats: int = 3) -> bool:
+    """Our `make_model(...).fit(dtm)` against the library call it wraps, on the SAME matrix
+    and settings (so the ratio is the wrapper's cost alone: conversion, validation,
+    normalisation), median of ``repeats``. Target: ours within 10% of the plain call."""
+    import gensim
+    import tomotopy as tp
+    from sklearn.decomposition import NMF, LatentDirichletAllocation
+
+    from corpora.synthetic import iter_synthetic_cables
+    from topics.models import make_model
+    from topics.text import tokenize_corpus
+    from topics.vectorize import build_dtm
+
+    st = settings(quick)
+    cables = list(iter_synthetic_cables(n, seed=seed))
+    tokens = tokenize_corpus([c.text for c in cables], default_text_options(), n_jobs=2)
+    dtm = build_dtm(tokens, [c.ref for c in cables], min_df=MIN_DF, max_df=MAX_DF,
+                    max_terms=MAX_TERMS)
+    terms = dtm.vocabulary.terms
+    x = dtm.matrix
+
+    def plain_tomotopy():
+        mdl = tp.LDAModel(k=k, alpha=0.1, eta=0.01, seed=seed)
+        for row in range(x.shape[0]):
+            lo, hi = x.indptr[row], x.indptr[row + 1]
+            words = [terms[j] for j, c in zip(x.indices[lo:hi], x.data[lo:hi], strict=True)
+                     for _ in range(int(c))]
+            if words:
+                mdl.add_doc(words)
+        mdl.train(st["gibbs_iterations"], workers=1, parallel=tp.ParallelScheme.NONE)
+        return mdl
+
+    def plain_gensim():
+        corpus, dictionary = dtm.to_gensim()
+        return gensim.models.LdaModel(corpus, id2word=dictionary, num_topics=k,
+                                      passes=st["passes"], iterations=st["vb_iterations"],
+                                      random_state=seed)
+
+    def plain_sklearn():
+        # fit_transform: a user needs the doc-topic matrix, as our fit computes it
+        return LatentDirichletAllocation(n_components=k, max_iter=st["sklearn_max_iter"],
+                                         learning_method="batch",
+                                         random_state=seed).fit_transform(x)
+
+    def plain_nmf():
+        return NMF(n_components=k, init="nndsvda", max_iter=1000,
+                   random_state=seed).fit_transform(dtm.tfidf(idf="vocabulary").matrix)
+
+    cases = [
+        ("lda-gibbs", {"iterations": st["gibbs_iterations"]}, "tomotopy LDAModel",
+         plain_tomotopy),
+        ("lda", {"passes": st["passes"], "iterations": st["vb_iterations"]},
+         "gensim LdaModel", plain_gensim),
+        ("lda-sklearn", {"max_iter": st["sklearn_max_iter"]}, "sklearn LDA", plain_sklearn),
+        ("nmf", {}, "sklearn NMF", plain_nmf),
+    ]
+    rows, ok = [], True
+    for engine, params, plain_name, plain in cases:
+        ours_t, plain_t = [], []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            make_model(engine, n_topics=k, seed=seed, **params).fit(dtm)
+            ours_t.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            plain()
+            plain_t.append(time.perf_counter() - t0)
+        o, q = float(np.median(ours_t)), float(np.median(plain_t))
+        passed = o <= 1.10 * q
+        ok &= passed
+        rows.append([f"ours {engine}", plain_name, n, round(o, 3), round(q, 3),
+                     round(o / q, 3), "yes" if passed else "NO"])
+    print(f"\n### Wrapper overhead on identical input ({n:,} synthetic cables, "
+          f"{dtm.n_terms:,} terms, K={k}, median of {repeats})\n")
+    print_table(["ours", "plain call", "cables", "ours fit s", "plain fit s", "ratio",
+                 "within 10%"], rows)
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line; see the module docstring. Exit 1 when a check failed."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -502,6 +584,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shared", type=Path, default=SHARED_DATA, help="real cables folder")
     p.add_argument("--no-synthetic", action="store_true")
     p.add_argument("--no-real", action="store_true")
+    p.add_argument("--overhead", type=int, default=0, metavar="N",
+                   help="also time our fit against the plain call on the same matrix "
+                        "(N synthetic cables)")
     p.add_argument("--variants", action="store_true",
                    help="also run variants of the default pipeline on the real cables")
     a = p.parse_args(argv)
@@ -510,6 +595,8 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     with tempfile.TemporaryDirectory(prefix="bench_pipeline_") as tmp:
         work = Path(tmp)
+        if a.overhead:
+            ok &= wrapper_overhead(a.overhead, a.k, a.seed, a.quick)
         if not a.no_synthetic:
             ok &= synthetic_part(sizes, a.k, a.seed, a.quick, work)
         if not a.no_real:
