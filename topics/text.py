@@ -105,7 +105,9 @@ _OFFICES = (
 # frequent, post-specific, and never thematic.
 _HOST_GOVERNMENTS = (
     "goa gob goc goe gof gog goh goi goj gok gol gom gon gop gor gos got gou gov goz "
-    "gocr gosl gotl gotg goam gobh gocm gohk gosa goeg gorm gots gotk"
+    "gocr gosl gotl gotg goam gobh gocm gohk gosa goeg gorm gots gotk "
+    # ... and the other forms cables use for "the government" (USG, HMG, UAEG, SARG, RGOB)
+    "usg hmg uaeg sarg rgob rgc rgm"
 )
 # Titles and office names of the reporting staff: they mark who wrote or met, not what
 # about. Content titles (minister, president, secretary, general) are kept.
