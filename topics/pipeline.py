@@ -25,9 +25,6 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from topics.config import ConfigError, RunConfig
 from topics.runinfo import (
     atomic_write_json,
@@ -85,11 +82,8 @@ class Run:
     # -- paths -------------------------------------------------------------------------
     @property
     def store_path(self) -> Path:
-        if self.config.corpus.store and not self.config.corpus.sources:
-            return Path(self.config.corpus.store)
-        if self.config.corpus.store:
-            return Path(self.config.corpus.store)
-        return self.dir / "store"
+        """The configured store (read, or appended to with ``sources``), else ``RUN/store``."""
+        return Path(self.config.corpus.store) if self.config.corpus.store else self.dir / "store"
 
     def stage_key(self, stage: str, upstream: str | None, extra: str = "") -> str:
         sections = _STAGE_SECTIONS[stage]
@@ -302,11 +296,7 @@ def verify(run_dir: str | Path, *, work_dir: str | Path | None = None) -> dict:
     cfg_path = run_dir / "config.toml"
     if not cfg_path.exists():
         raise ConfigError(f"{run_dir} is not a run directory (no config.toml).")
-    manifest = json.loads((run_dir / "manifest.json").read_text())
     cfg = RunConfig.load(cfg_path)
-    if not cfg.corpus.sources and not cfg.corpus.store:
-        cfg = RunConfig.from_dict({**_plain(cfg), "corpus": {
-            **asdict(cfg.corpus), "store": manifest["store"]}})
     tmp_ctx = tempfile.TemporaryDirectory(prefix="cable-topics-verify-") if work_dir is None \
         else None
     redo = Path(work_dir) if work_dir is not None else Path(tmp_ctx.name) / "rerun"
@@ -327,11 +317,3 @@ def verify(run_dir: str | Path, *, work_dir: str | Path | None = None) -> dict:
         if tmp_ctx is not None:
             tmp_ctx.cleanup()
 
-
-def _plain(cfg: RunConfig) -> dict:
-    return asdict(cfg)
-
-
-def read_doc_topics(run_dir: str | Path) -> pa.Table:
-    """The run's ``doc_topics.parquet`` as an Arrow table."""
-    return pq.read_table(Path(run_dir) / "doc_topics.parquet")
