@@ -437,3 +437,9 @@ def test_real_jsonl_bodies_parallel(shared_data: Path):
     assert "xxxxxxxxxxxx" not in flat and "sipdis" not in flat
     assert not any(re.fullmatch(r"[\d\W]+", t) for t in flat)
     assert flat.count("united_states") > 100
+
+
+def test_media_partner_redaction_notes_are_dropped():
+    t = Tokenizer(TextOptions())
+    assert t("[SOURCE REMOVED] met khamenei; [Name removed] was removed from office") == [
+        "khamenei", "removed", "office"]

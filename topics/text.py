@@ -407,6 +407,8 @@ class TextOptions:
 _URL_RE = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _REDACTION_RE = re.compile(r"(?<![^\W\d_])[xX]{3,}(?![^\W\d_])")
+# Media partners' redaction notes: "[SOURCE REMOVED]", "[Name removed]", "(NAME REMOVED)".
+_REMOVED_NOTE_RE = re.compile(r"[\[(][^\])\n]{0,40}\bremoved[\])]", re.IGNORECASE)
 _MARKING_RE = re.compile(
     r"\(\s*(?:U|C|S|TS|SBU|LOU|FOUO|NF)(?:\s*/{1,2}\s*[A-Z]+)*\s*\)", re.IGNORECASE
 )
@@ -513,6 +515,7 @@ class Tokenizer:
         text = _MARKING_RE.sub(" ", text)
         text = _REF_SENDER_RE.sub(" ", text)
         text = _REDACTION_RE.sub(" ", text)
+        text = _REMOVED_NOTE_RE.sub(" ", text)
         text = self._normalize_names(text)
         if opts.drop_place_names:
             text = _multiword_place_re().sub(" ", text)
