@@ -285,8 +285,10 @@ def tokenize_speedup(path: Path, n_max: int = 4000) -> tuple[float, float]:
     return times[0], times[1]
 
 
-def synthetic_part(sizes: list[int], k: int, seed: int, quick: bool, work: Path) -> bool:
-    """Run every approach on every size; print the tables. True when every check passed."""
+def synthetic_part(sizes: list[int], k: int, seed: int, quick: bool, work: Path,
+                   only: list[str] | None = None) -> bool:
+    """Run every approach (or those in ``only``) on every size; print the tables. True
+    when every check passed."""
     from corpora.synthetic import PLANTED_THEMES
 
     ok = True
@@ -304,6 +306,8 @@ def synthetic_part(sizes: list[int], k: int, seed: int, quick: bool, work: Path)
               f"n_jobs=2 {two:.2f} s, speed-up {speed:.2f}x (target >= 1.6x)\n", flush=True)
         results = {}
         for name in APPROACHES:
+            if only and name not in only:
+                continue
             argv = [sys.executable, "-m", "benchmarks.bench_pipeline", "--child", name,
                     "--input", str(path), "--k", str(k), "--seed", str(seed),
                     "--n-planted", str(len(PLANTED_THEMES))] + (["--quick"] if quick else [])
@@ -584,6 +588,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shared", type=Path, default=SHARED_DATA, help="real cables folder")
     p.add_argument("--no-synthetic", action="store_true")
     p.add_argument("--no-real", action="store_true")
+    p.add_argument("--only", default="",
+                   help="comma-separated approaches to run, e.g. 'ours nmf,plain sklearn NMF'")
     p.add_argument("--overhead", type=int, default=0, metavar="N",
                    help="also time our fit against the plain call on the same matrix "
                         "(N synthetic cables)")
@@ -598,7 +604,8 @@ def main(argv: list[str] | None = None) -> int:
         if a.overhead:
             ok &= wrapper_overhead(a.overhead, a.k, a.seed, a.quick)
         if not a.no_synthetic:
-            ok &= synthetic_part(sizes, a.k, a.seed, a.quick, work)
+            only = [x.strip() for x in a.only.split(",") if x.strip()] or None
+            ok &= synthetic_part(sizes, a.k, a.seed, a.quick, work, only)
         if not a.no_real:
             if a.shared.exists():
                 ok &= real_part(a.shared, a.real_k, a.seed, work, a.variants and not a.quick)
