@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Timing deadlines make property tests flaky on a loaded 2-core machine; correctness, not
+# speed, is what they check (speed lives in benchmarks/).
+settings.register_profile("cable-topics", deadline=None)
+settings.load_profile("cable-topics")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__import__("os").environ.get("CABLE_TOPICS_SHARED", ROOT.parent / "shared"))
