@@ -27,7 +27,7 @@ def _out(text: str = "") -> None:
 
 
 def _progress_bar(desc: str, unit: str = "file"):
-    """A tqdm bar on stderr, or None where tqdm is unavailable (never fatal)."""
+    """A tqdm progress bar on stderr (hidden when stderr is not a terminal)."""
     from tqdm.auto import tqdm
 
     return tqdm(desc=desc, unit=unit, file=sys.stderr, disable=None)
