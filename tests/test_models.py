@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.optimize import linear_sum_assignment
 
+from topics.evaluate import match_topics
 from topics.models import DEFAULT_ENGINE, ENGINES, ModelFormatError, load_model, make_model
 from topics.vectorize import DocTermMatrix, Vocabulary
 
@@ -33,14 +33,6 @@ def planted(seed: int = 0, n_docs: int = D, doc_len: int = 80):
         Vocabulary(terms, (X > 0).sum(0), n_docs),
     )
     return dtm, beta, labels
-
-
-def matched_cosines(topic_term: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    a = topic_term / np.linalg.norm(topic_term, axis=1, keepdims=True)
-    b = beta / np.linalg.norm(beta, axis=1, keepdims=True)
-    cos = a @ b.T
-    rows, cols = linear_sum_assignment(-cos)
-    return cos[rows, cols]
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +106,7 @@ def test_transform_reindexes_by_term(engine, fitted):
 def test_default_engine_recovers_planted_topics(fitted, data):
     _, beta, labels = data
     m = fitted[DEFAULT_ENGINE]
-    assert matched_cosines(m.topic_term_, beta).min() >= 0.9
+    assert match_topics(m.topic_term_, beta)[1].min() >= 0.9
     from sklearn.metrics import adjusted_rand_score
 
     assert adjusted_rand_score(labels, m.doc_topic_.argmax(axis=1)) >= 0.9
