@@ -26,6 +26,7 @@ __all__ = [
     "file_sha256",
     "git_commit",
     "library_versions",
+    "package_versions",
     "stage_seed",
 ]
 
@@ -44,14 +45,21 @@ def stage_seed(seed: int, stage: str) -> int:
     return int(ss.generate_state(1, dtype=np.uint32)[0] & 0x7FFFFFFF)
 
 
-def library_versions() -> dict[str, str]:
-    out = {"python": platform.python_version(), "platform": sys.platform}
-    for name in _LIBRARIES:
+def package_versions(names: tuple[str, ...], missing: str = "not installed") -> dict[str, str]:
+    """Installed version of each distribution in ``names`` (``missing`` where absent)."""
+    out = {}
+    for name in names:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            out[name] = "not installed"
+            out[name] = missing
     return out
+
+
+def library_versions() -> dict[str, str]:
+    """Python, platform and the versions of every library a run's results depend on."""
+    return {"python": platform.python_version(), "platform": sys.platform,
+            **package_versions(_LIBRARIES)}
 
 
 def code_version() -> str:

@@ -26,14 +26,13 @@ import inspect
 import json
 import logging
 import os
-from importlib import metadata
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
-from topics.runinfo import atomic_write_bytes
+from topics.runinfo import atomic_write_bytes, package_versions
 from topics.vectorize import DocTermMatrix, Vocabulary
 
 __all__ = ["ModelFormatError", "TopicModel", "check_int", "check_real", "normalize_rows"]
@@ -91,16 +90,6 @@ def normalize_rows(weights: np.ndarray) -> np.ndarray:
     if zero.any():
         # A cable with no modelled term carries no evidence: the prior, i.e. uniform.
         out[zero] = 1.0 / w.shape[1]
-    return out
-
-
-def _versions() -> dict[str, str]:
-    out = {}
-    for name in _VERSIONED:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = ""
     return out
 
 
@@ -297,7 +286,7 @@ class TopicModel:
             "n_terms": len(self.terms_),
             "n_docs": len(self.refs_),
             "state": sorted(arrays),
-            "versions": _versions(),
+            "versions": package_versions(_VERSIONED, missing=""),
         }
         np.save(out / "topic_term.npy", self.topic_term_, allow_pickle=False)
         np.save(out / "doc_topic.npy", self.doc_topic_, allow_pickle=False)
