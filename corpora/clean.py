@@ -167,8 +167,12 @@ _DIGITS8 = re.compile(r"\d{8}")  # every inline page break has an 8-digit serial
 _ZEROS = str.maketrans("0123456789", "0000000000")
 # Runs of blanks, each replaced by one space: a lone space is left alone (the same result as
 # ``[ \t]+`` with far fewer matches).
-_SPACES = re.compile(r"[ \t]{2,}|\t")
-_SPACES_NBSP = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")
+# Runs of blanks become one space: tabs and no-break spaces are first turned into spaces,
+# then runs of two or more spaces are collapsed. A pattern opening with a literal ("  ") is
+# searched with a fast literal scan; ``[ \t]{2,}|\t`` would stop at every single space.
+_SPACE_RUN = re.compile("  +")
+_BLANKS_TO_SPACE = str.maketrans({"\t": " ", "\u00a0": " "})
+_TAB_TO_SPACE = str.maketrans({"\t": " "})
 _SIGNATURE = re.compile(r"^\s*-?\s*[A-Z][A-Z'.-]{1,25}(?:\s+[A-Z][A-Z'.-]{1,25}){0,2}\s*$")
 
 #: Compiled patterns that must not match anywhere in a body returned by `clean_body`.
@@ -195,7 +199,7 @@ _SENTENCE_END = re.compile(r"[.:;!?\"')\]]\s*$")
 _UPPER2 = re.compile(r"[A-Z]{2}")
 _LOWER = re.compile(r"[a-z]")
 _WS = re.compile(r"\s+")
-_BLANK_RUN = re.compile(r"\n{3,}")
+_BLANK_RUN = re.compile("\n\n\n+")  # literal prefix: a fast scan (see _SPACE_RUN)
 
 # Whole-text scans. Each line test below (``_X.match(line)`` on one line) has a "scan"
 # twin run once over ``"\n" + "\n".join(lines) + "\n"``: ``^`` becomes the ``\n`` before a
@@ -510,8 +514,10 @@ def _normalize(lines: list) -> list[str]:
     """Runs of blanks collapsed, lines stripped, runs of blank lines collapsed to one, no
     blank line at either end."""
     text = "\n".join(lines)
-    if "  " in text or "\t" in text or "\u00a0" in text:
-        text = _SPACES_NBSP.sub(" ", text)  # [ \t\u00a0] never spans a line end
+    if "\t" in text or "\u00a0" in text:
+        text = text.translate(_BLANKS_TO_SPACE)
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)  # spaces never span a line end
     text = "\n".join([ln.strip() for ln in text.split("\n")]).strip("\n")
     if not text:
         return []
@@ -530,8 +536,10 @@ def _drop_signature(lines: list[str]) -> list[str]:
 
 def _clean_text(text: str) -> str:
     text = _sub_markers(text).replace("¶", " ")
-    if "  " in text or "\t" in text:
-        text = _SPACES.sub(" ", text)
+    if "\t" in text:
+        text = text.translate(_TAB_TO_SPACE)
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
     return text.strip()
 
 

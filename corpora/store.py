@@ -21,6 +21,7 @@ reads nothing and changes nothing; a file whose content changed replaces its old
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import logging
@@ -468,9 +469,19 @@ class _Part:
 def _read_one(path: str, key: str, prev_sha: str | None, fmt: str,
               sink: Callable[[_Part, list[Cable]], None] | None = None,
               part: _Part | None = None) -> _Part:
-    """Hash and read one file into ``part`` (rows as a batch; ``sink`` flushes big files)."""
+    """Hash and read one file into ``part`` (rows as a batch; ``sink`` flushes big files).
+
+    A small file (no ``sink``: at most `BIG_FILE` bytes) is read once, its bytes hashed,
+    sniffed and parsed; a big one is hashed and then streamed.
+    """
     part = part if part is not None else _Part()
-    sha = sha256_file(path)
+    data: bytes | None = None
+    if sink is None:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        sha = hashlib.sha256(data).hexdigest()
+    else:
+        sha = sha256_file(path)
     info: dict[str, Any] = {"path": path, "key": key, "sha256": sha, "skip": sha == prev_sha}
     part.files.append(info)
     if info["skip"]:
@@ -478,7 +489,7 @@ def _read_one(path: str, key: str, prev_sha: str | None, fmt: str,
     cables: list[Cable] = []
     n_read = n_rej = 0
     fmt_seen: set[str] = set()
-    for record in read_file(path, fmt, sha256=sha):
+    for record in read_file(path, fmt, sha256=sha, data=data):
         n_read += 1
         fmt_seen.add(record.source.format)
         if isinstance(record, Reject):
@@ -695,7 +706,13 @@ class _Ingest:
             with open(self.tmp_new_rejects, encoding="utf-8") as fh:
                 for line in fh:
                     rej_out.write(line)
-        kept = self._second_pass(replaced)
+        n_new = self.n_rows[1]
+        if self.old is None and n_new and len(self.best) + len(self.no_ref_rows[1]) == n_new:
+            # every new row is kept (no duplicate, no old store): the file is already final
+            os.replace(self.tmp_new, self.tmp_cables)
+            kept = n_new
+        else:
+            kept = self._second_pass(replaced)
         counts = {
             "read": sum(f["read"] for f in files),
             "rejected": sum(f["rejected"] for f in files),
@@ -712,7 +729,7 @@ class _Ingest:
             "sources": sorted(files, key=lambda f: f["path"]),
         }
         with open(self.tmp_manifest, "w", encoding="utf-8") as fh:
-            json.dump(manifest, fh, indent=2, ensure_ascii=False)
+            fh.write(_manifest_json(manifest))
         # Cables and rejects first, the manifest last: a store is valid once it is there.
         os.replace(self.tmp_cables, self.out / CABLES)
         os.replace(self.tmp_rejects, self.out / REJECTS)
@@ -762,6 +779,16 @@ class _Ingest:
 
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+def _manifest_json(manifest: dict[str, Any]) -> str:
+    """``manifest`` as indented JSON with one line a source: ``json.dumps(indent=...)`` runs
+    the pure-Python encoder, seconds for 250,000 sources; one-line items use the C one."""
+    head = {k: v for k, v in manifest.items() if k != "sources"}
+    text = json.dumps(head, indent=2, ensure_ascii=False)
+    sources = ",\n    ".join(json.dumps(s, ensure_ascii=False) for s in manifest["sources"])
+    body = f"[\n    {sources}\n  ]" if sources else "[]"
+    return text[:-2] + f',\n  "sources": {body}\n}}\n'
 
 
 def _reject_dict(record: Reject) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from corpora.cable import Cable, Reject
-from corpora.read import FORMATS, detect_format, read_cables
+from corpora.read import FORMATS, detect_format, read_cables, read_file
 from corpora.store import CorpusStore
 
 HEADER = (
@@ -304,6 +304,16 @@ def test_two_reads_give_the_same_records(tmp_path, fmt):
     first, second = _records(path), _records(path)
     assert len(first) == len(second) > 0
     assert first == second
+
+
+def test_bytes_already_read_give_the_same_records(tmp_path, fmt):
+    # the store reads a small file once and hands its bytes over: same records as a path
+    name, make, _ = VALID[fmt]
+    path = _write(tmp_path, name, make())
+    from_path = list(read_file(str(path), "auto"))
+    from_bytes = list(read_file(str(path), "auto", data=path.read_bytes()))
+    assert from_bytes == from_path and len(from_path) > 0
+    assert list(read_file(str(path), fmt, data=path.read_bytes())) == from_path
 
 
 def test_store_round_trip_keeps_every_field(tmp_path, fmt):

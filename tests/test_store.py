@@ -53,6 +53,16 @@ def test_ingest_writes_parquet_rejects_and_manifest(tmp_path, corpus):
     assert not [p for p in (tmp_path / "store").iterdir() if ".tmp-" in p.name]
 
 
+def test_manifest_is_indented_json_with_one_line_a_source(tmp_path, corpus):
+    CorpusStore.ingest([corpus], out=tmp_path / "store")
+    text = (tmp_path / "store" / "manifest.json").read_text(encoding="utf-8")
+    manifest = json.loads(text)
+    lines = text.splitlines()
+    for src in manifest["sources"]:
+        assert json.dumps(src, ensure_ascii=False) in [ln.strip().rstrip(",") for ln in lines]
+    assert '  "counts": {' in lines
+
+
 def test_round_trip_equals_the_reader_output(tmp_path, corpus):
     read = [r for r in read_cables(corpus) if isinstance(r, Cable)]
     store = CorpusStore.ingest([corpus], out=tmp_path / "store")

@@ -12,6 +12,7 @@ Formats (`FORMATS`): ``raw``, ``cablegate-csv``, ``cablegate-html``, ``jsonl``, 
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -67,7 +68,9 @@ def iter_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Iterat
             )
 
 
-def read_file(path: str, format: str = "auto", *, sha256: str | None = None) -> Iterator[Record]:
+def read_file(
+    path: str, format: str = "auto", *, sha256: str | None = None, data: bytes | None = None
+) -> Iterator[Record]:
     """Records of one file (an archive's records included), with its format detected.
 
     Parameters
@@ -78,12 +81,18 @@ def read_file(path: str, format: str = "auto", *, sha256: str | None = None) -> 
         A key of `FORMATS`, or ``"auto"``.
     sha256 : str, optional
         The file's hex sha256 when already known (computed otherwise).
+    data : bytes, optional
+        The whole file's bytes when already read (small files: the file is then not opened
+        again, neither to hash, to detect nor to read it).
     """
     if sha256 is None:
-        sha256 = sha256_file(path)
+        sha256 = sha256_file(path) if data is None else hashlib.sha256(data).hexdigest()
     if format == "auto":
-        with open(path, "rb") as fh:
-            head = fh.read(HEAD_BYTES)
+        if data is not None:
+            head = data[:HEAD_BYTES]
+        else:
+            with open(path, "rb") as fh:
+                head = fh.read(HEAD_BYTES)
         try:
             fmt = detect_format(path, head)
         except ValueError as exc:
@@ -95,6 +104,8 @@ def read_file(path: str, format: str = "auto", *, sha256: str | None = None) -> 
         # format="archive" says what the container is; its members are still detected
         member_format = "auto" if format == ARCHIVE else format
         yield from archive.read(path, sha256=sha256, format=member_format)
+    elif data is not None:
+        yield from READERS[fmt].read_stream(io.BytesIO(data), path=path, sha256=sha256)
     else:
         yield from READERS[fmt].read(path, sha256=sha256)
 
