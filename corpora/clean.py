@@ -129,9 +129,10 @@ PAGE_BREAK = r"(?:[A-Z][A-Z.'-]*\s+){1,4}\d{8}\s+\d{3}(?:\.\d+)?\s+(?i:OF)\s+\d{
 _PAGE_BREAK_LINE = re.compile(
     r"^\s*(?:[A-Z][A-Z.'-]*\s+){1,4}\d{8}\s+\d{3}(?:\.\d+)?\s+OF\s+\d{3}\s*$", _I
 )
-# Inline (glued) page breaks: post in capitals, then the number part in any case.
+# Inline (glued) page breaks: post in capitals, then the number part in any case; a word
+# glued after the page count ("002 of 002politician") does not hide it.
 _PAGE_BREAK_INLINE = re.compile(
-    r"(?:\b" + PAGE_BREAK + r"|\b\d{8}\s+\d{3}(?:\.\d+)?\s+(?i:OF)\s+\d{3})(?!\w)"
+    r"(?:\b" + PAGE_BREAK + r"|\b\d{8}\s+\d{3}(?:\.\d+)?\s+(?i:OF)\s+\d{3})(?!\d)"
 )
 #: Classification line: ``S E C R E T SECTION 01 OF 06 TOKYO 001346``, ``UNCLAS BOGOTA 001165``.
 CLASS_LINE = re.compile(
@@ -183,7 +184,7 @@ BOILERPLATE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\bR[UH][A-Z]{2,5}/[A-Z]"),
     re.compile(r"^\s*FM\s+(?:AMEMBASSY|AMCONSUL|SECSTATE|USMISSION)", _M),
     re.compile(r"^\s*TO\s+(?:R[A-Z]{3,7}/|SECSTATE|AMEMBASSY)", _M),
-    re.compile(r"\b\d{8}\s+\d{3}(?:\.\d+)?\s+OF\s+\d{3}\b", _I),
+    re.compile(r"\b\d{8}\s+\d{3}(?:\.\d+)?\s+OF\s+\d{3}(?!\d)", _I),
     re.compile(r"SIPDIS", _I),
     re.compile(r"\bSECTION\s+\d{1,2}\s+OF\s+\d{1,2}\b"),
     re.compile(r"^\s*" + CLASS_WORD + r"\s*$", _M),

@@ -19,7 +19,7 @@ from typing import Any
 
 from corpora.cable import CLASSIFICATIONS, Cable, CableParseError, Disagreement, Source
 from corpora.clean import CLASS_LINE, PAGE_BREAK, clean_body
-from corpora.tags import split_tags
+from corpora.tags import split_tags, unglue_country_codes
 
 __all__ = [
     "canonical_origin",
@@ -361,8 +361,40 @@ def normalize_classification(raw: str) -> str:
 # --------------------------------------------------------------------------- helpers
 
 
-def _unglue(text: str) -> str:
-    """Re-insert the line breaks a JSON Lines dump deleted, by the fields' own patterns."""
+#: A page-break line's post and serial, found without knowing the cable: post words in
+#: capitals, one space apart (in "... WITH SENATOR LIEBERMAN  DUBAI 00000355  001.2 OF 003"
+#: the subject's lost line end is two spaces: the page break must not take its last words).
+_GLUED_PAGE_BREAK = (
+    r"(?<![A-Za-z])[A-Z][A-Z.'-]*(?: [A-Z][A-Z.'-]*){0,2}\s+\d{8}\s+\d{3}(?:\.\d+)?"
+    r"\s+(?i:OF)\s+\d{3}"
+)
+_REF_PARTS = re.compile(r"\d{2}(?P<post>[A-Z]+?)(?P<serial>\d{1,8})")
+
+
+def _page_break_of(ref: str | None) -> str | None:
+    """The page-break lines of cable ``ref`` as a regex: a tail of its post (3 letters or
+    more, any case, a space allowed between letters) and its serial in 8 digits.
+
+    ``07ANKARA1091`` finds ``seasonedAnkara 00001091 002 of 002politician`` (glued on both
+    sides), ``07ABUDHABI145`` finds ``ABU DHABI 00000145 002 OF 002`` and ``09RPODUBAI177``
+    finds ``DUBAI 00000177 003.2 OF 003``. None for a ref of another shape.
+    """
+    m = _REF_PARTS.fullmatch(ref or "")
+    if m is None:
+        return None
+    post = m.group("post")
+    tails = "|".join("[ ]?".join(post[i:]) for i in range(len(post) - 2))  # longest first
+    return (
+        rf"(?i:{tails})\s*{int(m.group('serial')):08d}\s+\d{{3}}(?:\.\d+)?\s+(?i:OF)\s+\d{{3}}"
+    )
+
+
+def _unglue(text: str, ref: str | None = None) -> str:
+    """Re-insert the line breaks a JSON Lines dump deleted, by the fields' own patterns.
+
+    ``ref`` (the container's reference id) pins page-break lines to the cable's own post and
+    serial; without it they are found by shape (`_GLUED_PAGE_BREAK`).
+    """
     t = text
     subs = (
         (r"(?=VZCZC)", "\n", 0),
@@ -380,13 +412,22 @@ def _unglue(text: str) -> str:
         (r"(?=\bREFS?\s*:)", "\n", _I),
         # consume the match so the optional marking is not split from "Classified By" twice
         (r"(?:\(\w{1,4}\)\s*)?Classified\s+By", lambda m: "\n" + m.group(0), _I),
-        (r"(?:[A-Z][A-Z.'-]*\s+){1,3}\d{8}\s+\d{3}(?:\.\d+)?\s+OF\s+\d{3}",
-         lambda m: "\n" + m.group(0) + "\n", _I),
+    )
+    for pat, rep, flags in subs:
+        t = re.sub(pat, rep, t, flags=flags)
+    on_own_line = lambda m: "\n" + m.group(0) + "\n"  # noqa: E731
+    pinned = _page_break_of(ref)
+    n = 0
+    if pinned is not None:
+        t, n = re.subn(pinned, on_own_line, t)
+    if n == 0:
+        t = re.sub(_GLUED_PAGE_BREAK, on_own_line, t)
+    paragraphs = (
         (r"¶(?=\s*[A-Z]\.\s)", "\n¶", 0),
         (r"¶(?=\s*\d)", "\n\n¶", 0),
         (r"(?<![\d.¶])(?=\b\d{1,2}\.\s?\((?:U|C|S|SBU|TS|[SC]//?NF)\)\s)", "\n\n", _I),
     )
-    for pat, rep, flags in subs:
+    for pat, rep, flags in paragraphs:
         t = re.sub(pat, rep, t, flags=flags)
     return t
 
@@ -640,7 +681,7 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
     glued = False
     if _is_glued(text):
         glued = True
-        text = _unglue(text)
+        text = _unglue(text, meta.get("ref"))
         notes.append(
             "newlines lost in source: paragraphs split at ¶ signs only; subject and "
             "header field ends inferred from the next field's keyword"
@@ -648,13 +689,13 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
     elif _has_long_line(text) and _LONG_FIELD_LINE.search(text):
         # a header field line that runs into the body ("REF: TRIPOLI 401  CLASSIFIED BY: ...
         # 1. (C) Summary: ..."): split that line alone, or the field would swallow the body
-        text = _LONG_FIELD_LINE.sub(lambda m: _unglue(m.group(0)), text)
+        text = _LONG_FIELD_LINE.sub(lambda m: _unglue(m.group(0), meta.get("ref")), text)
         notes.append(
             "newlines lost in source: a header field runs into the body; split at the next "
             "field's keyword and at paragraph numbers"
         )
     if header_text and _is_glued(header_text):
-        header_text = _unglue(header_text)
+        header_text = _unglue(header_text, meta.get("ref"))
     if not text.strip():
         raise fail("empty cable text: expected a routing header and a body", "body")
 
@@ -751,6 +792,8 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
             declassify_on = value
     tags_v = _field_value(blines, _TAGS_LINE, _TAGS_CONT)
     h_tags = _parse_tags(tags_v) if tags_v is not None else None
+    if glued and h_tags:
+        h_tags = unglue_country_codes(h_tags)
     h_tags = h_tags or None
     subject = _field_value(blines, _SUBJ_LINE)
     if subject is not None:

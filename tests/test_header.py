@@ -458,3 +458,20 @@ def test_find_line_equals_plain_loop(lines, limit):
                 h.CLASS_LINE, h._FIELD_ZONE):
         plain = next((i for i, ln in enumerate(lines[:limit]) if pat.match(ln)), None)
         assert h._find_line(lines, pat, limit) == plain, pat.pattern
+
+
+def test_glued_page_break_does_not_take_the_subjects_last_words():
+    # a JSON Lines dump deleted the newlines: the subject's wrapped end "SENATOR LIEBERMAN"
+    # sits two spaces before the glued page-break line "DUBAI 00000355 001.2 OF 003"
+    body = (
+        "S E C R E T SECTION 01 OF 03 DUBAI 000355  SIPDIS  E.O. 12958: DECL: 6/3/2017 "
+        "TAGS: PREL PGOV IR SAAESUBJECT: DUBAI RULER DISCUSSES IRAN WITH SENATOR LIEBERMAN  "
+        "DUBAI 00000355  001.2 OF 003   CLASSIFIED BY: Paul R Sutphin, Consul General. "
+        "REASON: 1.4 (b), (d)     1.(S) SUMMARY.  Senator Joseph Lieberman met the Ruler of "
+        "Dubai on 29 May and discussed Iran at length with him and his advisers.  "
+        + "The Ruler said that Iran worried him. " * 8
+    )
+    cable = parse_cable(body, source=Source("dump.json", "line 1", "", "jsonl"))
+    assert cable.subject == "DUBAI RULER DISCUSSES IRAN WITH SENATOR LIEBERMAN"
+    assert cable.tags == ("PREL", "PGOV", "IR", "SA", "AE")
+    assert "00000355" not in cable.body and "Lieberman met the Ruler" in cable.body

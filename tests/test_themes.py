@@ -151,3 +151,22 @@ def test_label_themes_length_mismatch(setup):
     themes = fit_themes(model.doc_topic_)
     with pytest.raises(ValueError, match="same cables"):
         label_themes(themes, dtm.subset(range(10)), model.doc_topic_)
+
+
+def test_dominant_tag_is_over_represented_before_frequent(setup):
+    # PREL is on every cable (lift 1: its share x lift of 1.0 beats ETRD's), ETRD on a
+    # quarter of the theme's cables and a few others (lift > 1): ETRD leads the theme.
+    dtm, _, _, model = setup
+    themes = fit_themes(model.doc_topic_)
+    own = themes.labels == themes.labels[0]
+    inside = np.flatnonzero(own)
+    outside = np.flatnonzero(~own)
+    etrd = set(inside[::4].tolist()) | set(outside[: len(inside) // 2].tolist())
+    rows = [{"ref": ref, "tags": ["PREL", "ETRD"] if i in etrd else ["PREL"], "date": None}
+            for i, ref in enumerate(dtm.refs)]
+    out = label_themes(themes, dtm, model.doc_topic_, pd.DataFrame(rows), n=8)
+    tags = out[int(themes.labels[0])]["tags"]
+    by_tag = {t["tag"]: t for t in tags}
+    assert by_tag["PREL"]["lift"] == pytest.approx(1.0)
+    assert by_tag["PREL"]["share"] * 1.0 > by_tag["ETRD"]["share"] * by_tag["ETRD"]["lift"]
+    assert tags[0]["tag"] == "ETRD" and tags[0]["lift"] > 1.0

@@ -440,7 +440,9 @@ def label_themes(
         tag_counts = Counter(tag for i in rows.tolist() for tag in doc_tags[i])
         # Dominant TAGS are ranked by share x lift = p(tag|theme)^2 / p(tag): frequent in
         # the theme AND over-represented there. By share alone PREL (on ~70% of real
-        # cables) would lead nearly every theme and say nothing about it.
+        # cables) would lead nearly every theme and say nothing about it. A tag that is
+        # not over-represented (lift <= 1) comes after every tag that is, whatever its
+        # share: it does not tell the theme apart.
         min_count = 2 if size >= 10 else 1
         scored = []
         for tag, c in tag_counts.items():
@@ -448,10 +450,10 @@ def label_themes(
                 continue
             share = c / size
             lift = share / (all_tag_counts[tag] / n_docs)
-            scored.append((-(share * lift), -c, tag, share, lift))
+            scored.append((lift <= 1.0, -(share * lift), -c, tag, share, lift))
         tags = [
             {"tag": tag, "name": tag_name(tag), "share": share, "lift": lift}
-            for _, _, tag, share, lift in sorted(scored)[:n_tags]
+            for _, _, _, tag, share, lift in sorted(scored)[:n_tags]
         ]
         top = ranked[:n]
         out.append(
