@@ -19,7 +19,7 @@ from typing import Any
 
 from corpora.cable import CLASSIFICATIONS, Cable, CableParseError, Disagreement, Source
 from corpora.clean import CLASS_LINE, PAGE_BREAK, clean_body
-from corpora.tags import split_tags, unglue_country_codes
+from corpora.tags import split_tags
 
 __all__ = [
     "canonical_origin",
@@ -792,8 +792,6 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
             declassify_on = value
     tags_v = _field_value(blines, _TAGS_LINE, _TAGS_CONT)
     h_tags = _parse_tags(tags_v) if tags_v is not None else None
-    if glued and h_tags:
-        h_tags = unglue_country_codes(h_tags)
     h_tags = h_tags or None
     subject = _field_value(blines, _SUBJ_LINE)
     if subject is not None:

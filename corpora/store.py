@@ -46,8 +46,8 @@ __all__ = ["CorpusStore", "SCHEMA", "PARSER_VERSION", "cable_to_row", "cables_to
 
 logger = logging.getLogger(__name__)
 
-#: Version of the reading/parsing code recorded in each manifest (2: glued page breaks keep
-#: the words around them; country codes run together by a lost line break are split).
+#: Version of the reading/parsing code recorded in each manifest (2: page breaks glued into
+#: text whose newlines were lost keep the words around them).
 PARSER_VERSION = "cable-topics-readers 2"
 STORE_FORMAT = 1
 CABLES = "cables.parquet"

@@ -16,10 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-__all__ = [
-    "COUNTRY_CODES", "ORGANIZATION_TAGS", "TAG_NAMES", "split_tags", "tag_name",
-    "unglue_country_codes",
-]
+__all__ = ["COUNTRY_CODES", "ORGANIZATION_TAGS", "TAG_NAMES", "split_tags", "tag_name"]
 
 logger = logging.getLogger(__name__)
 
@@ -287,32 +284,6 @@ def _is_country_code(tag: str) -> bool:
     # Two letters is the geographic-code shape; an unknown two-letter tag is still a
     # (possibly mistyped or newer) geographic code, never a subject.
     return len(tag) == 2 and tag.isalpha() and tag.upper() not in TAG_NAMES
-
-
-def unglue_country_codes(tags: Iterable[str]) -> tuple[str, ...]:
-    """Split tags that are two known country codes run together by a lost line break.
-
-    When a dump deleted the newline of a wrapped TAGS line (``...MCAP SA\\nAE, UK``) two
-    codes fuse into one four-letter tag (``SAAE``). A tag is split only when the lexicon
-    knows neither it nor its shape as a subject or organisation tag and both halves are
-    State country codes; use it on text whose line breaks were lost, not on clean headers.
-
-    Examples
-    --------
-    >>> unglue_country_codes(["MCAP", "SAAE", "UK", "ZOELLICK"])
-    ('MCAP', 'SA', 'AE', 'UK', 'ZOELLICK')
-    """
-    out: list[str] = []
-    for tag in tags:
-        key = _normalize(tag)
-        if (
-            len(key) == 4 and key.isalpha() and key not in TAG_NAMES
-            and key[:2] in COUNTRY_CODES and key[2:] in COUNTRY_CODES
-        ):
-            out.extend((key[:2], key[2:]))
-        else:
-            out.append(tag)
-    return tuple(out)
 
 
 def split_tags(

@@ -128,8 +128,10 @@ def test_jsonl_and_html_agree_on_shared_cables(shared_data, html_records):
     assert agree["date"] >= 19
     assert all(jsonl[r].date.date() == html[r].date.date() for r in shared)
     # Subjects whose wrapped line end the dump deleted (07DUBAI355, 09BERLIN1609) keep their
-    # last words; codes run together by a deleted line break ("SAAE" in 10SANAA4) are split.
-    assert agree["tags"] == 21 and agree["subject"] == 21, agree
+    # last words. 10SANAA4's TAGS read "SAAE" where a deleted line break ran SA and AE
+    # together; it is kept as written (real tags such as KSCA, KGIC or ENGY have the same
+    # shape as two country codes run together).
+    assert agree["tags"] >= 20 and agree["subject"] == 21, agree
 
 
 def test_glued_page_breaks_keep_the_words_around_them(shared_data):

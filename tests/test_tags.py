@@ -117,12 +117,3 @@ def test_lexicon_names_most_real_tags(shared_data):
     assert weighted_share >= 0.95, weighted_share
     for tag in ("PREL", "PGOV", "PTER", "PHUM", "KNNP", "IR", "IZ", "EUN"):
         assert tag in counts and tag_name(tag)
-
-
-def test_unglue_country_codes_splits_only_two_known_codes_run_together():
-    from corpora.tags import unglue_country_codes
-
-    assert unglue_country_codes(["MCAP", "SAAE", "UK"]) == ("MCAP", "SA", "AE", "UK")
-    # known four-letter subject tags and unknown halves stay whole
-    assert unglue_country_codes(["PREL", "KNNP", "ZZQQ", "USUN"]) == (
-        "PREL", "KNNP", "ZZQQ", "USUN")
