@@ -8,7 +8,8 @@ one file per cable by default), then runs, each in its own child process so its 
 can be measured:
 
 * **floor**: a bare loop that reads the same files (sorted walk), decodes them and writes
-  the unparsed text to Parquet with pyarrow (``path``, ``text``), 1,000 rows or 32 MB a batch.
+  the unparsed text to Parquet with pyarrow (``path``, ``text``), 1,000 rows or 32 MB a
+  batch.
   Nothing an ingest can do is cheaper than this.
 * **ingest**: ``CorpusStore.ingest([corpus], out=store, format="auto", n_jobs=N)``.
 
@@ -16,10 +17,11 @@ With ``--workdir`` the generated corpus is kept there and reused by later runs w
 same ``--n``, ``--seed`` and ``--per-file`` (``corpus/PARAMS.json`` records them), so a
 250,000-cable corpus is generated once.
 
-Every file is read once, untimed, before the floor, so both runs find the corpus in the page
-cache (a cold floor would flatter the ratio). Throughput is timed inside the child (imports and interpreter start excluded); the table
-reports cables/s, MB/s, peak RSS and the ratio to the floor, with the targets (ingest
-< 3x the floor, peak RSS < 1 GB) beside. Medians over ``--repeats``.
+Every file is read once, untimed, before the floor, so both runs find the corpus in the
+page cache (a cold floor would flatter the ratio). Throughput is timed inside the child
+(imports and interpreter start excluded); the table reports cables/s, MB/s, peak RSS and
+the ratio to the floor, with the targets (ingest < 3x the floor, peak RSS < 1 GB) beside.
+Medians over ``--repeats``.
 """
 
 from __future__ import annotations

@@ -166,11 +166,10 @@ _MARKERS = re.compile(
 _CASE_FOLD_ODD = ("\u0130", "\u0131", "\u017f")
 _DIGITS8 = re.compile(r"\d{8}")  # every inline page break has an 8-digit serial
 _ZEROS = str.maketrans("0123456789", "0000000000")
-# Runs of blanks, each replaced by one space: a lone space is left alone (the same result as
-# ``[ \t]+`` with far fewer matches).
 # Runs of blanks become one space: tabs and no-break spaces are first turned into spaces,
-# then runs of two or more spaces are collapsed. A pattern opening with a literal ("  ") is
-# searched with a fast literal scan; ``[ \t]{2,}|\t`` would stop at every single space.
+# then runs of two or more spaces are collapsed (a lone space is left alone). A pattern
+# opening with a literal ("  ") is searched with a fast literal scan; ``[ \t]{2,}|\t``
+# would stop at every single space.
 _SPACE_RUN = re.compile("  +")
 _BLANKS_TO_SPACE = str.maketrans({"\t": " ", "\u00a0": " "})
 _TAB_TO_SPACE = str.maketrans({"\t": " "})

@@ -415,13 +415,12 @@ def _unglue(text: str, ref: str | None = None) -> str:
     )
     for pat, rep, flags in subs:
         t = re.sub(pat, rep, t, flags=flags)
-    on_own_line = lambda m: "\n" + m.group(0) + "\n"  # noqa: E731
     pinned = _page_break_of(ref)
     n = 0
-    if pinned is not None:
-        t, n = re.subn(pinned, on_own_line, t)
+    if pinned is not None:  # each page-break line on a line of its own
+        t, n = re.subn(pinned, r"\n\g<0>\n", t)
     if n == 0:
-        t = re.sub(_GLUED_PAGE_BREAK, on_own_line, t)
+        t = re.sub(_GLUED_PAGE_BREAK, r"\n\g<0>\n", t)
     paragraphs = (
         (r"¶(?=\s*[A-Z]\.\s)", "\n¶", 0),
         (r"¶(?=\s*\d)", "\n\n¶", 0),
@@ -679,9 +678,10 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
         header_text = _PARTIAL.sub("\n", header_text)
         text = _PARTIAL.sub("\n", text)
     glued = False
+    container_ref = meta.get("ref")
     if _is_glued(text):
         glued = True
-        text = _unglue(text, meta.get("ref"))
+        text = _unglue(text, container_ref)
         notes.append(
             "newlines lost in source: paragraphs split at ¶ signs only; subject and "
             "header field ends inferred from the next field's keyword"
@@ -689,13 +689,13 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
     elif _has_long_line(text) and _LONG_FIELD_LINE.search(text):
         # a header field line that runs into the body ("REF: TRIPOLI 401  CLASSIFIED BY: ...
         # 1. (C) Summary: ..."): split that line alone, or the field would swallow the body
-        text = _LONG_FIELD_LINE.sub(lambda m: _unglue(m.group(0), meta.get("ref")), text)
+        text = _LONG_FIELD_LINE.sub(lambda m: _unglue(m.group(0), container_ref), text)
         notes.append(
             "newlines lost in source: a header field runs into the body; split at the next "
             "field's keyword and at paragraph numbers"
         )
     if header_text and _is_glued(header_text):
-        header_text = _unglue(header_text, meta.get("ref"))
+        header_text = _unglue(header_text, container_ref)
     if not text.strip():
         raise fail("empty cable text: expected a routing header and a body", "body")
 
