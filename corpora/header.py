@@ -509,7 +509,8 @@ def _find_line(lines: list[str], pat: re.Pattern[str], limit: int | None = None)
 
 
 _TAGS_LINE = re.compile(r"^\s*(?:¶\s*)?TAGS?\b\s*:?\s*(?P<v>.*)$", _I)
-_TAGS_CONT = re.compile(r"^\s*(?:\[?[A-Z0-9]{2,}\]?(?:\(#\))?[\s,;]*)+$")
+# possessive quantifiers: a run of capitals is one tag or none (no re-splitting on failure)
+_TAGS_CONT = re.compile(r"^\s*+(?:\[?+[A-Z0-9]{2,}+\]?+(?:\(#\))?+[\s,;]*+)++$")
 _SUBJ_LINE = re.compile(r"^\s*(?:¶\s*)?SUBJ(?:ECT)?\s*:\s*(?P<v>.*)$", _I)
 _REF_LINE = re.compile(r"^\s*(?:¶\s*)?REF(?:S|ERENCES?)?\s*:\s*(?P<v>.*)$", _I)
 _REF_CONT = re.compile(r"^\s*¶?\s*[A-Z]\.\s+\S")
