@@ -15,7 +15,9 @@ from topics.evaluate import (
     coherence_scores,
     diversity,
     exclusivity,
+    first_subject_tag,
     parse_k_range,
+    per_tag_scores,
     recommend_k,
     stability,
     tag_agreement,
@@ -257,6 +259,58 @@ def test_tag_agreement():
     assert "nmi_post" not in tag_agreement(doc_topic, tags)
     with pytest.raises(ValueError, match="6 entries for 7 cables"):
         tag_agreement(themes, tags[:6])
+
+
+def test_tag_agreement_chance_adjusted():
+    # Random themes: AMI and ARI near 0 and near their shuffled baseline, while NMI is
+    # well above 0 (it grows with the number of groups): the reason AMI is the headline.
+    rng = np.random.default_rng(1)
+    tags = rng.choice(["PREL", "PGOV", "ECON", "PHUM", "ETRD"], size=3000).tolist()
+    posts = rng.choice([f"Embassy {i}" for i in range(40)], size=3000).tolist()
+    random_themes = rng.integers(0, 50, size=3000)
+    res = tag_agreement(random_themes, tags, posts, seed=3)
+    assert abs(res["ami_tag"]) < 0.01 and abs(res["ari_tag"]) < 0.01
+    assert abs(res["ami_tag_shuffled"]) < 0.01
+    assert res["nmi_post"] > 0.05 and abs(res["ami_post"]) < 0.01
+    assert res["n_shuffles"] == 5 and res["n_groups"] == 50
+    # Themes that follow the TAG: AMI far above the shuffled baseline.
+    code = {t: i for i, t in enumerate(sorted(set(tags)))}
+    themes = np.array([code[t] * 10 + rng.integers(0, 2) for t in tags])
+    good = tag_agreement(themes, tags, posts, seed=3)
+    assert good["ami_tag"] > 0.6 and good["ami_tag"] > good["ami_tag_shuffled"] + 0.5
+    assert abs(good["ami_post"]) < 0.02
+    # The baseline is seeded: same seed, same numbers; another seed, other shuffles.
+    again = tag_agreement(themes, tags, posts, seed=3)
+    assert again["ari_tag_shuffled"] == good["ari_tag_shuffled"]
+    other = tag_agreement(themes, tags, posts, seed=4)
+    assert other["ari_tag_shuffled"] != good["ari_tag_shuffled"]
+    with pytest.raises(ValueError, match="n_shuffles"):
+        tag_agreement(themes, tags, n_shuffles=0)
+
+
+def test_tag_agreement_reads_whole_tag_lists():
+    # Whole TAGS lists: the first four-letter TAG is the label; a cable with none is counted.
+    themes = np.array([0, 0, 1, 1, 1])
+    tags = [["IR", "PREL", "KNNP"], ["PREL"], ["VE", "ECON"], ["ECON", "PREL"], ["VE", "XY"]]
+    res = tag_agreement(themes, tags)
+    assert res["n_tag"] == 4 and res["n_without_tag"] == 1 and res["ami_tag"] == 1.0
+    assert first_subject_tag(["VE", "CHAVEZ", "pgov"]) == "PGOV"
+    assert first_subject_tag(None) is None and first_subject_tag(["KS"]) is None
+
+
+def test_per_tag_scores():
+    # Theme 0 is mostly PREL, theme 1 mostly ECON; PHUM dominates no theme.
+    themes = [0, 0, 0, 0, 1, 1, 1, 0]
+    tags = ["PREL", "PREL", "PREL", "ECON", "ECON", "ECON", "PREL", "PHUM"]
+    rows = {r["tag"]: r for r in per_tag_scores(themes, tags)}
+    assert rows["PREL"]["precision"] == pytest.approx(3 / 5)
+    assert rows["PREL"]["recall"] == pytest.approx(3 / 4)
+    assert rows["PREL"]["f1"] == pytest.approx(2 * 0.6 * 0.75 / 1.35)
+    assert rows["ECON"]["precision"] == pytest.approx(2 / 3)
+    assert rows["ECON"]["recall"] == pytest.approx(2 / 3)
+    assert rows["PHUM"]["precision"] is None and rows["PHUM"]["f1"] == 0.0
+    assert rows["PREL"]["n_themes"] == 1 and rows["PHUM"]["n_themes"] == 0
+    assert [r["tag"] for r in per_tag_scores(themes, tags, top=2)] == ["PREL", "ECON"]
 
 
 def test_tag_lift():

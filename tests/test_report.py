@@ -429,6 +429,7 @@ def pipeline_shaped(tmp_path_factory):
         "coherence_per_topic": {"c_npmi": npmi, "c_v": [0.6] * 5, "u_mass": [-2.0] * 5},
         "diversity": 0.87, "top_n": 10,
         "tag_agreement": {"nmi_tag": 0.41, "ari_tag": 0.12, "nmi_post": 0.07, "ari_post": 0.01,
+                          "ami_tag": 0.31, "ami_tag_shuffled": -0.002, "ami_post": 0.03,
                           "n_tag": 48, "n_post": 48, "n_tag_classes": 2, "n_post_classes": 5,
                           "n_without_tag": 0},
         "stability": {"overall": 0.83, "overall_std": 0.02, "top_overlap": 0.7, "n_runs": 3,
@@ -473,11 +474,11 @@ def test_scores_are_labelled_and_coherence_filled(pipeline_shaped):
     html = index.read_text(encoding="utf-8")
     md = (run / "report" / "report.md").read_text(encoding="utf-8")
     for label in ("Coherence (NPMI, top 10 terms)", "Coherence C_V", "UMass",
-                  "Topic diversity (top 25)", "Agreement with subject TAGS (NMI / ARI)",
-                  "Agreement with sending post (NMI)", "lower means themes follow subject",
+                  "Topic diversity (top 25)", "Agreement with subject TAGS (AMI)",
+                  "Agreement with sending post (AMI)", "lower means themes follow subject",
                   "Stability over 3 seeds"):
         assert label in html, label
-    assert "NMI 0.410 / ARI 0.120" in html
+    assert "AMI 0.310 (shuffled -0.002); ARI 0.120; NMI 0.410" in html
     assert "coherence_per_topic" not in html  # no flat dump of keys
     # themes table: mean NPMI of the theme's topics; topics table: each topic's NPMI
     themes = json.loads((run / "topics.json").read_text())["themes"]

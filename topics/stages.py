@@ -280,9 +280,11 @@ def stage_evaluate(state: Run, *, seed: int, progress: bool) -> dict:
             result[f"coherence_{m}"] = float(c.mean)
     result["diversity"] = float(ev.diversity(prob_terms, top_n=25))
     doc = pq.read_table(state.dir / "doc_topics.parquet",
-                        columns=["ref", "origin", "subject_tags", "theme"]).to_pydict()
-    first_tag = [(t[0] if t else None) for t in doc["subject_tags"]]
-    result["tag_agreement"] = ev.tag_agreement(doc["theme"], first_tag, doc["origin"])
+                        columns=["ref", "origin", "tags", "theme"]).to_pydict()
+    # Every cable with a four-letter TAG is scored (its first one), see first_subject_tag.
+    first_tag = [ev.first_subject_tag(t) for t in doc["tags"]]
+    result["tag_agreement"] = ev.tag_agreement(doc["theme"], first_tag, doc["origin"],
+                                               seed=seed)
     if cfg.evaluation.stability_seeds:
         dtm = DocTermMatrix.load(state.dir / "dtm")
         base = load_model(state.dir / "model")

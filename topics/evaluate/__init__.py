@@ -4,7 +4,8 @@
   computed with sparse products over a `ReferenceCorpus` (encode the token lists once).
 - `diversity`, `exclusivity`: how distinct the topics are.
 - `stability`: do topics come back with another seed (Hungarian matching, cosine).
-- `tag_agreement`, `tag_lift`: NMI/ARI with the first subject TAG and the sending post.
+- `tag_agreement`, `tag_lift`: chance-adjusted agreement (AMI, ARI, beside a shuffled
+  baseline; NMI secondary) with the first subject TAG and the sending post.
 - `heldout_likelihood`: per-word log-likelihood of held-out cables.
 - `sweep`, `recommend_k`, `parse_k_range`, `plot_sweep`: model selection over K.
 """
@@ -23,7 +24,9 @@ from topics.evaluate.coherence import (
 from topics.evaluate.scores import (
     diversity,
     exclusivity,
+    first_subject_tag,
     heldout_likelihood,
+    per_tag_scores,
     tag_agreement,
     tag_lift,
 )
@@ -44,9 +47,11 @@ __all__ = [
     "coherence_scores",
     "diversity",
     "exclusivity",
+    "first_subject_tag",
     "heldout_likelihood",
     "match_topics",
     "parse_k_range",
+    "per_tag_scores",
     "perplexity",
     "plot_sweep",
     "recommend_k",

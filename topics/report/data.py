@@ -505,6 +505,49 @@ _KNOWN_SCORES = ("coherence_c_npmi", "coherence_c_v", "coherence_u_mass", "coher
                  "diversity", "tag_agreement", "top_n", "stability", "coherence")
 
 
+def _agreement_rows(ta: dict) -> list[dict]:
+    """Rows for ``tag_agreement``: chance-adjusted AMI first, ARI, the shuffled baseline and
+    NMI (secondary) in the detail; older runs with NMI only keep their NMI row."""
+    rows: list[dict] = []
+    for key, what, help_ in (
+        ("tag", "subject TAGS",
+         "adjusted mutual information with each cable's first subject TAG: 0 = no more than "
+         "chance (shuffled themes), 1 = the same grouping"),
+        ("post", "sending post",
+         "adjusted mutual information with the sending post: lower means themes follow "
+         "subject rather than geography"),
+    ):
+        ami, ari, nmi = (_num(ta.get(f"{m}_{key}")) for m in ("ami", "ari", "nmi"))
+        if ami is None and nmi is None:
+            continue
+        parts = []
+        if ami is not None:
+            base = _num(ta.get(f"ami_{key}_shuffled"))
+            parts.append(f"AMI {ami:.3f}" + (f" (shuffled {base:.3f})" if base is not None
+                                             else ""))
+        if ari is not None:
+            base = _num(ta.get(f"ari_{key}_shuffled"))
+            parts.append(f"ARI {ari:.3f}" + (f" (shuffled {base:.3f})" if base is not None
+                                             else ""))
+        if nmi is not None:
+            base = _num(ta.get(f"nmi_{key}_shuffled"))
+            parts.append(f"NMI {nmi:.3f}" + (f" (shuffled {base:.3f})" if base is not None
+                                             else ""))
+        extra = []
+        if isinstance(ta.get(f"n_{key}"), int):
+            extra.append(f"{ta[f'n_{key}']:,} cables")
+        if isinstance(ta.get(f"n_{key}_classes"), int):
+            extra.append(f"{ta[f'n_{key}_classes']} {'TAGS' if key == 'tag' else 'posts'}")
+        missing = ta.get(f"n_without_{key}")
+        if isinstance(missing, int) and missing:
+            extra.append(f"{missing:,} without one left out")
+        label = f"Agreement with {what} ({'AMI' if ami is not None else 'NMI'})"
+        rows.append({"label": label, "value": ami if ami is not None else nmi,
+                     "detail": "; ".join(parts) + (f" ({', '.join(extra)})" if extra else ""),
+                     "help": help_})
+    return rows
+
+
 def scores_section(evaluation: dict | None) -> dict[str, Any]:
     """The model scores of ``evaluation.json`` with plain-language labels.
 
@@ -541,28 +584,7 @@ def scores_section(evaluation: dict | None) -> dict[str, Any]:
         "1 = no term repeated")
     ta = ev.get("tag_agreement")
     if isinstance(ta, dict):
-        nmi, ari = _num(ta.get("nmi_tag")), _num(ta.get("ari_tag"))
-        if nmi is not None or ari is not None:
-            detail = f"NMI {nmi:.3f}" if nmi is not None else ""
-            detail += (" / " if detail else "") + (f"ARI {ari:.3f}" if ari is not None else "")
-            extra = []
-            if isinstance(ta.get("n_tag"), int):
-                extra.append(f"{ta['n_tag']:,} cables")
-            if isinstance(ta.get("n_tag_classes"), int):
-                extra.append(f"{ta['n_tag_classes']} subject TAGS")
-            if isinstance(ta.get("n_without_tag"), int) and ta["n_without_tag"]:
-                extra.append(f"{ta['n_without_tag']:,} without a subject TAG left out")
-            rows.append({"label": "Agreement with subject TAGS (NMI / ARI)", "value": None,
-                         "detail": detail + (f" ({', '.join(extra)})" if extra else ""),
-                         "help": "0 = unrelated to the cables' subject TAGS, 1 = the same "
-                                 "grouping"})
-        post = _num(ta.get("nmi_post"))
-        if post is not None:
-            extra = (f" ({ta['n_post_classes']} posts)"
-                     if isinstance(ta.get("n_post_classes"), int) else "")
-            rows.append({"label": "Agreement with sending post (NMI)", "value": post,
-                         "detail": extra.strip(" ()"),
-                         "help": "lower means themes follow subject rather than geography"})
+        rows += _agreement_rows(ta)
     unstable: list[int] = []
     st = ev.get("stability")
     if isinstance(st, dict):
