@@ -15,15 +15,32 @@ import hashlib
 import io
 import logging
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 
 from corpora.read import archive
-from corpora.read.base import HEAD_BYTES, Record, reject
+from corpora.read.base import (
+    HEAD_BYTES,
+    NotRegularFile,
+    Record,
+    file_kind,
+    open_regular,
+    reject,
+)
 from corpora.read.detect import ARCHIVE, READERS, detect_format
 
-__all__ = ["FORMATS", "detect_format", "iter_files", "read_cables", "read_file", "sha256_file"]
+__all__ = [
+    "FORMATS",
+    "detect_format",
+    "iter_entries",
+    "iter_files",
+    "read_cables",
+    "read_file",
+    "sha256_file",
+    "skip_reason",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -34,15 +51,46 @@ FORMATS: dict[str, ModuleType] = {**READERS, ARCHIVE: archive}
 def sha256_file(path: str | os.PathLike) -> str:
     """Hex sha256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
 
 
-def iter_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Iterator[str]:
-    """Every file under ``paths``: files as given, folders walked recursively in sorted
-    order. Hidden files and folders (``.name``) are skipped.
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def skip_reason(path: str, root: str | None = None, *, follow_symlinks: bool = False) -> str | None:
+    """Why ``path`` is not read (None when it is a regular file to read).
+
+    Only regular files are read: a FIFO would block forever and a device (``/dev/zero``)
+    never ends. A symlink found while walking the folder ``root`` whose target lies outside
+    ``root`` is not followed unless ``follow_symlinks``.
+    """
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            target = os.path.realpath(path)
+            if root is not None and not follow_symlinks and not _within(target, root):
+                return (f"symlink leaving the source folder: {path} -> {target}; not followed "
+                        "(pass follow_symlinks=True, or --follow-symlinks, to read it)")
+            st = os.stat(path)
+    except OSError as exc:
+        return f"unreadable: {path}: {exc.strerror or exc}"
+    if not stat.S_ISREG(st.st_mode):
+        return f"not a regular file: {path} is {file_kind(st.st_mode)}; skipped"
+    return None
+
+
+def iter_entries(
+    paths: str | os.PathLike | Iterable[str | os.PathLike], *, follow_symlinks: bool = False
+) -> Iterator[tuple[str, str | None]]:
+    """``(path, skip reason or None)`` for every file under ``paths``: files as given,
+    folders walked recursively in sorted order. Hidden files and folders (``.name``) are
+    left out; FIFOs, devices and sockets come with a reason (`skip_reason`), and so do
+    symlinks leaving their folder unless ``follow_symlinks`` (symlinked folders inside the
+    folder are then walked too, each real folder once).
 
     Raises
     ------
@@ -53,19 +101,53 @@ def iter_files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Iterat
         paths = [paths]
     for given in paths:
         p = Path(given)
-        if p.is_file():
-            yield str(p)
-        elif p.is_dir():
-            for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if p.is_dir():
+            root = os.path.realpath(p)
+            seen = {root}
+            for dirpath, dirs, files in os.walk(p, followlinks=follow_symlinks):
+                keep = []
+                for d in sorted(d for d in dirs if not d.startswith(".")):
+                    full = os.path.join(dirpath, d)
+                    real = os.path.realpath(full)
+                    if os.path.islink(full) and not follow_symlinks:
+                        if not _within(real, root):
+                            yield full, (f"symlink leaving the source folder: {full} -> "
+                                         f"{real}; not followed (pass follow_symlinks=True, "
+                                         "or --follow-symlinks, to read it)")
+                        continue  # os.walk would not enter it; inside links repeat files
+                    if real in seen:
+                        continue
+                    seen.add(real)
+                    keep.append(d)
+                dirs[:] = keep
                 for name in sorted(files):
                     if not name.startswith("."):
-                        yield os.path.join(root, name)
+                        full = os.path.join(dirpath, name)
+                        yield full, skip_reason(full, root, follow_symlinks=follow_symlinks)
+        elif os.path.lexists(p):
+            yield str(p), skip_reason(str(p))
         else:
             raise FileNotFoundError(
                 f"read_cables: input {str(p)!r} does not exist; pass cable files, folders "
                 "or .zip/.gz archives"
             )
+
+
+def iter_files(
+    paths: str | os.PathLike | Iterable[str | os.PathLike], *, follow_symlinks: bool = False
+) -> Iterator[str]:
+    """Every file to read under ``paths`` (see `iter_entries`; skipped ones are logged).
+
+    Raises
+    ------
+    FileNotFoundError
+        When a path does not exist.
+    """
+    for path, why in iter_entries(paths, follow_symlinks=follow_symlinks):
+        if why is None:
+            yield path
+        else:
+            logger.warning("%s", why)
 
 
 def read_file(
@@ -84,14 +166,37 @@ def read_file(
     data : bytes, optional
         The whole file's bytes when already read (small files: the file is then not opened
         again, neither to hash, to detect nor to read it).
+
+    A reader that fails part-way (an OS error, a limit of `corpora.limits`, a bug) costs
+    the rest of this file only: the records before are kept and a `Reject` says where and
+    why it stopped.
     """
+    n = 0
+    fmt_name = format if format != "auto" else ""
+    try:
+        for record in _read_file(path, format, sha256, data):
+            n += 1
+            fmt_name = record.source.format or fmt_name
+            sha256 = record.source.sha256 or sha256
+            yield record
+    except (OSError, ValueError, TypeError, OverflowError, RecursionError, EOFError,
+            UnicodeError, MemoryError) as exc:
+        where = "file" if n == 0 else f"after record {n}"
+        reason = (f"not a regular file: {exc}" if isinstance(exc, NotRegularFile) else
+                  f"file not read to the end: {path} ({where}): {type(exc).__name__}: {exc}; "
+                  f"the {n} records before were kept")
+        yield reject(path, where, reason, fmt_name, sha256 or "")
+
+
+def _read_file(path: str, format: str, sha256: str | None, data: bytes | None
+               ) -> Iterator[Record]:
     if sha256 is None:
         sha256 = sha256_file(path) if data is None else hashlib.sha256(data).hexdigest()
     if format == "auto":
         if data is not None:
             head = data[:HEAD_BYTES]
         else:
-            with open(path, "rb") as fh:
+            with open_regular(path) as fh:
                 head = fh.read(HEAD_BYTES)
         try:
             fmt = detect_format(path, head)
@@ -115,6 +220,7 @@ def read_cables(
     format: str = "auto",
     *,
     on_progress: Callable[[str, int], None] | None = None,
+    follow_symlinks: bool = False,
 ) -> Iterator[Record]:
     """Read cables from files, folders and archives, lazily.
 
@@ -128,6 +234,9 @@ def read_cables(
     on_progress : callable, optional
         Called after each file as ``on_progress(path, n_records)`` with the number of
         records (cables and rejects) read so far.
+    follow_symlinks : bool
+        Follow symlinks whose target lies outside the folder being walked (default False:
+        they become a `Reject`, as do FIFOs and devices, which are never read).
 
     Yields
     ------
@@ -154,7 +263,12 @@ def read_cables(
         )
     n = 0
     n_files = 0
-    for path in iter_files(paths):
+    for path, why in iter_entries(paths, follow_symlinks=follow_symlinks):
+        if why is not None:
+            logger.warning("%s", why)
+            n += 1
+            yield reject(path, "file", why, "", "", "path")
+            continue
         for record in read_file(path, format):
             n += 1
             yield record

@@ -5,7 +5,10 @@ classification, references (``|``-separated), header (routing lines), body. Quot
 apostrophes inside fields are escaped with a backslash (``\\"``, ``\\'``), not doubled,
 so the reader uses ``escapechar='\\\\'`` and ``doublequote=False``. Fields hold raw newlines.
 The file is streamed row by row; a row with the wrong column count or bytes that are not
-UTF-8 becomes a `Reject` and reading goes on.
+UTF-8 becomes a `Reject` and reading goes on. A last row cut short (the file ends inside a
+quoted field: a truncated download) is a `Reject`, not half a cable. A line or field
+longer than `corpora.limits.MAX_RECORD_BYTES` stops the file with a `Reject` (memory stays
+bounded); the rows before it are kept.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from corpora.cable import Source
+from corpora.limits import MAX_RECORD_BYTES
 from corpora.read.base import Record, locate, parse_timestamp, parse_with_header, read_path, reject
 
 __all__ = ["NAME", "read", "read_stream", "sniff"]
@@ -46,11 +50,13 @@ def read(path: str, *, sha256: str = "") -> Iterator[Record]:
 def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") -> Iterator[Record]:
     """Read rows from an open binary file (streaming)."""
     text = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.reader(text, delimiter=",", quotechar='"', escapechar="\\", doublequote=False)
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=",", quotechar='"', escapechar="\\", doublequote=False)
     old_limit = csv.field_size_limit()
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # bodies of long cables exceed 128 KiB
+    csv.field_size_limit(min(sys.maxsize, MAX_RECORD_BYTES))  # long cables exceed 128 KiB
     n_rows = 0
     row_no = 0
+    pending: tuple | None = None  # the last row read: yielded once the next one is read
     try:
         while True:
             first_line = reader.line_num + 1
@@ -58,7 +64,10 @@ def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") 
                 row = next(reader)
             except StopIteration:
                 break
-            except csv.Error as exc:
+            except (csv.Error, ValueError) as exc:
+                if pending is not None:
+                    yield _row_record(*pending)
+                    pending = None
                 yield reject(
                     path,
                     locate(prefix, f"row {row_no + 1} (line {first_line})"),
@@ -72,7 +81,23 @@ def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") 
                 continue
             row_no += 1
             n_rows += 1
-            yield _row_record(row, row_no, first_line, path, sha256, prefix)
+            if pending is not None:
+                yield _row_record(*pending)
+            pending = (row, row_no, first_line, path, sha256, prefix)
+        if pending is not None:
+            if lines.ends_in_quote():
+                row_no, first_line = pending[1], pending[2]
+                yield reject(
+                    path,
+                    locate(prefix, f"row {row_no} (line {first_line})"),
+                    f"truncated CSV: {path} ends inside a quoted field of row {row_no} (line "
+                    f"{first_line}); the row is incomplete and was not kept (file cut short?)",
+                    NAME,
+                    sha256,
+                    COLUMNS[min(len(pending[0]), N_COLUMNS) - 1],
+                )
+            else:
+                yield _row_record(*pending)
     finally:
         csv.field_size_limit(old_limit)
         text.detach()
@@ -84,6 +109,43 @@ def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") 
             NAME,
             sha256,
         )
+
+
+class _Lines:
+    """The lines of a text stream, each read with a bounded ``readline`` (a line over
+    `MAX_RECORD_BYTES` raises ``ValueError``), remembering the file's last line."""
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self._text = text
+        self.last = ""
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._text.readline(MAX_RECORD_BYTES + 1)
+        if not line:
+            raise StopIteration
+        if len(line) > MAX_RECORD_BYTES:
+            raise ValueError(f"line longer than {MAX_RECORD_BYTES:,} characters "
+                             "(corpora.limits.MAX_RECORD_BYTES)")
+        if line.strip():
+            self.last = line
+        return line
+
+    def ends_in_quote(self) -> bool:
+        """True when the file ends inside a quoted field: its last line does not close one.
+
+        Every field of a Cablegate row is quoted, so a complete file ends with ``"`` that is
+        not escaped (an even number of backslashes before it) or with an unquoted NULL.
+        """
+        tail = self.last.rstrip()
+        if tail.endswith("\\N"):
+            return False
+        if not tail.endswith('"'):
+            return True
+        n_backslashes = len(tail[:-1]) - len(tail[:-1].rstrip("\\"))
+        return n_backslashes % 2 == 1
 
 
 def _row_record(

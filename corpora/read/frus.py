@@ -12,7 +12,10 @@ The body drops ``<note>`` footnotes (keeping the text after them), ``<pb>`` page
 
 FRUS documents are memoranda, letters and telegrams without a routing header, so records
 are built here rather than by the cable-header parser. ElementTree (expat) does not fetch
-external entities; a document type with entity declarations is refused outright.
+external entities; a document type with entity declarations is refused outright, and so is
+nesting deeper than `corpora.limits.MAX_XML_DEPTH`. A document that cannot be built (an
+out-of-range date, a parser error) is a `Reject` naming it; the volume's other documents
+are still read.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from datetime import datetime
 from typing import BinaryIO
 
 from corpora.cable import Cable, Paragraph, Source
-from corpora.read.base import HEAD_BYTES, Record, locate, read_path, reject, to_utc
+from corpora.limits import MAX_RECORD_BYTES, MAX_XML_DEPTH
+from corpora.read.base import HEAD_BYTES, Record, check_cable, locate, read_path, reject, to_utc
 
 __all__ = ["NAME", "read", "read_stream", "sniff"]
 
@@ -104,6 +108,17 @@ def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") 
         for event, elem in ET.iterparse(_Prefixed(head, fh), events=("start", "end")):
             if event == "start":
                 stack.append(elem)
+                if len(stack) > MAX_XML_DEPTH:
+                    yield reject(
+                        path,
+                        locate(prefix, f"document {n_docs + 1}"),
+                        f"XML nested too deep: {path} nests elements over {MAX_XML_DEPTH} "
+                        "deep (corpora.limits.MAX_XML_DEPTH); the rest of the file was not "
+                        "read",
+                        NAME,
+                        sha256,
+                    )
+                    return
                 if elem.tag == f"{TEI}TEI" and volume is None:
                     volume = elem.get(XML_ID)
                 continue
@@ -112,7 +127,18 @@ def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") 
                 volume = volume or (elem.text or "").strip() or None
             elif elem.tag == f"{TEI}div" and elem.get("type") == "document":
                 n_docs += 1
-                yield _document(elem, volume, n_docs, path, sha256, prefix)
+                try:
+                    yield _document(elem, volume, n_docs, path, sha256, prefix)
+                except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+                    doc_id = elem.get(XML_ID) or f"d{elem.get('n') or n_docs}"
+                    yield reject(
+                        path,
+                        locate(prefix, f"document {doc_id}"),
+                        f"document not read: {path} document {doc_id}: "
+                        f"{type(exc).__name__}: {exc}",
+                        NAME,
+                        sha256,
+                    )
                 elem.clear()
                 if stack:
                     stack[-1].remove(elem)  # keep a volume's tree from growing
@@ -138,21 +164,28 @@ def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") 
 def _text(elem: ET.Element, skip_head: bool = False) -> str:
     """Text of ``elem`` without notes and page breaks; block elements end with `_END`."""
     parts: list[str] = []
-
-    def walk(node: ET.Element, top: bool) -> None:
+    # An explicit stack, not recursion: nesting is bounded by MAX_XML_DEPTH, but a walk
+    # must not depend on Python's recursion limit. Items: (node, top) to enter it, or a
+    # string to emit once its children are done.
+    todo: list = [(elem, True)]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            parts.append(item)
+            continue
+        node, top = item
         tag = node.tag.removeprefix(TEI) if isinstance(node.tag, str) else ""
         skip = tag in ("note", "pb", "fw") or (top is False and skip_head and tag == "head")
+        after: list[str] = []
+        if not skip and tag in _BLOCKS:
+            after.append(_END)
+        if node.tail and not top:
+            after.append(node.tail)
+        todo.extend(reversed(after))
         if not skip:
             if node.text:
                 parts.append(node.text)
-            for child in node:
-                walk(child, False)
-            if tag in _BLOCKS:
-                parts.append(_END)
-        if node.tail and not top:
-            parts.append(node.tail)
-
-    walk(elem, True)
+            todo.extend((child, False) for child in reversed(list(node)))
     return "".join(parts)
 
 
@@ -200,7 +233,17 @@ def _document(
             "body",
         )
     body = "\n\n".join(p.text for p in paragraphs)
-    return Cable(
+    if len(body) > MAX_RECORD_BYTES:
+        return reject(
+            path,
+            locator,
+            f"record too large: {path} document {doc_id} holds {len(body):,} characters, "
+            f"over {MAX_RECORD_BYTES:,} (corpora.limits.MAX_RECORD_BYTES)",
+            NAME,
+            sha256,
+            "body",
+        )
+    return check_cable(Cable(
         ref=ref,
         date=date,
         origin=None,
@@ -223,7 +266,7 @@ def _document(
         notes=("FRUS document: no routing header; origin is the dateline place",)
         if place is not None
         else ("FRUS document: no routing header",),
-    )
+    ))
 
 
 def _is_meta_list(elem: ET.Element) -> bool:

@@ -6,7 +6,9 @@ Keys read (first present wins): ref from ``reference_id``/``_id``/``ref``; date 
 In the real dump every newline was deleted from header and body, so fields are glued
 (``...000348SipdisE.o. 12958...``); the header parser recovers them by pattern and notes
 that paragraphs could not be split. Each line is decoded on its own: a line that is not
-UTF-8 or not a JSON object is a `Reject` naming the line, and reading goes on.
+UTF-8 or not a JSON object, nests deeper than JSON allows, has an out-of-range date or is
+longer than `corpora.limits.MAX_RECORD_BYTES` (read in bounded blocks, never whole) is a
+`Reject` naming the line and field, and reading goes on.
 """
 
 from __future__ import annotations
@@ -18,7 +20,16 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from corpora.cable import Source
-from corpora.read.base import Record, locate, parse_timestamp, parse_with_header, read_path, reject
+from corpora.limits import MAX_RECORD_BYTES
+from corpora.read.base import (
+    Record,
+    locate,
+    parse_timestamp,
+    parse_with_header,
+    read_line,
+    read_path,
+    reject,
+)
 
 __all__ = ["NAME", "read", "read_stream", "sniff"]
 
@@ -62,12 +73,37 @@ def _first(obj: dict, key: str):
 def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") -> Iterator[Record]:
     """Read one record per non-blank line of an open binary file."""
     n_records = 0
-    for lineno, raw in enumerate(fh, start=1):
+    lineno = 0
+    while True:
+        raw, too_long = read_line(fh, MAX_RECORD_BYTES)
+        if not raw:
+            break
+        lineno += 1
         if not raw.strip():
             continue
         n_records += 1
         locator = locate(prefix, f"line {lineno}")
-        yield _line_record(raw, lineno, locator, path, sha256)
+        if too_long:
+            yield reject(
+                path,
+                locator,
+                f"record too large: {path} line {lineno} is over {MAX_RECORD_BYTES:,} bytes "
+                "(corpora.limits.MAX_RECORD_BYTES); not a single cable",
+                NAME,
+                sha256,
+                "body",
+            )
+            continue
+        try:
+            yield _line_record(raw, lineno, locator, path, sha256)
+        except (ValueError, TypeError, OverflowError, RecursionError, AttributeError) as exc:
+            yield reject(
+                path,
+                locator,
+                f"record not read: {path} line {lineno}: {type(exc).__name__}: {exc}",
+                NAME,
+                sha256,
+            )
     if n_records == 0:
         yield reject(
             path,
@@ -92,6 +128,9 @@ def _line_record(raw: bytes, lineno: int, locator: str, path: str, sha256: str) 
         )
     try:
         obj = json.loads(line)
+    except RecursionError:
+        return reject(path, locator, f"malformed JSON: {path} line {lineno} nests too deep",
+                      NAME, sha256)
     except json.JSONDecodeError as exc:
         return reject(
             path,

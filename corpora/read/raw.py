@@ -8,7 +8,10 @@ and a leading blank line. A file may hold several cables; a new cable starts at
 * a form feed,
 
 and leading blank lines before a cable are skipped. Each cable's bytes are decoded on their
-own (UTF-8, else cp1252, else Latin-1), so memory holds one cable at a time.
+own (UTF-8, else cp1252, else Latin-1), so memory holds one cable at a time. Lines are read
+at most `corpora.limits.MAX_LINE_BYTES` at a time: a cable with a longer line, or one
+longer than `corpora.limits.MAX_RECORD_BYTES`, becomes a `Reject` and the file's next
+cable is read as usual.
 """
 
 from __future__ import annotations
@@ -20,7 +23,16 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from corpora.cable import Source
-from corpora.read.base import Record, decode_bytes, locate, parse_with_header, read_path, reject
+from corpora.limits import MAX_LINE_BYTES, MAX_RECORD_BYTES
+from corpora.read.base import (
+    Record,
+    decode_bytes,
+    locate,
+    parse_with_header,
+    read_line,
+    read_path,
+    reject,
+)
 
 __all__ = ["NAME", "read", "read_stream", "sniff"]
 
@@ -29,8 +41,10 @@ logger = logging.getLogger(__name__)
 NAME = "raw"
 _WHOLE_MAX = 1 << 20  # files up to this size are read whole (most hold one cable)
 
+# [ \t]* and not \s*: \s would also eat the newlines of a run of blank lines and try again
+# from each of them (quadratic in the run's length: 16 KB of blank lines took 12 s).
 _CABLE_HINT = re.compile(
-    rb"(^|\n)\s*(VZCZC|FM |TO |[OPRZ]{1,2} \d{6}Z|(UNCLAS|CONFIDENTIAL|SECRET|"
+    rb"(^|\n)[ \t\r\f\v]*(VZCZC|FM |TO |[OPRZ]{1,2} \d{6}Z|(UNCLAS|CONFIDENTIAL|SECRET|"
     rb"C O N F I D E N T I A L|S E C R E T|LIMITED OFFICIAL USE)\b|E\.O\. |TAGS|SUBJECT:)"
 )
 
@@ -66,6 +80,8 @@ def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") 
             yield parse_with_header(text, source, encoding=encoding)
             return
     chunk: list[bytes] = []
+    size = 0
+    too_big: str | None = None  # why the current cable is refused (its text is dropped)
     start_line = 0
     n_found = 0
     has_text = False
@@ -75,25 +91,40 @@ def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") 
         if not has_text:
             return
         n_found += 1
+        locator = locate(prefix, f"line {start_line}")
+        if too_big is not None:
+            yield reject(path, locator, f"{too_big} in {path} (cable at {locator}); not read, "
+                         "the file's other cables are", NAME, sha256, "body")
+            return
         text, encoding = decode_bytes(b"".join(chunk))
-        source = Source(path, locate(prefix, f"line {start_line}"), sha256, NAME)
+        source = Source(path, locator, sha256, NAME)
         yield parse_with_header(text, source, encoding=encoding)
 
-    for lineno, line in enumerate(_lines(head, fh), start=1):
+    for lineno, (line, long_line) in enumerate(_lines(head, fh), start=1):
         pieces = line.split(b"\f")
         for i, piece in enumerate(pieces):
             if i > 0 or (has_text and _is_vzczc(piece)):
                 yield from flush()
-                chunk, has_text = [], False
+                chunk, has_text, size, too_big = [], False, 0, None
             if not has_text:
-                if not piece.strip():
+                if not piece.strip() and not long_line:
                     continue  # blank lines before a cable belong to no cable
                 start_line = lineno
                 has_text = True
-            chunk.append(piece)
+            if long_line and too_big is None:
+                too_big = (f"line too long: line {lineno} is over {MAX_LINE_BYTES:,} bytes "
+                           "(corpora.limits.MAX_LINE_BYTES)")
+            size += len(piece)
+            if size > MAX_RECORD_BYTES and too_big is None:
+                too_big = (f"record too large: over {MAX_RECORD_BYTES:,} bytes "
+                           "(corpora.limits.MAX_RECORD_BYTES)")
+            if too_big is None:
+                chunk.append(piece)
+            else:
+                chunk = []
             if piece.strip() in (b"NNNN", b"NNN") and has_text:
                 yield from flush()
-                chunk, has_text = [], False
+                chunk, has_text, size, too_big = [], False, 0, None
     yield from flush()
     if n_found == 0:
         yield _empty(path, sha256, prefix)
@@ -109,13 +140,23 @@ def _empty(path: str, sha256: str, prefix: str) -> Record:
     )
 
 
-def _lines(head: bytes, fh: BinaryIO) -> Iterator[bytes]:
-    """The lines of ``head`` and then of the rest of ``fh``, as iterating the file gives."""
+def _lines(head: bytes, fh: BinaryIO) -> Iterator[tuple[bytes, bool]]:
+    """``(line, too_long)`` for the lines of ``head`` and then of the rest of ``fh``; a line
+    is cut to `MAX_LINE_BYTES` (``too_long`` True) and its rest is skipped unread."""
     for line in io.BytesIO(head):
+        too_long = len(line) > MAX_LINE_BYTES
         if not line.endswith(b"\n"):
-            line += fh.readline()
-        yield line
-    yield from fh
+            rest, too_long = read_line(fh, max(0, MAX_LINE_BYTES - len(line)))
+            line += rest
+            if too_long:  # what is left of this line in ``head`` is none (it was the last)
+                yield line[:MAX_LINE_BYTES], True
+                continue
+        yield (line[:MAX_LINE_BYTES], True) if too_long else (line, False)
+    while True:
+        line, too_long = read_line(fh, MAX_LINE_BYTES)
+        if not line:
+            return
+        yield line, too_long
 
 
 def _single_cable(data: bytes) -> tuple[int, int] | None:
