@@ -10,8 +10,15 @@
 Ingest streams: records are written in batches to a temporary Parquet file while a
 ``ref -> (released, position)`` index picks the winner of each reference id; a second pass
 copies only the winners. Memory holds one batch and the index, never all cables. Files are
-written under temporary names in the store directory and moved in place with
-`os.replace`, so an interrupted ingest leaves the previous store intact.
+written under temporary names in the store directory, flushed to disk and moved in place
+with `os.replace`, so an interrupted ingest leaves the previous store intact.
+
+One writer at a time: an ingest holds the store's exclusive lock (`corpora.locking`); a
+second ingest into the same store fails at once with a message naming the first one's pid
+(or waits ``lock_wait`` seconds for it). Holding the lock, an ingest first deletes the
+temporary files a killed ingest left behind. Only regular files are read: FIFOs, devices
+and (unless ``follow_symlinks``) symlinks leaving a source folder become rejects with the
+reason, as does a file that cannot be opened.
 
 De-duplication by ``ref``: the newest ``released`` wins (a missing release time counts as
 oldest); ties go to the later record (old store rows come first, then new inputs in
@@ -39,7 +46,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corpora.cable import Cable, Disagreement, Paragraph, Reject, Source
-from corpora.read import FORMATS, iter_files, read_file, sha256_file
+from corpora.locking import LOCK_NAME, exclusive_lock, remove_stale
+from corpora.read import FORMATS, iter_entries, read_file, sha256_file
+from corpora.read.base import open_regular
 
 __all__ = ["CorpusStore", "SCHEMA", "PARSER_VERSION", "cable_to_row", "cables_to_batch",
            "row_to_cable"]
@@ -54,6 +63,8 @@ CABLES = "cables.parquet"
 REJECTS = "rejects.jsonl"
 MANIFEST = "manifest.json"
 BATCH = 1000
+#: Names of an ingest's temporary files (``cables.parquet.tmp-PID-new``, ...).
+_TEMP_NAME = re.compile(r"(cables\.parquet|rejects\.jsonl|manifest\.json)\.tmp-\d+.*")
 
 _TS = pa.timestamp("us", tz="UTC")
 _STRS = pa.list_(pa.string())
@@ -219,6 +230,8 @@ class CorpusStore:
         append: bool = True,
         progress: Callable[[str, int], None] | None = None,
         n_jobs: int = 2,
+        follow_symlinks: bool = False,
+        lock_wait: float = 0.0,
     ) -> CorpusStore:
         """Read ``sources`` into the store at ``out`` (created if needed) and open it.
 
@@ -240,10 +253,23 @@ class CorpusStore:
             with more, chunks of small files are parsed in a `multiprocessing` pool (results
             kept in reading order) while this process writes; files over 8 MiB are always
             read here, streaming. The store is the same for every ``n_jobs``.
+        follow_symlinks : bool
+            Read symlinks whose target lies outside the source folder (default False: they
+            become rejects).
+        lock_wait : float
+            Seconds to wait for another ingest into ``out`` to finish (default 0: fail at
+            once with `corpora.locking.FolderLocked`).
 
         Returns
         -------
         CorpusStore
+
+        Raises
+        ------
+        corpora.locking.FolderLocked
+            When another process is writing the store.
+        FileExistsError
+            When ``out`` is a non-empty folder that is not a store.
         """
         if format != "auto" and format not in FORMATS:
             raise ValueError(
@@ -251,24 +277,23 @@ class CorpusStore:
                 f"{', '.join(FORMATS)}. Got {format!r} instead."
             )
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        old: CorpusStore | None = None
-        if append and (out / MANIFEST).exists():
-            old = cls(out)
-        elif (out / MANIFEST).exists() or not any(out.iterdir()):
-            pass
-        elif not (out / CABLES).exists():
-            raise FileExistsError(
-                f"{out} exists, is not empty and is not a corpus store; choose another out= "
-                "directory"
-            )
-        files_in = {f["path"]: f for f in (old.manifest["sources"] if old else [])}
+        if out.exists() and not out.is_dir():
+            raise FileExistsError(f"{out} is a file, not a folder; choose another out= directory")
         if not isinstance(n_jobs, int) or n_jobs < 1:
             raise ValueError(
                 f"The 'n_jobs' parameter of CorpusStore.ingest must be an int >= 1. "
                 f"Got {n_jobs!r} instead."
             )
-        return _Ingest(out, old, files_in, format, progress, n_jobs).run(sources)
+        out.mkdir(parents=True, exist_ok=True)
+        _check_store_folder(out)
+        with exclusive_lock(out, "corpus store", wait=lock_wait):
+            remove_stale(out, _TEMP_NAME)
+            old: CorpusStore | None = None
+            if append and (out / MANIFEST).exists():
+                old = cls(out)
+            files_in = {f["path"]: f for f in (old.manifest["sources"] if old else [])}
+            return _Ingest(out, old, files_in, format, progress, n_jobs,
+                           follow_symlinks).run(sources)
 
     # ------------------------------------------------------------------ reading
     def __len__(self) -> int:
@@ -467,22 +492,50 @@ class _Part:
         self.files: list[dict[str, Any]] = []  # {"path", "key", "sha256", "skip", ...}
 
 
+def _check_store_folder(out: Path) -> None:
+    """Refuse a non-empty folder that is not a store (its only entries may be an ingest's
+    lock and temporary files, left by a killed first ingest)."""
+    if (out / MANIFEST).exists() or (out / CABLES).exists():
+        return
+    others = [p.name for p in out.iterdir()
+              if p.name != LOCK_NAME and not _TEMP_NAME.fullmatch(p.name)]
+    if others:
+        raise FileExistsError(
+            f"{out} exists, is not empty ({len(others)} entries, e.g. {sorted(others)[0]!r}) "
+            "and is not a corpus store; choose another out= directory"
+        )
+
+
+def _skipped_part(path: str, key: str, why: str, part: _Part | None = None) -> _Part:
+    """A `_Part` for a file that is not read: one reject with the reason."""
+    part = part if part is not None else _Part()
+    part.rejects.append({"path": path, "locator": "file", "reason": why, "field": "path",
+                         "format": None})
+    part.files.append({"path": path, "key": key, "sha256": None, "skip": False,
+                       "format": None, "read": 1, "rejected": 1})
+    return part
+
+
 def _read_one(path: str, key: str, prev_sha: str | None, fmt: str,
               sink: Callable[[_Part, list[Cable]], None] | None = None,
               part: _Part | None = None) -> _Part:
     """Hash and read one file into ``part`` (rows as a batch; ``sink`` flushes big files).
 
     A small file (no ``sink``: at most `BIG_FILE` bytes) is read once, its bytes hashed,
-    sniffed and parsed; a big one is hashed and then streamed.
+    sniffed and parsed; a big one is hashed and then streamed. A file that cannot be opened
+    (gone, no permission, not a regular file) becomes one reject.
     """
     part = part if part is not None else _Part()
     data: bytes | None = None
-    if sink is None:
-        with open(path, "rb") as fh:
-            data = fh.read()
-        sha = hashlib.sha256(data).hexdigest()
-    else:
-        sha = sha256_file(path)
+    try:
+        if sink is None:
+            with open_regular(path) as fh:
+                data = fh.read(BIG_FILE + 1)
+            if len(data) > BIG_FILE:  # it grew since it was listed: stream it
+                data = None
+        sha = hashlib.sha256(data).hexdigest() if data is not None else sha256_file(path)
+    except OSError as exc:
+        return _skipped_part(path, key, f"not read: {path}: {exc}", part)
     info: dict[str, Any] = {"path": path, "key": key, "sha256": sha, "skip": sha == prev_sha}
     part.files.append(info)
     if info["skip"]:
@@ -516,6 +569,11 @@ def _read_chunk(task: tuple[list[tuple[str, str, str | None]], str]) -> _Part:
     part = _Part()
     for path, key, prev_sha in files:
         _read_one(path, key, prev_sha, fmt, part=part)
+    return _finish_part(part)
+
+
+def _finish_part(part: _Part) -> _Part:
+    """Turn a part's parsed cables into its record batch (ready to send between processes)."""
     if part.cables:
         part.refs = [c.ref for c in part.cables]
         part.released = [c.released for c in part.cables]
@@ -528,8 +586,10 @@ class _Ingest:
     """One ingest run (kept apart from `CorpusStore` so the store class only reads)."""
 
     def __init__(self, out: Path, old: CorpusStore | None, files_in: dict, fmt: str,
-                 progress: Callable[[str, int], None] | None, n_jobs: int = 2) -> None:
+                 progress: Callable[[str, int], None] | None, n_jobs: int = 2,
+                 follow_symlinks: bool = False) -> None:
         self.out = out
+        self.follow_symlinks = follow_symlinks
         self.old = old
         self.files_in = files_in
         self.format = fmt
@@ -587,16 +647,23 @@ class _Ingest:
         """("chunk", [(path, key, prev_sha), ...]) of small files, ("big", (...)) of big ones."""
         chunk: list[tuple[str, str, str | None]] = []
         n_bytes = 0
-        for path in iter_files(sources):
+        for path, why in iter_entries(sources, follow_symlinks=self.follow_symlinks):
             key = os.path.abspath(path)
             if key in seen:
                 continue
             seen.add(key)
+            if why is not None:
+                logger.warning("%s", why)
+                yield "skip", (path, key, why)
+                continue
             prev = self.files_in.get(key)
             prev_sha = prev["sha256"] if prev is not None and prev["format_asked"] == \
                 self.format else None
             item = (path, key, prev_sha)
-            size = os.path.getsize(path)
+            try:
+                size = os.path.getsize(path)
+            except OSError:
+                size = 0  # vanished: reading it makes the reject
             if size > BIG_FILE:
                 if chunk:
                     yield "chunk", chunk
@@ -626,8 +693,12 @@ class _Ingest:
         if self.n_jobs <= 1 or sum(kind == "chunk" for kind, _ in head) < 2:
             # one chunk (or none): a pool would cost more to start than it saves
             for kind, item in tasks:
-                yield _read_chunk((item, self.format)) if kind == "chunk" else \
-                    _read_one(*item, self.format, sink=sink)
+                if kind == "chunk":
+                    yield _read_chunk((item, self.format))
+                elif kind == "skip":
+                    yield _skipped_part(*item)
+                else:
+                    yield _read_one(*item, self.format, sink=sink)
             return
         import multiprocessing as mp
         from collections import deque
@@ -649,12 +720,14 @@ class _Ingest:
                         queue.append(("chunk", pool.apply_async(_read_chunk,
                                                                 ((item, self.format),))))
                     else:
-                        queue.append(("big", item))
+                        queue.append((kind, item))
                 if not queue:
                     break
                 kind, item = queue.popleft()
                 if kind == "chunk":
                     yield item.get()
+                elif kind == "skip":
+                    yield _skipped_part(*item)
                 else:
                     yield _read_one(*item, self.format, sink=sink)
 
@@ -731,10 +804,14 @@ class _Ingest:
         }
         with open(self.tmp_manifest, "w", encoding="utf-8") as fh:
             fh.write(_manifest_json(manifest))
-        # Cables and rejects first, the manifest last: a store is valid once it is there.
+        # On disk before any rename (a power cut must not leave a renamed, empty file), then
+        # cables and rejects first, the manifest last: a store is valid once it is there.
+        for tmp in (self.tmp_cables, self.tmp_rejects, self.tmp_manifest):
+            _fsync(tmp)
         os.replace(self.tmp_cables, self.out / CABLES)
         os.replace(self.tmp_rejects, self.out / REJECTS)
         os.replace(self.tmp_manifest, self.out / MANIFEST)
+        _fsync(self.out)
         logger.info(
             "ingest %s: read %d, rejected %d, kept %d, duplicates %d",
             self.out, counts["read"], counts["rejected"], kept, counts["duplicate"],
@@ -780,6 +857,15 @@ class _Ingest:
 
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a folder's entries) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _manifest_json(manifest: dict[str, Any]) -> str:
