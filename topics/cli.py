@@ -1,6 +1,6 @@
 """`cable-topics`: a thin command-line shell over the library.
 
-Commands: ``ingest``, ``info``, ``fit``, ``sweep``, ``report``, ``run``, ``verify``, ``demo``.
+Commands: ``ingest``, ``info``, ``coverage``, ``fit``, ``sweep``, ``report``, ``run``, ``verify``, ``demo``.
 Run ``cable-topics COMMAND --help`` for each one's options.
 """
 
@@ -85,6 +85,34 @@ def cmd_info(args: argparse.Namespace) -> int:
 
     store = CorpusStore(args.store)
     _print_summary(store.summary())
+    return 0
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from corpora.coverage import coverage
+
+    years = None
+    if args.years:
+        a, _, b = args.years.partition(":")
+        try:
+            years = (int(a), int(b or a))
+        except ValueError as exc:
+            raise ValueError(f"--years must be FIRST:LAST (e.g. 2006:2009); got {args.years!r}") from exc
+    res = coverage(args.source, args.out, min_cables=args.min_cables, years=years,
+                   exclude=args.exclude or (), seed=args.seed)
+    s = res.summary
+    _out(f"ids: {s['n_ids']:,}   without a serial: {s['n_ids_unparsed']:,}   post names merged: "
+         f"{s['n_post_names_merged']:,}   post-years: {len(res.table):,}")
+    if s.get("observed_share") is None:
+        _out(f"no post-year has {args.min_cables}+ serials: no overall share")
+    else:
+        _out(f"post-years used: {s['n_post_years']:,} ({s['n_cables']:,} cables); left out "
+             f"(< {args.min_cables} serials): {s['n_post_years_left_out']:,} "
+             f"({s['n_cables_left_out']:,} cables)")
+        _out(f"observed share: {s['observed_share']:.2%} "
+             f"[{s['observed_share_low']:.2%}, {s['observed_share_high']:.2%}] "
+             f"(ML {s['observed_share_ml']:.2%}, Bayes {s['observed_share_bayes']:.2%})")
+    _out(f"\ncoverage: {(Path(args.out) / 'coverage.csv').resolve()}")
     return 0
 
 
@@ -203,6 +231,17 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("info", help="summarize a corpus store")
     s.add_argument("store")
     s.set_defaults(func=cmd_info)
+
+    s = sub.add_parser("coverage", help="estimate the share of each post-year's cables a "
+                       "corpus holds, from reference serials (Gill & Spirling 2015)")
+    s.add_argument("source", help="a corpus store, or a file of reference ids (.csv/.gz/.txt)")
+    s.add_argument("--out", required=True, help="directory for coverage.csv and summary.json")
+    s.add_argument("--min-cables", type=int, default=10,
+                   help="post-years with fewer serials are flagged and left out of totals")
+    s.add_argument("--years", help="FIRST:LAST years of the overall share (default all)")
+    s.add_argument("--exclude", nargs="*", help="posts left out of the overall share (STATE)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the interval's draws")
+    s.set_defaults(func=cmd_coverage)
 
     s = sub.add_parser("fit", help="fit a topic model and themes on a store")
     s.add_argument("store")
