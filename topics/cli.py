@@ -111,7 +111,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
              f"({s['n_cables_left_out']:,} cables)")
         _out(f"observed share: {s['observed_share']:.2%} "
              f"[{s['observed_share_low']:.2%}, {s['observed_share_high']:.2%}] "
-             f"(ML {s['observed_share_ml']:.2%}, Bayes {s['observed_share_bayes']:.2%})")
+             f"(Bayesian, {s['level']:.0%} credible interval; MVU "
+             f"{s['observed_share_mvu']:.2%}, ML {s['observed_share_ml']:.2%})")
     _out(f"\ncoverage: {(Path(args.out) / 'coverage.csv').resolve()}")
     return 0
 
