@@ -424,7 +424,7 @@ def _unglue(text: str, ref: str | None = None) -> str:
     paragraphs = (
         (r"¶(?=\s*[A-Z]\.\s)", "\n¶", 0),
         (r"¶(?=\s*\d)", "\n\n¶", 0),
-        (r"(?<![\d.¶])(?=\b\d{1,2}\.\s?\((?:U|C|S|SBU|TS|[SC]//?NF)\)\s)", "\n\n", _I),
+        (r"(?<![\d.¶])(?=\b\d{1,2}\.[ \t]*\((?:U|C|S|SBU|TS|[SC]//?NF)\)\s)", "\n\n", _I),
     )
     for pat, rep, flags in paragraphs:
         t = re.sub(pat, rep, t, flags=flags)
@@ -436,9 +436,95 @@ def _unglue(text: str, ref: str | None = None) -> str:
 _LONG_FIELD_LINE = re.compile(
     r"^(?=[^\n]{600})(?=[^\n]{0,400}?(?:\bE\.?\s?O\.?[ \t]*1\d{4}|\bTAGS?\b|\bSUBJ(?:ECT)?[ \t]*:|"
     r"\bREF(?:S|ERENCES?)?[ \t]*:|\bCLASSIFI?E?D[ \t]+BY\b|\bREASONS?[ \t]*:[ \t]*1\.\d)"
-    r"[^\n]*?\b\d{1,2}\.[ \t]?\((?:U|C|S|SBU|TS|[SC]//?NF)\)[ \t])[^\n]*",
+    r"[^\n]*?\b\d{1,2}\.[ \t]*\((?:U|C|S|SBU|TS|[SC]//?NF)\)[ \t])[^\n]*",
     _I | _M,
 )
+
+
+#: A header-field line (REF, Classified By, SUBJECT) that a body may have been glued onto.
+_GLUE_FIELD_HEAD = re.compile(
+    r"^[ \t]*+(?:¶[ \t]*+)?(?:REF(?:S|ERENCES?)?[ \t]*+:|(?:\(\w{1,4}\)[ \t]*+)?"
+    r"CLASSIFI?E?D[ \t]++BY\b|SUBJ(?:ECT)?[ \t]*+:)",
+    _I,
+)
+#: The same fields later in a line (a subject's continuation ``... CONFERENCE REF: A) ...``),
+#: in capitals or as written in sentence case only: prose says "classified by" too.
+_GLUE_FIELD_INLINE = re.compile(
+    r"(?<![\w.])(?:REF(?:S|ERENCES?)?[ \t]*+:|Ref(?:s|erences?)?[ \t]*+:|"
+    r"CLASSIFIED[ \t]++BY[ \t]*+:|Classified[ \t]++[Bb]y[ \t]*+:)"
+)
+#: Where a paragraph opens inside such a line: ``1. (C)``, ``¶2.``, ``(SBU) According``
+#: (a marking then a word), ``1. SUMMARY``. Case-sensitive: markings are capitals.
+_GLUED_PARA = re.compile(
+    r"(?:¶[ \t]*+)?\b\d{1,2}\.[ \t]*+\((?:U|C|S|SBU|TS|[SC]//?NF|SBU//?NF|U//FOUO)\)"
+    r"|¶[ \t]*+\d{1,2}\b"
+    r"|(?<=[ \t])\((?:U|C|S|SBU|TS|[SC]//?NF|SBU//?NF|U//FOUO)\)[ \t]++"
+    r"(?!(?:AND|OR)\b)(?!(?:\d\d[ \t]++)?[A-Z][A-Z.'-]*+(?:[ \t]++[A-Z][A-Z.'-]*+){0,3}"
+    r"[ \t]++\d)(?=[A-Z\"])"
+    r"|(?<=[ \t])1\.[ \t]++(?=(?:SUMMARY|Summary|BEGIN|Begin)\b)"
+)
+#: Prose after an all-capitals REF or SUBJECT value with no paragraph mark: a capitalised
+#: word and four more words holding small letters (``Per reftel, Post requests that``).
+_GLUED_PROSE = re.compile(
+    r"(?<=[ \t])[A-Z][a-z]++[,;]?+(?:[ \t]++(?=[^\s]*?[a-z])\S++){4}"
+)
+#: What may stand before a marking that is a paragraph: not a reason code (``1.4 (C)``),
+#: nor a conjunction in a reasons list (``(B) and (D)``), nor a lettered REF item.
+_REASON_TAIL = re.compile(r"(?:1\.\d[a-z]?|\band|\bor|&|,)[ \t]*+$", _I)
+
+
+_GLUE_ZONE = 80  # header fields stand in a cable's first lines
+
+
+def _split_glued_fields(text: str) -> tuple[str, int]:
+    """Put the body on a line of its own where a page lost its line breaks after a header
+    field (``REF: STATE 74305  (SBU) According to FCO ...``, ``Classified By: Ambassador X
+    for reasons 1.4 (b) and (d) 1. (C) Summary ...``): the field's value ends where the
+    first paragraph opens. Returns the text and the number of lines split.
+
+    Lettered or bracketed REF items (``(C) CAIRO 458``) are not paragraphs: a marking opens
+    one only when a word follows it that is not a post and serial.
+    """
+    lines = text.split("\n")
+    n = 0
+    for i, ln in enumerate(lines[:_GLUE_ZONE]):
+        if len(ln) < 60:
+            continue
+        head = _GLUE_FIELD_HEAD.match(ln) or _GLUE_FIELD_INLINE.search(ln, 0, 300)
+        if head is None:
+            continue
+        for m in _GLUED_PARA.finditer(ln, head.end()):
+            before = ln[head.end():m.start()]
+            if not before.strip():
+                break  # a field with no value before the paragraph: nothing glued
+            if _REASON_TAIL.search(before):
+                continue
+            rest = ln[m.start():].lstrip()
+            if len(rest) < 30:
+                break
+            lines[i] = ln[:m.start()].rstrip() + "\n\n" + rest
+            n += 1
+            break
+        else:
+            at = _prose_start(ln, head.end())
+            if at is not None:
+                lines[i] = ln[:at].rstrip() + "\n\n" + ln[at:].lstrip()
+                n += 1
+    return ("\n".join(lines) if n else text), n
+
+
+def _prose_start(line: str, start: int) -> int | None:
+    """Where prose opens in a long all-capitals REF/SUBJECT value (no paragraph mark)."""
+    if len(line) - start < 150:
+        return None
+    m = _GLUED_PROSE.search(line, start)
+    if m is None:
+        return None
+    before = line[start:m.start()]
+    letters = [c for c in before if c.isalpha()]
+    if len(letters) < 8 or sum(c.isupper() for c in letters) < 0.8 * len(letters):
+        return None
+    return m.start()
 
 
 def _has_long_line(text: str) -> bool:
@@ -695,6 +781,13 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
             "newlines lost in source: a header field runs into the body; split at the next "
             "field's keyword and at paragraph numbers"
         )
+    if not glued:
+        text, n_split = _split_glued_fields(text)
+        if n_split:
+            notes.append(
+                "newlines lost in source: the body ran on from a header field line; split "
+                "where the first paragraph opens"
+            )
     if header_text and _is_glued(header_text):
         header_text = _unglue(header_text, container_ref)
     if not text.strip():
