@@ -196,12 +196,12 @@ def test_report_files_sections_and_figures(rendered):
                    "across", "effects", "exports"):
         assert f'id="{anchor}"' in html, anchor
     for heading in ("## Corpus", "## Model", "## Themes", "## Topics", "## Across themes",
-                    "## Covariate effects", "## Exports", "### Rejected records"):
+                    "## Covariate effects", "## Exports", "### Records not ingested"):
         assert heading in md, heading
     themes = json.loads((run / "topics.json").read_text())["themes"]
     expected = {"corpus_years", "corpus_classification", "corpus_posts", "rejects",
                 "theme_sizes", "themes_over_time", "themes_by_post", "intertopic",
-                "dendrogram", "effects_year", "effects_classification"}
+                "topic_correlation", "dendrogram", "effects_year", "effects_classification"}
     expected |= {f"theme_{t['id']}" for t in themes}
     assert _fig_names(run) == expected
     for png in (run / "report" / "figures").glob("*.png"):
@@ -299,6 +299,9 @@ def test_theme_colors_consistent_and_safe():
     a = theme_colors([5, 1, 3])
     assert a == theme_colors([3, 5, 1]) == {1: PALETTE[0], 3: PALETTE[1], 5: PALETTE[2]}
     assert len(set(theme_colors(range(16)).values())) == 16
+    # past 16 a colour would repeat and claim two themes are one: one neutral grey for all
+    many = theme_colors(range(50))
+    assert len(set(many.values())) == 1 and PALETTE[0] not in many.values()
 
 
 def test_bootstrap_matches_resampling_law():
@@ -363,7 +366,9 @@ def test_report_without_store_or_evaluation(tmp_path):
     assert index == out / "index.html"
     assert "No evaluation.json" in html and "corpus store was not found" in html
     assert "Body not available" in html
-    assert (out / "figures" / "dendrogram.png").exists()
+    # a hierarchy of two themes says nothing: no dendrogram, and the page says why
+    assert not (out / "figures" / "dendrogram.png").exists()
+    assert "No theme dendrogram: with 2 themes it would say nothing" in html
 
 
 @pytest.mark.real
@@ -390,7 +395,7 @@ def test_report_on_real_cables(tmp_path, shared_data):
     run = build_run(tmp_path, cables, n_topics=8, n_themes=5, rejects=[])
     index = render_report(run, n_boot=100)
     html = index.read_text(encoding="utf-8")
-    assert "No record was rejected" in html
+    assert "Every record read became a cable" in html
     assert "Embassy Ankara" in html and "SECRET//NOFORN" in html
     # 1966-2010 spans years: yearly periods, 1966 shown with its single cable
     md = (run / "report" / "report.md").read_text(encoding="utf-8")

@@ -21,6 +21,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from corpora.cable import CLASSIFICATIONS
+from topics.report.figures import intertopic_coords
+from topics.report.figures_many import topic_correlation
+from topics.report.timeaxis import DenseWindow, dense_window
 
 __all__ = [
     "ReportData",
@@ -30,6 +33,7 @@ __all__ = [
     "excerpt",
     "load_run",
     "period_labels",
+    "reject_kind",
     "scores_section",
     "sources_summary",
 ]
@@ -103,6 +107,12 @@ class ReportData:
     topic_term: np.ndarray | None = None
     topic_share: np.ndarray | None = None
     topic_theme: dict[int, int] = field(default_factory=dict)
+    #: The periods time figures draw (`topics.report.timeaxis.dense_window`).
+    window: DenseWindow | None = None
+    #: Intertopic map positions, shape (n_topics, 2), when the topic-term matrix is there.
+    topic_xy: np.ndarray | None = None
+    #: Correlation of topic proportions over cables, shape (n_topics, n_topics).
+    topic_corr: np.ndarray | None = None
 
 
 # --------------------------------------------------------------------------- loading
@@ -448,11 +458,7 @@ def _store_corpus(
         store_manifest = _read_json(store / "manifest.json", required=False) or {}
     years = meta["date"].dt.year.astype("Int64").astype(str).replace("<NA>", UNKNOWN)
     by_class = meta["classification"].fillna(UNKNOWN)
-    # a reason that names its file ("unrecognised format: /path ...") counts under its kind
-    reasons = pd.Series(
-        [re.sub(r":\s.*", "", str(r.get("reason") or UNKNOWN), flags=re.S) for r in rejects],
-        dtype=object,
-    )
+    reasons = pd.Series([reject_kind(r) for r in rejects], dtype=object)
     sources = _find_sources(store_manifest)
     if not sources and run_manifest:  # the run manifest lists its inputs too
         sources = _find_sources({"inputs": run_manifest.get("inputs") or []})
@@ -473,6 +479,24 @@ def _store_corpus(
         "sources": sources,
         "sources_summary": sources_summary(sources),
     }
+
+
+def reject_kind(record: dict) -> str:
+    """What a reject is, without where it is: its reason less paths and locators.
+
+    ``"cable not parsed: cable has no body text after the header (...) (at f.zip:member
+    x)"`` -> ``"cable not parsed: cable has no body text after the header (...)"``; a
+    reason that names its file (``"unrecognised format: /data/x.bin"``) keeps its kind.
+    """
+    reason = str(record.get("reason") or UNKNOWN)
+    reason = re.sub(r"\s*\(at [^()]*\)\s*$", "", reason)
+    path = str(record.get("path") or "")
+    if path and path in reason:
+        reason = reason[: reason.index(path)].rstrip(" :(")
+    head, sep, rest = reason.partition(": ")
+    if sep and rest[:1] in ("/", ".", "~"):
+        reason = head
+    return reason.strip() or UNKNOWN
 
 
 def _iso(value: Any) -> str | None:
@@ -713,7 +737,6 @@ def build_report_data(
         rep_refs[tid] = refs
     bodies = _bodies(run.store_path, sorted({r for v in rep_refs.values() for r in v}))
 
-    post_order = [p["name"] for p in _counts(dt["post"], top=20)]
     class_order = classification_order(list(dt["classification_"]))
     themes_out = []
     per_theme = []
@@ -775,11 +798,15 @@ def build_report_data(
     by_period = (
         dt.dropna(subset=["period"]).groupby(["period", "theme"]).size().unstack(fill_value=0)
     )
-    by_post = dt[dt["post"].isin(post_order)].groupby(["post", "theme"]).size()
-    by_post = by_post.unstack(fill_value=0).reindex(post_order, fill_value=0)
+    # every post: the post heat map applies its own minimum and takes the largest
+    by_post = dt.groupby(["post", "theme"]).size().unstack(fill_value=0)
+    by_post = by_post.loc[by_post.sum(axis=1).sort_values(ascending=False, kind="stable").index]
     by_class = dt.groupby(["classification_", "theme"]).size().unstack(fill_value=0)
     by_class = by_class.reindex(class_order, fill_value=0)
 
+    # one label per id: a theme made of its own-id topic alone (the "dominant" method) lends
+    # the topic its label, so topic 3 and theme 3 never read differently
+    same_id = {t["id"]: t["label"] for t in themes_out if t["topics"] == [t["id"]]}
     topics_rows = []
     for t in sorted(run.topics["topics"], key=lambda t: int(t["id"])):
         tid = int(t["id"])
@@ -788,7 +815,7 @@ def build_report_data(
             share = float(topic_share[topic_ids.index(tid)])
         topics_rows.append({
             "id": tid,
-            "label": str(t.get("label") or f"topic {tid}"),
+            "label": same_id.get(tid) or str(t.get("label") or f"topic {tid}"),
             "share": None if share is None else float(share),
             "coherence": coherence.get(tid),
             "coherence_cv": coherence_cv.get(tid),
@@ -814,6 +841,14 @@ def build_report_data(
         "theme_by_post": by_post,
         "theme_by_class": by_class,
     }
+    per_period = by_period.sum(axis=1)
+    window = dense_window(list(per_period.index), per_period.tolist(), unit=unit)
+    sections["time"] = {"start": window.start, "end": window.end, "note": window.note(unit),
+                        "min_cables": window.min_cables, "n_before": window.n_before,
+                        "n_after": window.n_after}
+    topic_xy = None
+    if run.topic_term is not None and k > 1:
+        topic_xy = intertopic_coords(run.topic_term)
     return ReportData(
         sections=sections,
         frames=frames,
@@ -822,6 +857,9 @@ def build_report_data(
         topic_term=run.topic_term,
         topic_share=topic_share,
         topic_theme=topic_theme,
+        window=window,
+        topic_xy=topic_xy,
+        topic_corr=topic_correlation(w) if k > 1 else None,
     )
 
 

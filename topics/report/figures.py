@@ -23,9 +23,20 @@ from matplotlib.ticker import MaxNLocator
 from scipy.cluster.hierarchy import dendrogram, linkage
 from scipy.spatial.distance import pdist, squareform
 
+from topics.report.figures_many import (
+    MIN_CELL_CABLES,
+    MIN_POST_CABLES,
+    plot_post_heatmap,
+    plot_time_heatmap,
+    plot_topic_correlation,
+    plot_year_counts,
+)
+from topics.report.timeaxis import MIN_PERIOD_CABLES, DenseWindow, dense_window, period_positions
+
 __all__ = [
     "PALETTE",
     "classical_mds",
+    "distinct_colors",
     "figure_png",
     "plot_counts",
     "plot_dendrogram",
@@ -48,17 +59,16 @@ PALETTE = (
 _NEUTRAL = "#5F6B73"
 #: Small multiples show at most this many themes (the largest); tables show all.
 MAX_PANELS = 16
-#: Periods with fewer cables get no share in the all-themes figures (too noisy to read).
-MIN_PERIOD_CABLES = 10
 _TITLE = 11
 _LABEL = 9
 
 
 def theme_colors(ids: Sequence[int]) -> dict[int, str]:
-    """One colour per theme id, the same in every figure.
+    """One colour per theme id, the same in every figure, never the same for two themes.
 
     Colours follow the sorted ids (so a theme keeps its colour whatever order a figure
-    draws themes in); past 16 themes the palette repeats.
+    draws themes in). Past 16 themes no palette stays distinct, so every theme gets the
+    same neutral grey and figures tell themes apart by position and label instead.
 
     Parameters
     ----------
@@ -69,7 +79,15 @@ def theme_colors(ids: Sequence[int]) -> dict[int, str]:
     dict
         id -> hex colour.
     """
-    return {tid: PALETTE[i % len(PALETTE)] for i, tid in enumerate(sorted(set(ids)))}
+    uniq = sorted(set(ids))
+    if len(uniq) > len(PALETTE):
+        return dict.fromkeys(uniq, _NEUTRAL)
+    return {tid: PALETTE[i] for i, tid in enumerate(uniq)}
+
+
+def distinct_colors(ids: Sequence[int]) -> bool:
+    """Whether `theme_colors` gives these themes distinct colours (16 themes or fewer)."""
+    return len(set(ids)) <= len(PALETTE)
 
 
 def figure_png(fig: Figure, *, dpi: int = 96) -> bytes:
@@ -84,15 +102,6 @@ def _new(width: float, height: float, *, constrained: bool = True) -> Figure:
     # constrained layout costs a full text-extent pass; the many per-theme figures use fixed
     # margins instead (labels are shortened to fit them)
     return Figure(figsize=(width, height), layout="constrained" if constrained else None)
-
-
-def period_positions(periods: Sequence[str]) -> np.ndarray:
-    """Numeric x for ``YYYY`` or ``YYYY-MM`` labels, so gaps between periods stay visible."""
-    out = []
-    for p in periods:
-        year, _, month = str(p).partition("-")
-        out.append(int(year) + ((int(month) - 1) / 12 if month else 0.0))
-    return np.asarray(out, dtype=float)
 
 
 def _year_ticks(ax: Axes) -> None:
@@ -142,51 +151,56 @@ def plot_counts(
 def plot_prevalence(
     ax: Axes, ax_n: Axes | None, counts: pd.DataFrame, themes: Sequence[int],
     colors: dict[int, str], *, title: str, unit: str, labels: dict[int, str] | None = None,
-    min_cables: int = 0,
+    window: DenseWindow | None = None, min_cables: int = MIN_PERIOD_CABLES,
 ) -> Axes:
     """Share of each period's cables in each theme; bars of cables per period in ``ax_n``.
 
-    Periods with fewer than ``min_cables`` cables get no share point (the bars still count
-    them); lines break across periods without cables.
+    The axis spans ``window`` (by default `dense_window` of ``counts``), periods spaced as
+    real time; only periods with ``min_cables`` or more cables get a share point, so sparse
+    periods are gaps that no line bridges. The cut is stated under the count bars.
 
     Parameters
     ----------
     counts : pandas.DataFrame
         Index periods (sorted str), columns theme ids, values cable counts.
+    window : DenseWindow, optional
     """
     counts = counts.sort_index()
+    if window is None:
+        window = dense_window(list(counts.index), counts.sum(axis=1).tolist(),
+                              min_cables=min_cables, unit=unit)
+    step = 1.0 if unit == "year" else 1 / 12
+    if window.start is None:
+        ax.text(0.5, 0.5, window.note(unit), ha="center", va="center", transform=ax.transAxes)
+        return _style(ax, title, unit, "share of the period's cables")
+    inside = [p for p in counts.index if window.contains(str(p))]
+    counts = counts.loc[inside]
     total = counts.sum(axis=1).to_numpy()
     x = period_positions(counts.index)
-    step = 1.0 if unit == "year" else 1 / 12
-    # a line never bridges missing periods: a NaN breaks it
-    gap = np.r_[False, np.diff(x) > 1.5 * step]
-    # with many themes, a share computed from a handful of cables only adds noise
-    thin = total < min_cables
-    # marker area follows the period's cable count: a share computed from 1 cable looks small
-    sizes = 6 + 60 * np.sqrt(total / max(total.max(), 1))
+    dense = np.array([str(p) in set(window.dense) for p in counts.index], dtype=bool)
+    lo, hi = period_positions([window.start, window.end])
+    grid = np.round((np.arange(lo, hi + step / 2, step)) * 12) / 12
+    slot = np.searchsorted(grid, np.round(x * 12) / 12)
     for tid in themes:
         col = counts[tid].to_numpy() if tid in counts.columns else np.zeros(len(counts))
-        share = np.where(total > 0, col / np.where(total > 0, total, 1), np.nan)
-        share = np.where(thin, np.nan, share)
+        share = np.full(len(grid), np.nan)
+        share[slot[dense]] = col[dense] / total[dense]
         name = f"{tid}: {_short(labels[tid], 22)}" if labels else str(tid)
-        xs, ys = np.insert(x, np.flatnonzero(gap), np.nan), np.insert(
-            share, np.flatnonzero(gap), np.nan)
-        ax.plot(xs, ys, lw=1.3, color=colors[tid], label=name)
-        if len(themes) <= 3:
-            ax.scatter(x, share, s=sizes, color=colors[tid], zorder=3)
+        ax.plot(grid, share, lw=1.3, color=colors[tid], label=name, marker="o", ms=3)
     ax.set_ylim(bottom=0)
-    if min_cables and (~thin).any() and thin.any():  # zoom on the periods that have shares
-        lo, hi = x[~thin].min(), x[~thin].max()
-        ax.set_xlim(lo - step, hi + step)
-        title = f"{title}, {unit}s with {min_cables}+ cables"
+    ax.set_xlim(lo - 0.6 * step, hi + 0.6 * step)
     _style(ax, title, "" if ax_n is not None else unit, "share of the period's cables")
     if ax_n is not None:
         ax.tick_params(labelbottom=False)
-        ax_n.bar(x, total, color=_NEUTRAL, width=0.8 if unit == "year" else 0.07)
-        _style(ax_n, "", unit, "cables")
+        width = 0.8 * step
+        ax_n.bar(x[dense], total[dense], color=_NEUTRAL, width=width)
+        ax_n.bar(x[~dense], total[~dense], color="#C9CED2", width=width)
+        _style(ax_n, "", "", "cables")
+        ax_n.set_xlabel(window.note(unit), fontsize=7, color=_NEUTRAL)
         ax_n.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
         _year_ticks(ax_n)
     else:
+        ax.set_xlabel(window.note(unit), fontsize=7, color=_NEUTRAL)
         _year_ticks(ax)
     return ax
 
@@ -239,33 +253,65 @@ def classical_mds(dist: np.ndarray, n_components: int = 2) -> np.ndarray:
     return coords * np.where(flip == 0, 1, flip)
 
 
-def plot_intertopic(
-    ax: Axes, topic_term: np.ndarray, share: np.ndarray, topic_ids: Sequence[int],
-    topic_theme: dict[int, int], colors: dict[int, str],
-) -> Axes:
-    """Topics placed by classical MDS of Jensen-Shannon distances, sized by prevalence."""
+def intertopic_coords(topic_term: np.ndarray) -> np.ndarray:
+    """Topic positions as in LDAvis: classical MDS of Jensen-Shannon distances.
+
+    Parameters
+    ----------
+    topic_term : numpy.ndarray
+        Shape (n_topics, n_terms); rows are normalised here.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_topics, 2).
+    """
     p = np.clip(np.asarray(topic_term, dtype=np.float64), 0, None)
     p = p / np.where(p.sum(axis=1, keepdims=True) > 0, p.sum(axis=1, keepdims=True), 1)
+    if len(p) < 2:
+        return np.zeros((len(p), 2))
     dist = squareform(np.nan_to_num(pdist(p, "jensenshannon"), nan=1.0))
-    xy = classical_mds(dist) if len(p) > 1 else np.zeros((len(p), 2))
+    return classical_mds(dist)
+
+
+def short_label(label: str, n: int = 14) -> str:
+    """The first term of a label ("nuclear, iaea, ..." -> "nuclear"), at most ``n`` chars."""
+    first = str(label).split(",")[0].strip().replace("_", " ")
+    return _short(first, n)
+
+
+def plot_intertopic(
+    ax: Axes, topic_term: np.ndarray, share: np.ndarray, topic_ids: Sequence[int],
+    topic_theme: dict[int, int], colors: dict[int, str], labels: dict[int, str] | None = None,
+    xy: np.ndarray | None = None,
+) -> Axes:
+    """Topics placed by classical MDS of Jensen-Shannon distances, sized by prevalence.
+
+    Each circle carries its id and, with ``labels``, a short label (the first term).
+    """
+    if xy is None:
+        xy = intertopic_coords(topic_term)
     share = np.asarray(share, dtype=float)
-    sizes = 60 + 2400 * share / max(float(share.max()), 1e-12)
+    sizes = 40 + 2400 * share / max(float(share.max()), 1e-12)
     cols = [colors.get(topic_theme.get(t, -1), _NEUTRAL) for t in topic_ids]
-    ax.scatter(xy[:, 0], xy[:, 1], s=sizes, c=cols, alpha=0.55, edgecolors="black",
+    ax.scatter(xy[:, 0], xy[:, 1], s=sizes, c=cols, alpha=0.45, edgecolors="black",
                linewidths=0.6)
     ax.margins(0.12)
     span = np.ptp(xy, axis=0) if len(xy) > 1 else np.ones(2)
     span = np.where(span > 0, span, 1.0)
-    lab = _repel(xy / span, min_dist=0.045) * span
+    many = len(topic_ids) > 30
+    lab = _repel(xy / span, min_dist=0.05 if labels else 0.045) * span
     for (x, y), (lx, ly), t in zip(xy, lab, topic_ids, strict=True):
         moved = abs(lx - x) > 1e-9 or abs(ly - y) > 1e-9
-        ax.annotate(str(t), (x, y), xytext=(lx, ly), ha="center", va="center", fontsize=8,
-                    fontweight="bold",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
-                          "alpha": 0.8},
-                    arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.6}
+        text = f"{t} {short_label(labels[t])}" if labels and t in labels else str(t)
+        ax.annotate(text, (x, y), xytext=(lx, ly), ha="center", va="center",
+                    fontsize=6.5 if many else 8, fontweight="bold" if not labels else "normal",
+                    bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none",
+                          "alpha": 0.75},
+                    arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.5}
                     if moved else None)
-    _style(ax, "Intertopic distance map (Jensen-Shannon, classical MDS)", "PC1", "PC2")
+    _style(ax, "Intertopic distance map (Jensen-Shannon, classical MDS); "
+           "area: prevalence", "PC1", "PC2")
     ax.axhline(0, color="#DDDDDD", lw=0.8, zorder=0)
     ax.axvline(0, color="#DDDDDD", lw=0.8, zorder=0)
     return ax
@@ -387,8 +433,9 @@ def report_figures(data: Any, effects: pd.DataFrame) -> dict[str, tuple[Figure, 
     dict
         File stem -> (figure, alt text). Stems: ``corpus_years``, ``corpus_classification``,
         ``corpus_posts``, ``rejects`` (when there are rejects), ``theme_sizes``,
-        ``theme_<id>`` per theme, ``themes_over_time``, ``themes_by_post``, ``intertopic``
-        (when the topic-term matrix is present), ``dendrogram`` (two themes or more),
+        ``theme_<id>`` per theme, ``themes_over_time`` (ranked heat map),
+        ``themes_by_post``, ``intertopic`` (when the topic-term matrix is present),
+        ``topic_correlation`` (3 topics or more), ``dendrogram`` (3 to 30 themes),
         ``effects_year``, ``effects_classification``.
     """
     s = data.sections
@@ -397,12 +444,13 @@ def report_figures(data: Any, effects: pd.DataFrame) -> dict[str, tuple[Figure, 
     colors = theme_colors(data.theme_ids)
     labels = {t["id"]: t["label"] for t in s["themes"]}
     unit = s["period_unit"]
+    window = data.window
     out: dict[str, tuple[Figure, str]] = {}
 
     fig = _new(7.5, 3.2)
-    plot_counts(fig.add_subplot(), corpus["by_year"], title="Cables by year", xlabel="year",
-                ylabel="cables")
-    out["corpus_years"] = (fig, "Bar chart of cables by year")
+    plot_year_counts(fig.add_subplot(), corpus["by_year"],
+                     window=window if unit == "year" else None)
+    out["corpus_years"] = (fig, "Bar chart of cables by year, years spaced as real years")
     fig = _new(7.5, 0.6 + 0.32 * max(2, len(corpus["by_classification"])))
     plot_counts(fig.add_subplot(), corpus["by_classification"], title="Cables by classification",
                 xlabel="cables", ylabel="classification", horizontal=True)
@@ -414,14 +462,16 @@ def report_figures(data: Any, effects: pd.DataFrame) -> dict[str, tuple[Figure, 
     if corpus["rejects_by_reason"]:
         fig = _new(7.5, 0.8 + 0.3 * len(corpus["rejects_by_reason"][:15]))
         plot_counts(fig.add_subplot(), corpus["rejects_by_reason"][:15],
-                    title="Rejected records by reason", xlabel="records", ylabel="reason",
-                    horizontal=True, color=PALETTE[3])
-        out["rejects"] = (fig, "Bar chart of rejected records by reason")
+                    title="Records not ingested, by reason", xlabel="records", ylabel="reason",
+                    horizontal=True, color=PALETTE[3], max_label=60)
+        out["rejects"] = (fig, "Bar chart of records not ingested, by reason")
 
-    fig = _new(7.5, 0.8 + 0.26 * max(2, len(ids)))
+    fig = _new(7.5, 0.8 + 0.2 * max(2, len(ids)))
     ax = fig.add_subplot()
     rows = [{"name": f"{t['id']}: {t['label']}", "count": t["size"]} for t in s["themes"]]
     plot_counts(ax, rows, title="Theme sizes", xlabel="cables", ylabel="theme", horizontal=True)
+    if len(ids) > 30:
+        ax.tick_params(axis="y", labelsize=6.5)
     for bar, t in zip(ax.patches, s["themes"], strict=True):
         bar.set_color(colors[t["id"]])
     out["theme_sizes"] = (fig, "Bar chart of cables per theme")
@@ -437,7 +487,7 @@ def report_figures(data: Any, effects: pd.DataFrame) -> dict[str, tuple[Figure, 
         ax_t = fig.add_subplot(gs[0:2, 0])
         ax_n = fig.add_subplot(gs[2, 0], sharex=ax_t)
         plot_prevalence(ax_t, ax_n, by_period, [tid], colors,
-                        title=f"Theme {tid} over time", unit=unit)
+                        title=f"Theme {tid} over time", unit=unit, window=window)
         plot_counts(fig.add_subplot(gs[:, 1]), th["by_post"], title="Top 10 posts",
                     xlabel="cables in this theme", ylabel="", horizontal=True,
                     color=colors[tid], max_label=26)
@@ -447,45 +497,53 @@ def report_figures(data: Any, effects: pd.DataFrame) -> dict[str, tuple[Figure, 
         fig.suptitle(f"Theme {tid}: {labels[tid]}", fontsize=_TITLE + 1, x=0.01, ha="left")
         out[f"theme_{tid}"] = (fig, f"Theme {tid} by {unit}, by post and by classification")
 
-    fig = _new(11, 5.5)
-    gs = fig.add_gridspec(4, 1)
-    ax_t = fig.add_subplot(gs[0:3, 0])
-    ax_n = fig.add_subplot(gs[3, 0], sharex=ax_t)
-    # past 16 lines neither colours nor lines stay distinct: the largest themes only
-    shown = ids[:MAX_PANELS]
-    some = f" ({len(shown)} largest of {len(ids)})" if len(shown) < len(ids) else ""
-    plot_prevalence(ax_t, ax_n, by_period, shown, colors, title=f"Themes over time{some}",
-                    unit=unit, labels=labels, min_cables=MIN_PERIOD_CABLES)
-    ax_t.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-                title="theme", title_fontsize=8)
-    out["themes_over_time"] = (fig, f"Share of each period's cables in each theme{some}")
+    fig = _new(11, 1.6 + 0.2 * max(4, len(ids)))
+    plot_time_heatmap(fig.add_subplot(), by_period, ids, labels, window, fig=fig, unit=unit)
+    fig.suptitle(f"Themes over time, {window.note(unit)}", fontsize=_TITLE, x=0.01, ha="left")
+    out["themes_over_time"] = (fig, f"Heat map of every theme's share per {unit} relative to "
+                               "its overall share, themes ordered by the period of their peak")
 
-    share = by_post.T.reindex(ids, fill_value=0)
-    share = share / share.sum(axis=0).where(share.sum(axis=0) > 0, 1)
-    share.index = [f"{t}: {_short(labels[t], 26)}" for t in ids]
-    fig = _new(11, 1.5 + 0.24 * max(3, len(ids)))
-    plot_heatmap(fig.add_subplot(), share, title="Themes by post (top 20 posts)",
-                 xlabel="post", ylabel="theme", cbar_label="share of the post's cables", fig=fig)
-    out["themes_by_post"] = (fig, "Heat map of theme shares by post")
+    fig = _new(11, 2.2 + 0.2 * max(4, len(ids)))
+    # a small corpus (the 400-cable sample) has no post with 20 cables: 1% of the cables
+    min_post = int(min(MIN_POST_CABLES, max(MIN_CELL_CABLES + 2, s["n_cables"] // 100)))
+    posts, n_left = plot_post_heatmap(fig.add_subplot(), by_post, ids, labels, fig=fig,
+                                      min_post=min_post)
+    left = f"; {n_left:,} posts with fewer than {min_post} cables left out" if n_left \
+        else ""
+    fig.suptitle(f"Themes by post: the {len(posts)} largest posts; number: cables; empty: "
+                 f"fewer than {MIN_CELL_CABLES}{left}", fontsize=_TITLE, x=0.01, ha="left")
+    out["themes_by_post"] = (fig, "Heat map of theme shares by post with cable counts")
 
+    topic_ids = [t["id"] for t in s["topics"]] if len(s["topics"]) == len(
+        data.topic_share) else list(range(len(data.topic_share)))
+    topic_labels = {t["id"]: t["label"] for t in s["topics"]}
     if data.topic_term is not None and len(data.topic_share) > 1:
-        topic_ids = [t["id"] for t in s["topics"]] if len(s["topics"]) == len(
-            data.topic_share) else list(range(len(data.topic_share)))
-        fig = _new(7.5, 6.5)
+        many = len(topic_ids) > 30
+        fig = _new(10 if many else 7.5, 8.5 if many else 6.5)
         ax = fig.add_subplot()
         plot_intertopic(ax, data.topic_term, data.topic_share, topic_ids, data.topic_theme,
-                        colors)
+                        colors, labels=topic_labels, xy=data.topic_xy)
         one_each = all(len(t.get("topics") or []) <= 1 for t in s["themes"])
-        if not one_each:  # with one topic per theme the number on the circle says it all
+        if not one_each and distinct_colors(ids):  # colour says the theme
             handles = [ax.scatter([], [], s=40, color=colors[t], label=f"theme {t}")
                        for t in sorted(ids)]
             ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1),
-                      frameon=False, title="colour", title_fontsize=8,
-                      ncols=1 if len(ids) <= 20 else 2)
+                      frameon=False, title="colour", title_fontsize=8)
         out["intertopic"] = (fig, "Topics placed by the distance between their term "
                              "distributions; circle area follows prevalence")
 
-    if len(ids) >= 2:
+    if len(topic_ids) >= 3 and data.topic_corr is not None:
+        k = len(topic_ids)
+        fig = _new(min(12, 4 + 0.16 * k), min(11, 2.5 + 0.15 * k))
+        plot_topic_correlation(fig.add_subplot(), data.topic_corr, topic_ids, topic_labels,
+                               fig=fig)
+        fig.suptitle("Topic correlation (as stm's topicCorr): topics that share cables",
+                     fontsize=_TITLE, x=0.01, ha="left")
+        out["topic_correlation"] = (fig, "Heat map of correlations between topic proportions, "
+                                    "topics ordered by average linkage")
+
+    # a hierarchy of two leaves says nothing; past 30 the correlation view carries it
+    if 3 <= len(ids) <= 30:
         w = data.frames["cables"]
         dtw = w[[c for c in w.columns if c.startswith("topic_")]].to_numpy(dtype=float)
         tw = data.theme_weight
@@ -499,10 +557,9 @@ def report_figures(data: Any, effects: pd.DataFrame) -> dict[str, tuple[Figure, 
 
     for cov, xlabel, line in (("year", "year", True), ("classification", "classification", False)):
         eff = effects[effects["covariate"] == cov]
-        if line:  # years with a handful of cables give bands wider than the panel
-            dense = eff[eff["n_cables"] >= MIN_PERIOD_CABLES]
-            eff = dense if dense["level"].nunique() >= 2 else eff
-        if eff.empty:
+        if line:  # the dense years only: a handful of cables gives bands wider than the panel
+            eff = eff[eff["level"].astype(str).isin(set(window.dense))]
+        if eff.empty or eff["level"].nunique() < 2:
             continue
         shown = ids[:MAX_PANELS]
         nrows, ncols = _grid(len(shown), 4)
@@ -517,20 +574,19 @@ def report_figures(data: Any, effects: pd.DataFrame) -> dict[str, tuple[Figure, 
                          xlabel=xlabel if i >= len(shown) - ncols else "", line=line)
             if i + ncols < len(shown):  # the panel below carries the same level labels
                 ax.tick_params(labelbottom=False)
-        what = "line: expected share, band" if line else "point: expected share, bar"
-        if line and effects.loc[effects["covariate"] == cov, "level"].nunique() > eff[
-                "level"].nunique():
-            what = f"years with {MIN_PERIOD_CABLES}+ cables; " + what
-        fig.suptitle(f"Expected theme share by {cov} ({what}: bootstrap 95% CI over cables)",
-                     fontsize=_TITLE + 1, x=0.01, ha="left")
+        what = "line: mean share, band" if line else "point: mean share, bar"
+        if line:
+            what = f"{unit}s with {window.min_cables}+ cables; " + what
+        fig.suptitle(f"Mean theme share per {cov} level ({what}: bootstrap 95% CI over "
+                     "cables)", fontsize=_TITLE + 1, x=0.01, ha="left")
         if not line:
             fig.text(0.01, 0.01, "U: unclassified, FOUO: for official use only, LOU: limited "
                      "official use, C: confidential, S: secret, NF: NOFORN", fontsize=8,
                      color=_NEUTRAL)
         which = (f"the {len(shown)} largest of {len(ids)} themes (all are in the table)"
                  if len(shown) < len(ids) else "each theme")
-        out[f"effects_{cov}"] = (fig, f"Expected share of {which} by {cov} with 95% "
-                                 "confidence intervals")
+        out[f"effects_{cov}"] = (fig, f"Mean share of {which} per {cov} level with bootstrap "
+                                 "95% confidence intervals")
     return out
 
 

@@ -1,0 +1,130 @@
+"""Report views that must hold on real, lopsided corpora at K = 50: time axes that start
+where the data is dense, sparse periods as gaps, heat maps that scale to many themes and
+leave thin cells empty, topic correlation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from topics.report.figures import plot_prevalence, theme_colors
+from topics.report.figures_many import (
+    lift_over_time,
+    plot_post_heatmap,
+    plot_time_heatmap,
+    plot_year_counts,
+    topic_correlation,
+)
+from topics.report.timeaxis import dense_window
+
+# cables per year shaped like Cablegate's: a long thin tail, then the dense years
+_YEARS = {"1966": 1, "1972": 1, "1986": 1, "1990": 12, "2001": 3, "2002": 5, "2003": 26,
+          "2004": 92, "2005": 270, "2006": 456, "2007": 404, "2008": 871, "2009": 1459,
+          "2010": 365}
+
+
+def test_dense_window_starts_where_the_data_is_dense():
+    w = dense_window(list(_YEARS), list(_YEARS.values()))
+    # 1990 has 12 cables (>= 10) but stands alone; 2003 holds 26 >= 1% of the peak
+    assert (w.start, w.end) == ("2003", "2010")
+    assert w.n_before == 1 + 1 + 1 + 12 + 3 + 5 and w.n_after == 0
+    assert w.dense == tuple(str(y) for y in range(2003, 2011))
+    assert w.note() == ("2003-2010; 23 cables of 1966-2002 before not drawn; years with "
+                        "fewer than 10 cables left as gaps")
+    # a sparse year inside the dense run is a gap, not a cut
+    holed = dict(_YEARS, **{"2006": 4})
+    w2 = dense_window(list(holed), list(holed.values()))
+    assert (w2.start, w2.end) == ("2003", "2010") and "2006" not in w2.dense
+    assert w2.contains("2006") and not w2.contains("2002")
+    # months work the same way, across a year boundary
+    wm = dense_window(["2009-11", "2009-12", "2010-01", "2010-02"], [30, 40, 2, 50],
+                      unit="month")
+    assert (wm.start, wm.end, wm.dense) == ("2009-11", "2010-02", ("2009-11", "2009-12",
+                                                                   "2010-02"))
+    none = dense_window(["2001"], [3])
+    assert none.start is None and "no year has 10+ cables" in none.note()
+
+
+def _counts(themes: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    rows = {}
+    for year, n in _YEARS.items():
+        rows[year] = rng.multinomial(n, np.full(themes, 1 / themes))
+    df = pd.DataFrame.from_dict(rows, orient="index", columns=list(range(themes)))
+    df.loc["1990"] = [12, 0, 0]  # the early spike that used to dominate the figure
+    return df.sort_index()
+
+
+def test_prevalence_axis_skips_sparse_tail_and_leaves_gaps():
+    counts = _counts()
+    counts.loc["2006"] = [1, 1, 2]  # a sparse year inside the window
+    fig = Figure()
+    ax, ax_n = fig.add_subplot(211), fig.add_subplot(212)
+    plot_prevalence(ax, ax_n, counts, [0], theme_colors([0, 1, 2]), title="t", unit="year")
+    lo, hi = ax.get_xlim()
+    assert 2002 < lo < 2003 and 2010 < hi < 2011
+    x, y = ax.lines[0].get_data()
+    x, y = np.asarray(x), np.asarray(y, dtype=float)
+    assert list(x) == list(range(2003, 2011))
+    assert np.isnan(y[x == 2006]).all()  # the gap: no share from four cables
+    dense = np.isin(x, [2005, 2007, 2008])
+    sub = counts.loc[["2005", "2007", "2008"]]
+    expect = sub[0] / sub.sum(axis=1)
+    np.testing.assert_allclose(y[dense], expect.to_numpy())
+    assert "1966-2002 before not drawn" in ax_n.get_xlabel()
+
+
+def test_year_counts_spaced_as_real_years():
+    rows = [{"name": y, "count": n} for y, n in _YEARS.items()] + [
+        {"name": "(unknown)", "count": 4}]
+    fig = Figure()
+    ax = plot_year_counts(fig.add_subplot(), rows, window=dense_window(list(_YEARS),
+                                                                       list(_YEARS.values())))
+    xs = sorted(round(p.get_x() + p.get_width() / 2) for p in ax.containers[0])
+    assert xs == sorted(int(y) for y in _YEARS)  # 1972 sits 6 units right of 1966
+    assert "4 undated" in ax.get_title(loc="left")
+
+
+def test_time_heatmap_orders_by_peak_and_blanks_sparse_years():
+    years = [str(y) for y in range(2003, 2011)]
+    counts = pd.DataFrame(20, index=years, columns=[0, 1, 2])
+    counts.loc["2004", 2] = counts.loc["2007", 1] = counts.loc["2010", 0] = 60
+    counts.loc["2006"] = [1, 2, 1]  # sparse: a gap
+    counts.loc["1970"] = [5, 0, 0]  # the thin tail: cut
+    w = dense_window(list(counts.index), counts.sum(axis=1).tolist())
+    lift, overall = lift_over_time(counts, [0, 1, 2], w)
+    assert list(lift.columns) == years and lift["2006"].isna().all()
+    np.testing.assert_allclose(overall.sum(), 1.0)
+    assert lift.loc[2, "2004"] == pytest.approx((60 / 100) / overall[2])
+    fig = Figure()
+    ax = fig.add_subplot()
+    order = plot_time_heatmap(ax, counts, [0, 1, 2], {0: "a", 1: "b", 2: "c"}, w, fig=fig)
+    assert order == [2, 1, 0]  # by the year of the peak: a chronology
+    assert ax.images[0].get_array().mask[:, years.index("2006")].all()
+
+
+def test_post_heatmap_hides_small_posts_and_thin_cells():
+    counts = pd.DataFrame({0: [40, 3, 5, 2], 1: [60, 30, 0, 1], 2: [0, 2, 0, 0]},
+                          index=["Embassy A", "Embassy B", "Embassy Tel Aviv", "Embassy C"])
+    fig = Figure()
+    ax = fig.add_subplot()
+    posts, n_left = plot_post_heatmap(ax, counts, [0, 1, 2], {}, fig=fig, min_post=20,
+                                      min_cell=3)
+    assert posts == ["Embassy A", "Embassy B"] and n_left == 2  # Tel Aviv's 5 cables: out
+    arr = ax.images[0].get_array()
+    assert arr.shape == (3, 2)
+    assert arr.mask[2, 1] and arr.mask[2, 0]  # 2 and 0 cables: empty cells
+    assert arr[0, 1] == pytest.approx(3 / 35) and not arr.mask[0, 1]
+    assert sorted(t.get_text() for t in ax.texts) == sorted(["40", "60", "3", "30"])
+
+
+def test_topic_correlation_matches_numpy():
+    rng = np.random.default_rng(1)
+    w = rng.dirichlet(np.ones(6), 300)
+    w[:, 5] = 1.0 / 6  # a topic without variance correlates with nothing
+    c = topic_correlation(w)
+    np.testing.assert_allclose(c[:5, :5], np.corrcoef(w[:, :5].T), atol=1e-12)
+    assert (c[5, :5] == 0).all() and c[5, 5] == 1
