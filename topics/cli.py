@@ -114,6 +114,11 @@ def cmd_coverage(args: argparse.Namespace) -> int:
              f"(Bayesian, {s['level']:.0%} credible interval; MVU "
              f"{s['observed_share_mvu']:.2%}, ML {s['observed_share_ml']:.2%})")
     _out(f"\ncoverage: {(Path(args.out) / 'coverage.csv').resolve()}")
+    if args.figures:
+        from topics.report.extras import coverage_figures
+
+        for path in coverage_figures(res.table, args.out, years=years, exclude=args.exclude or ()):
+            _out(f"figure: {path.resolve()}")
     return 0
 
 
@@ -242,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--years", help="FIRST:LAST years of the overall share (default all)")
     s.add_argument("--exclude", nargs="*", help="posts left out of the overall share (STATE)")
     s.add_argument("--seed", type=int, default=0, help="seed of the interval's draws")
+    s.add_argument("--figures", action="store_true",
+                   help="also write coverage_heatmap.png and coverage_ranked.png")
     s.set_defaults(func=cmd_coverage)
 
     s = sub.add_parser("fit", help="fit a topic model and themes on a store")
