@@ -158,6 +158,25 @@ class ReportConfig:
     enabled: bool = _opt(True, "Write the HTML/Markdown report.")
     title: str = _opt("Themes of a cable corpus", "Report title.")
     excerpt_chars: int = _opt(400, "Length of cable excerpts in the report.", min=50)
+    weighted_prevalence: bool = _opt(
+        False, "Show theme prevalence re-weighted by the inverse of each post-year's "
+        "estimated observed share, beside the raw prevalence (docs/coverage.md)."
+    )
+    coverage: str = _opt(
+        "", "The coverage.csv (or its folder) of `cable-topics coverage` giving each "
+        "post-year's estimated sent volume; '' = estimate from the run's own cable ids."
+    )
+    events: bool = _opt(
+        True, "List bursts in each theme's monthly share (Kleinberg 2002) with the cables "
+        "that carry them, marked on a figure."
+    )
+    events_alpha: float = _opt(
+        0.05, "Events: false-positive rate per theme (Monte Carlo).", min=0.001, max=0.5
+    )
+    events_min_month_cables: int = _opt(
+        10, "Events: the series runs from the first to the last month with this many cables.",
+        min=1,
+    )
 
 
 _SECTIONS = {
@@ -237,7 +256,8 @@ class RunConfig:
             sources=[fix(s) for s in self.corpus.sources],
             store=fix(self.corpus.store),
         )
-        return replace(self, corpus=corpus)
+        report = replace(self.report, coverage=fix(self.report.coverage))
+        return replace(self, corpus=corpus, report=report)
 
     def check_inputs(self) -> None:
         """Fail before any work when the inputs cannot be found."""

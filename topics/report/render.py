@@ -218,6 +218,10 @@ def render_report(
         })
     fig_by = {f["stem"]: f for f in figures}
     timings["figures"] = time.perf_counter() - t2
+    # optional sections of topics.report.extras: coverage-weighted prevalence, events
+    from topics.report.extras import extra_sections
+
+    extras = extra_sections(run, data.theme_weight, data.theme_ids, out_dir)
 
     t3 = time.perf_counter()
     s = data.sections
@@ -247,6 +251,7 @@ def render_report(
         "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "exports": exports,
         "md_sources": _MD_SOURCES,
+        "extras": extras,
     }
     html = _env(True).get_template("report.html.j2").render(**context)
     md = _env(False).get_template("report.md.j2").render(**context)
