@@ -6,6 +6,14 @@ parameters and its upstream stage's key, so changing a report option re-renders 
 only, and changing a text option re-does text and everything after it. ``force=True``
 re-runs every stage.
 
+A stage is trusted only once it finished: its marker (``.stages/NAME.json``) is deleted
+before it runs and written after its outputs are complete and on disk, with the sha256 of
+every output file; a cached stage is served only when its files still have those hashes
+(a killed stage, a half-written report or an edited file makes it run again). The next
+stage's key includes those hashes, so a stage re-run with other results re-runs what
+depends on it. One run at a time writes a run directory (`corpora.locking`); holding the
+lock, a run first removes temporary files a killed run left.
+
 Example
 -------
 >>> from topics.pipeline import run
@@ -18,6 +26,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -25,6 +35,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from corpora.locking import exclusive_lock, remove_stale
 from topics.config import ConfigError, RunConfig
 from topics.runinfo import (
     atomic_write_json,
@@ -64,8 +75,44 @@ STAGE_OUTPUTS = {
 }
 
 
+#: Store files a cached ingest stage must still have (the rest are locks and temp files).
+_STORE_FILES = ("cables.parquet", "rejects.jsonl", "manifest.json")
+#: Temporary names of `topics.runinfo.atomic_write` (``.NAME.XXXXXXXX.tmp``) and of model
+#: saves (``.model.tmp-PID`` / ``.model.old-PID``): leftovers of a killed run.
+_RUN_TEMP = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp|\..+\.(tmp|old)-\d+")
+
+
 class PipelineError(RuntimeError):
     """A stage could not run; the message says which and why."""
+
+
+def output_hashes(paths: list[Path], base: Path) -> dict[str, str]:
+    """sha256 of every file under ``paths`` (files or folders), keyed by path relative to
+    ``base`` (absolute when outside it), each flushed to disk (``fsync``) as it is read.
+
+    Hidden names (locks, temporary files) are left out.
+    """
+    out: dict[str, str] = {}
+    for top in paths:
+        if top.is_dir():
+            files = sorted(f for f in top.rglob("*") if f.is_file() and not any(
+                part.startswith(".") or ".tmp-" in part for part in f.relative_to(top).parts))
+        elif top.is_file():
+            files = [top]
+        else:
+            files = []
+        for f in files:
+            try:
+                rel = str(f.relative_to(base))
+            except ValueError:
+                rel = str(f.resolve())
+            h = hashlib.sha256()
+            with open(f, "rb") as fh:
+                while block := fh.read(1 << 20):
+                    h.update(block)
+                os.fsync(fh.fileno())
+            out[rel] = h.hexdigest()
+    return out
 
 
 class Run:
@@ -99,21 +146,53 @@ class Run:
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
-    def cached(self, stage: str, key: str) -> bool:
+    def outputs(self, stage: str) -> list[Path]:
+        """The files and folders a stage writes (the store's three files for ingest)."""
+        if stage == "ingest":
+            return [self.store_path / name for name in _STORE_FILES]
+        return [self.dir / o for o in STAGE_OUTPUTS[stage]]
+
+    def cached(self, stage: str, key: str) -> dict | None:
+        """The stage's marker when it finished with ``key`` and its outputs are unchanged.
+
+        The outputs' hashes are checked, not only their presence: a stage killed half-way
+        (no marker), or whose files changed since (a later run killed mid-stage, an edit),
+        is not served from the cache.
+        """
         marker = self.stage_dir / f"{stage}.json"
         if not marker.exists():
-            return False
+            return None
         try:
             prior = json.loads(marker.read_text())
-        except (OSError, json.JSONDecodeError):
-            return False
-        outputs = STAGE_OUTPUTS[stage]
-        if stage == "ingest" and self.config.corpus.store:
-            outputs = ()
-        return prior.get("key") == key and all((self.dir / o).exists() for o in outputs)
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+            return None
+        if not isinstance(prior, dict) or prior.get("key") != key:
+            return None
+        recorded = prior.get("outputs")
+        if not isinstance(recorded, dict) or not recorded:
+            return None
+        if output_hashes(self.outputs(stage), self.dir) != recorded:
+            logger.warning("stage %s: outputs changed since it finished; running it again",
+                           stage)
+            return None
+        return prior
 
-    def mark(self, stage: str, key: str, record: dict) -> None:
-        atomic_write_json(self.stage_dir / f"{stage}.json", {"key": key, **record})
+    def unmark(self, stage: str) -> None:
+        """Forget a stage before it runs: a run killed half-way through it is not cached."""
+        (self.stage_dir / f"{stage}.json").unlink(missing_ok=True)
+
+    def mark(self, stage: str, key: str, record: dict) -> dict[str, str]:
+        """Record a finished stage with the hashes of its outputs (flushed to disk first)."""
+        hashes = output_hashes(self.outputs(stage), self.dir)
+        atomic_write_json(self.stage_dir / f"{stage}.json",
+                          {"key": key, **record, "outputs": hashes})
+        return hashes
+
+
+def _content_key(key: str, hashes: dict[str, str]) -> str:
+    """A stage's key for the next stage: its own key and the hashes of what it wrote."""
+    payload = json.dumps({"key": key, "outputs": hashes}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 def _source_fingerprint(paths: list[str]) -> str:
@@ -165,7 +244,16 @@ def run(
     if until is not None and until not in STAGES:
         raise ConfigError(f"until must be one of {', '.join(STAGES)}; got {until!r}.")
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ConfigError(f"the run directory {run_dir} is a file; choose another --out.")
+    with exclusive_lock(run_dir, "run directory"):
+        remove_stale(run_dir, _RUN_TEMP, recursive=True)
+        return _run_locked(config, run_dir, overrides, force=force, progress=progress,
+                           until=until)
+
+
+def _run_locked(config: RunConfig, run_dir: Path, overrides: list[str] | None, *,
+                force: bool, progress: bool, until: str | None) -> Path:
     state = Run(config, run_dir, overrides)
     log_handler = _attach_log(run_dir / "run.log")
     try:
@@ -185,13 +273,15 @@ def run(
                 continue
             key = state.stage_key(stage, upstream, extra)
             state.keys[stage] = key
-            if not force and state.cached(stage, key):
-                prior = json.loads((state.stage_dir / f"{stage}.json").read_text())
+            prior = None if force else state.cached(stage, key)
+            if prior is not None:
+                hashes = prior.pop("outputs")
                 prior.pop("key", None)
                 state.records[stage] = {**prior, "cached": True}
                 logger.info("stage %s: cached (key %s), skipped", stage, key)
             else:
                 logger.info("stage %s: running (key %s)", stage, key)
+                state.unmark(stage)
                 for out in STAGE_OUTPUTS[stage]:
                     if stage == "ingest" and config.corpus.store:
                         break
@@ -214,10 +304,10 @@ def run(
                     "seed": stage_seed(config.seed, stage),
                     "finished": datetime.now(UTC).isoformat(timespec="seconds"),
                 }
-                state.mark(stage, key, record)
+                hashes = state.mark(stage, key, record)
                 state.records[stage] = {**record, "cached": False}
                 logger.info("stage %s: done in %.2f s %s", stage, record["seconds"], counts)
-            upstream = key
+            upstream = _content_key(key, hashes)
             # The manifest is rewritten after every stage: a later stage (the report) reads
             # it, and an interrupted run still records what it did.
             _write_manifest(state)
@@ -274,15 +364,38 @@ def _write_manifest(state: Run) -> None:
 
 # --- verify -------------------------------------------------------------------------
 
-#: What each stage's comparable outputs are, in stage order, for `verify`.
+#: What each stage's comparable outputs are, in stage order, for `verify` (a folder stands
+#: for every file under it).
 _VERIFY_FILES = (
     ("tokenize", ("tokens.parquet",)),
     ("vectorize", ("dtm/dtm.npz", "dtm/dtm.json")),
     ("model", ("model/topic_term.npy", "model/doc_topic.npy")),
     ("themes", ("topics.json", "doc_topics.parquet")),
     ("evaluate", ("evaluation.json",)),
-    ("report", ("report/themes.csv", "report/topics.csv", "report/doc_topics.csv")),
+    ("report", ("report",)),
 )
+#: The one line of a report that may differ between identical runs: when it was generated.
+_GENERATED = re.compile(rb"generated \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC")
+
+
+def _comparable(path: Path) -> bytes:
+    """A file's bytes, with the report's generation time stamp blanked out."""
+    data = path.read_bytes()
+    if path.suffix in (".html", ".md", ".htm"):
+        data = _GENERATED.sub(b"generated <time>", data)
+    return data
+
+
+def _verify_files(run_dir: Path, redo: Path, rel: str) -> list[str]:
+    """The files to compare for ``rel``: itself, or every file under it in either run."""
+    if (run_dir / rel).is_dir() or (redo / rel).is_dir():
+        found = set()
+        for top in (run_dir, redo):
+            if (top / rel).is_dir():
+                found.update(str(f.relative_to(top)) for f in (top / rel).rglob("*")
+                             if f.is_file() and not f.name.startswith("."))
+        return sorted(found)
+    return [rel]
 
 
 def verify(run_dir: str | Path, *, work_dir: str | Path | None = None) -> dict:
@@ -303,12 +416,12 @@ def verify(run_dir: str | Path, *, work_dir: str | Path | None = None) -> dict:
     try:
         run(cfg, redo, force=True)
         differences = []
-        for stage, files in _VERIFY_FILES:
-            for rel in files:
+        for stage, entries in _VERIFY_FILES:
+            for rel in (f for entry in entries for f in _verify_files(run_dir, redo, entry)):
                 a, b = run_dir / rel, redo / rel
                 if not a.exists() and not b.exists():
                     continue
-                if not a.exists() or not b.exists() or a.read_bytes() != b.read_bytes():
+                if not a.exists() or not b.exists() or _comparable(a) != _comparable(b):
                     differences.append({"stage": stage, "file": rel})
         first = differences[0]["stage"] if differences else None
         return {"identical": not differences, "first_difference": first,

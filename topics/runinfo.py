@@ -110,6 +110,8 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())  # on disk before the rename makes it visible
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

@@ -18,14 +18,23 @@ A saved model is a directory (spaCy's "the artefact carries its config")::
     doc_topic.npy    (n_docs, n_topics) float64
     state_*.npy      engine arrays needed by transform (loaded with allow_pickle=False)
     tomotopy.bin     tomotopy's own binary format (lda-gibbs only; not a pickle)
+
+``params.json`` records the sha256 of every other file (``"files"``). `load_model` checks
+them all before it reads any array or hands a byte to a native loader (tomotopy crashes,
+aborts or hangs on a damaged file), and checks each ``.npy`` header against the file's size
+before numpy allocates what it declares. A save is atomic: the files are written into a
+temporary folder beside ``directory``, flushed to disk and renamed into place, so a killed
+save leaves the previous model (or none), never a mix.
 """
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import logging
 import os
+import shutil
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,6 +42,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from topics.runinfo import atomic_write_bytes, package_versions
+from topics.safeload import UnsafeArrayFile, check_npy
 from topics.vectorize import DocTermMatrix, Vocabulary
 
 __all__ = ["ModelFormatError", "TopicModel", "check_int", "check_real", "normalize_rows"]
@@ -275,8 +285,25 @@ class TopicModel:
             The directory.
         """
         self._check_fitted()
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
+        final = Path(directory)
+        if final.exists() and not final.is_dir():
+            raise FileExistsError(f"{final} is a file; save a model into a folder")
+        final.parent.mkdir(parents=True, exist_ok=True)
+        out = final.parent / f".{final.name}.tmp-{os.getpid()}"
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir()
+        try:
+            self._save_into(out)
+            _swap_in(out, final)
+        except BaseException:
+            shutil.rmtree(out, ignore_errors=True)
+            raise
+        logger.info("%s: saved model to %s", self.engine, final)
+        return final
+
+    def _save_into(self, out: Path) -> None:
+        """Write every file of the model into the (new, empty) folder ``out``."""
         arrays = self._state(out)
         params = {
             "format_version": MODEL_FORMAT_VERSION,
@@ -294,9 +321,9 @@ class TopicModel:
             np.save(out / f"state_{name}.npy", np.asarray(arr), allow_pickle=False)
         _write_json(out / "vocabulary.json", self.vocabulary_.to_dict())
         _write_json(out / "refs.json", list(self.refs_))
+        params["files"] = {f.name: _sha256(f, sync=True) for f in sorted(out.iterdir())
+                           if f.is_file() and f.name != "params.json"}
         _write_json(out / "params.json", params)
-        logger.info("%s: saved model to %s", self.engine, out)
-        return out
 
     @classmethod
     def _load(cls, directory: Path, meta: dict[str, Any]) -> TopicModel:
@@ -309,6 +336,7 @@ class TopicModel:
                 f"{directory / 'params.json'}: unknown parameter(s) {unknown} for engine "
                 f"{cls.engine!r}; valid: {list(cls.param_names())}"
             )
+        _verify_files(directory, meta)
         model = cls(**params)
         model.topic_term_ = _load_npy(directory / "topic_term.npy")
         model.doc_topic_ = _load_npy(directory / "doc_topic.npy")
@@ -341,6 +369,75 @@ class TopicModel:
         return None
 
 
+def _sha256(path: Path, *, sync: bool = False) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+        if sync:
+            os.fsync(fh.fileno())
+    return h.hexdigest()
+
+
+def _swap_in(new: Path, final: Path) -> None:
+    """Replace the folder ``final`` by ``new`` with renames (the old one is removed after)."""
+    old = final.parent / f".{final.name}.old-{os.getpid()}"
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        os.rename(final, old)
+    os.rename(new, final)
+    fd = os.open(final.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def _verify_files(directory: Path, meta: dict[str, Any]) -> None:
+    """Check every saved file against the sha256 in ``params.json`` before any is loaded.
+
+    A model saved before checksums were recorded may still load its ``.npy`` and JSON files
+    (read by safe loaders), but never a native engine file.
+    """
+    files = meta.get("files")
+    where = directory / "params.json"
+    if files is None:
+        native = sorted(f.name for f in directory.iterdir()
+                        if f.is_file() and f.suffix not in (".npy", ".json"))
+        if native:
+            raise ModelFormatError(
+                f"{where}: records no sha256 for {native}; an engine's native file is loaded "
+                "only when its checksum is recorded. Re-fit and save the model with this "
+                "cable-topics"
+            )
+        return
+    if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise ModelFormatError(f"{where}: 'files' must map file names to sha256 strings")
+    for name, expected in sorted(files.items()):
+        path = directory / name
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise ModelFormatError(f"{where}: file name {name!r} is not a plain file name")
+        if not path.is_file():
+            raise ModelFormatError(f"{path}: not found; the model directory is incomplete")
+        if _sha256(path) != expected:
+            raise ModelFormatError(
+                f"{path}: sha256 differs from the one recorded in params.json when the model "
+                "was saved; the file is damaged or was changed. Refused before loading"
+            )
+    unlisted = sorted(f.name for f in directory.iterdir() if f.is_file()
+                      and f.name != "params.json" and f.name not in files
+                      and f.suffix not in (".json",))
+    if unlisted:
+        raise ModelFormatError(
+            f"{where}: files {unlisted} are not among the saved files; refused (they would be "
+            "loaded without a checksum)"
+        )
+
+
 def _write_json(path: Path, data: Any) -> None:
     atomic_write_bytes(path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
 
@@ -358,7 +455,10 @@ def _load_npy(path: Path) -> np.ndarray:
     if not path.is_file():
         raise ModelFormatError(f"{path}: not found; re-save the model with save()")
     try:
+        check_npy(path)
         return np.load(path, allow_pickle=False)
+    except UnsafeArrayFile as exc:
+        raise ModelFormatError(str(exc)) from exc
     except ValueError as exc:
         raise ModelFormatError(
             f"{path}: not a plain .npy array ({exc}); object arrays are refused because "
