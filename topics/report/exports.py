@@ -1,4 +1,11 @@
-"""CSV and Parquet exports of the report tables, written atomically."""
+"""CSV and Parquet exports of the report tables, written atomically.
+
+CSV cells are neutralised against formula injection (OWASP's rule): a text cell starting
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` so a
+spreadsheet shows it as text instead of running it (cable subjects and origins come from
+the cables, and ``=HYPERLINK(...)`` or ``=cmd|' /C calc'!A0`` would otherwise be live).
+Parquet files keep the true values.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +21,8 @@ import pyarrow.parquet as pq
 from topics.runinfo import atomic_write_bytes
 
 __all__ = [
-    "atomic_write", "export_sources", "export_tables", "themes_frame", "topics_frame",
+    "atomic_write", "csv_bytes", "export_sources", "export_tables", "neutralize_cell",
+    "neutralize_frame", "themes_frame", "topics_frame",
 ]
 
 logger = logging.getLogger(__name__)
@@ -105,10 +113,42 @@ def export_sources(out_dir: str | Path, sources: list[dict]) -> Path:
     return atomic_write(Path(out_dir) / "sources.csv", _csv_bytes(table))
 
 
-def _csv_bytes(table: pa.Table) -> bytes:
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize_cell(value):
+    """A CSV cell that a spreadsheet will not run: text starting with ``= + - @``, a tab
+    or a carriage return gets a leading ``'`` (OWASP CSV injection); other values as given.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_bytes(table: pa.Table) -> bytes:
+    """``table`` as CSV bytes, every text cell passed through `neutralize_cell`."""
+    cols = []
+    for name in table.column_names:
+        col = table.column(name)
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            col = pa.array([neutralize_cell(v) for v in col.to_pylist()], type=col.type)
+        cols.append(col)
     sink = io.BytesIO()
-    pacsv.write_csv(table, sink)
+    pacsv.write_csv(pa.table(cols, names=table.column_names), sink)
     return sink.getvalue()
+
+
+_csv_bytes = csv_bytes
+
+
+def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells went through `neutralize_cell` (for CSV writers
+    that use ``DataFrame.to_csv``; the frame given is not changed)."""
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
+            out[name] = out[name].map(neutralize_cell)
+    return out
 
 
 def _parquet_bytes(table: pa.Table) -> bytes:
