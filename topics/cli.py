@@ -23,7 +23,26 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def _out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
+    from topics.runinfo import terminal_safe
+
+    sys.stdout.write(terminal_safe(text) + "\n")
+
+
+def _err(text: str) -> None:
+    from topics.runinfo import terminal_safe
+
+    sys.stderr.write(terminal_safe(text) + "\n")
+
+
+class _SafeLogFilter(logging.Filter):
+    """Log lines on the terminal show control characters as escapes (see _out)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from topics.runinfo import terminal_safe
+
+        record.msg = terminal_safe(record.getMessage())
+        record.args = ()
+        return True
 
 
 def _progress_bar(desc: str, unit: str = "file"):
@@ -71,7 +90,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     try:
         store = CorpusStore.ingest(args.sources, args.out, format=args.format,
-                                   progress=on_progress)
+                                   progress=on_progress,
+                                   follow_symlinks=args.follow_symlinks)
     finally:
         bar.close()
     summary = store.summary()
@@ -232,6 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="store directory (created or appended)")
     s.add_argument("--format", default="auto",
                    help="raw, cablegate-csv, cablegate-html, jsonl, plusd, frus, alx or auto")
+    s.add_argument("--follow-symlinks", action="store_true",
+                   help="read symlinks that point outside the source folders (default: "
+                        "skipped and listed as rejects)")
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("info", help="summarize a corpus store")
@@ -297,13 +320,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _SafeLogFilter) for f in handler.filters):
+            handler.addFilter(_SafeLogFilter())
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
-        sys.stderr.write(f"cable-topics {args.command}: config error: {exc}\n")
+        _err(f"cable-topics {args.command}: config error: {exc}")
         return 2
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
-        sys.stderr.write(f"cable-topics {args.command}: error: {exc}\n")
+        _err(f"cable-topics {args.command}: error: {exc}")
+        return 2
+    except OSError as exc:
+        # disk full, permission denied, a file where a folder is needed: one line, exit 2
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        _err(f"cable-topics {args.command}: error: {exc.strerror or exc}{where}")
         return 2
 
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -28,12 +29,25 @@ __all__ = [
     "library_versions",
     "package_versions",
     "stage_seed",
+    "terminal_safe",
 ]
 
 _LIBRARIES = (
     "cable-topics", "numpy", "scipy", "scikit-learn", "gensim", "tomotopy", "pyarrow",
     "pandas", "matplotlib", "simplemma", "jinja2",
 )
+
+
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides that
+# reorder what a terminal shows.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\x1b``), so cable
+    content (an origin, a file name) printed to a terminal cannot set its title, clear it
+    or move the cursor."""
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 def stage_seed(seed: int, stage: str) -> int:
