@@ -102,8 +102,19 @@ class TextConfig:
     drop_place_names: bool = _opt(
         True, "Drop country, capital and post names (they otherwise make themes follow geography)."
     )
+    drop_demonyms: bool = _opt(
+        True, "Drop adjectives of nationality (iranian, russian, chinese) with the place names."
+    )
+    drop_person_names: bool = _opt(
+        True, "Drop person names learned from the corpus (words after titles such as "
+        "President, Minister, Mr., written capitalised; person TAGS)."
+    )
     authorless: bool = _opt(
         True, "Down-weight words typical of the sending post (Thompson & Mimno 2018)."
+    )
+    authorless_seed: int = _opt(
+        0, "Seed of the authorless down-sampling: input preparation has its own seed, so "
+        "the model seed changes only the model.", min=0
     )
     n_jobs: int = _opt(2, "Processes for tokenizing (results do not depend on it).", min=1)
 
@@ -401,10 +412,22 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value)
+        return _toml_str(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def _toml_str(value: str) -> str:
+    """A TOML basic string for any Unicode text: characters outside the Basic Multilingual
+    Plane (emoji) are written as themselves, not as JSON's surrogate pairs (which TOML
+    rejects); control characters and DEL as ``\\uXXXX`` escapes."""
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ConfigError(
+            f"{value!r} holds bytes that are not text (a file name in another encoding?); "
+            "rename it or give the path in UTF-8"
+        )
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def config_reference() -> str:
