@@ -128,3 +128,78 @@ def test_topic_correlation_matches_numpy():
     c = topic_correlation(w)
     np.testing.assert_allclose(c[:5, :5], np.corrcoef(w[:, :5].T), atol=1e-12)
     assert (c[5, :5] == 0).all() and c[5, 5] == 1
+
+
+def test_rankings_separate_frequent_from_exclusive_terms():
+    from topics.report.termviews import RANKINGS, stm_score, term_rankings
+
+    terms = ["common", "iaea", "uranium", "tariff", "wto", "rare"]
+    # "common" is the most probable term of both topics; "rare" is used by topic 0 only
+    tt = np.array([[0.40, 0.25, 0.20, 0.05, 0.05, 0.05],
+                   [0.40, 0.05, 0.05, 0.25, 0.25, 0.00]])
+    freq = np.array([1000, 60, 50, 60, 50, 2])
+    r = term_rankings(tt, terms, n=3, term_freq=freq)
+    assert [t for t, _ in r[0]["prob"]] == ["common", "iaea", "uranium"]
+    assert r[0]["frex"][0][0] != "common" and "common" not in [t for t, _ in r[0]["score"]]
+    assert r[0]["lift"][0][0] == "rare"  # 0.05 / (2 / 1222): the corpus rarity wins
+    assert "rare" not in [t for t, _ in r[1]["lift"]]  # a term the topic never uses
+    # every ranking carries p(w | k) as the bar weight
+    assert r[0]["frex"][0][1] == pytest.approx(tt[0, terms.index(r[0]["frex"][0][0])])
+    assert set(r[0]) == set(RANKINGS)
+    s = stm_score(tt)
+    logb = np.log(tt[:, 1])
+    assert s[0, 1] == pytest.approx(tt[0, 1] * (logb[0] - logb.mean()))
+    with pytest.raises(ValueError, match="5 terms for a topic_term matrix of shape"):
+        term_rankings(tt, terms[:5])
+
+
+def test_npmi_of_lists_matches_hand_computation():
+    import scipy.sparse as sp
+
+    from topics.report.termviews import npmi_of_lists
+
+    docs = [{"a", "b"}, {"a", "b"}, {"a"}, {"c"}, {"b", "c"}, {"d"}]
+    terms = ["a", "b", "c", "d"]
+    m = sp.csr_matrix([[int(t in d) for t in terms] for d in docs])
+    n = len(docs)
+    pa, pb, pab = 3 / n, 3 / n, 2 / n
+    want = np.log(pab / (pa * pb)) / -np.log(pab)
+    got = npmi_of_lists([["a", "b"], ["a", "zzz"], ["b", "a", "nope"]], (m, terms))
+    assert got[0] == pytest.approx(want) and got[2] == pytest.approx(want)
+    assert got[1] is None  # one known term: no pair to score
+
+
+def test_report_scores_the_terms_it_shows(tmp_path):
+    import json
+    import re
+
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from tests.test_report import build_run, synthetic_cables
+    from topics.report import render_report
+    from topics.report.termviews import npmi_of_lists
+
+    cables = synthetic_cables(60, seed=5)
+    run = build_run(tmp_path, cables, n_topics=5, n_themes=3)
+    vocab = json.loads((run / "model" / "vocabulary.json").read_text())
+    terms = vocab["terms"] if isinstance(vocab, dict) else vocab
+    cv = CountVectorizer(vocabulary=terms, token_pattern=r"(?u)\b[a-z][a-z]+\b")
+    m = sp.csr_matrix(cv.transform([c["body"].lower() for c in cables]))
+    (run / "dtm").mkdir()
+    sp.save_npz(run / "dtm" / "dtm.npz", m)
+    (run / "dtm" / "dtm.json").write_text(json.dumps({"terms": terms}))
+    index = render_report(run, n_boot=20)
+    html = index.read_text(encoding="utf-8")
+    md = (run / "report" / "report.md").read_text(encoding="utf-8")
+    topics = json.loads((run / "topics.json").read_text())["topics"]
+    want = npmi_of_lists([t["top_terms"][:10] for t in topics], (m, terms))
+    for t, v in zip(topics, want, strict=True):
+        assert re.search(rf"^\| {t['id']} \| .*? \| {v:.3f} \| ", md, re.M), t["id"]
+    assert "NPMI (terms shown)" in html and 'id="rankings-table"' in html
+    assert html.count('<div class="bars">') == len(topics)
+    # the bars are p(w | k) of the most probable terms, widest first
+    first = html[html.index('<div class="bars">'):]
+    first = first[: first.index("</div>\n</div>") if "</div>\n</div>" in first else 2000]
+    widths = [float(x) for x in re.findall(r'class="bar" style="width:([\d.]+)%"', first)]
+    assert widths[0] == 100.0 and widths == sorted(widths, reverse=True)

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from corpora.cable import CLASSIFICATIONS
 from topics.report.figures import intertopic_coords
 from topics.report.figures_many import topic_correlation
+from topics.report.termviews import load_dtm, npmi_of_lists, term_rankings
 from topics.report.timeaxis import DenseWindow, dense_window
 
 __all__ = [
@@ -822,6 +823,7 @@ def build_report_data(
             "theme": topic_theme.get(tid),
             "top_terms": [str(x) for x in (t.get("top_terms") or [])[:10]],
         })
+    term_views = _term_views(run, topics_rows, themes_out + per_theme)
 
     model = _model_section(run, k)
     sections = {
@@ -834,6 +836,7 @@ def build_report_data(
         "topics": topics_rows,
         "period_unit": unit,
         "n_cables": n,
+        "term_views": term_views,
     }
     frames = {
         "cables": dt,
@@ -861,6 +864,39 @@ def build_report_data(
         topic_xy=topic_xy,
         topic_corr=topic_correlation(w) if k > 1 else None,
     )
+
+
+def _term_views(run: RunInputs, topics_rows: list[dict], theme_rows: list[dict]) -> dict:
+    """Rankings and weights per topic; NPMI of the very terms each table shows.
+
+    Adds ``rankings`` (name -> [(term, p(w|k))]) to each topic row and ``npmi_shown`` to
+    topic and theme rows (None without ``dtm/``); returns what the templates say about it.
+    """
+    dtm = load_dtm(run.path)
+    term_freq = None
+    if dtm is not None and dtm[1] == run.terms:
+        term_freq = np.asarray(dtm[0].sum(axis=0)).ravel()
+    ranked = False
+    if run.topic_term is not None and len(run.terms) == run.topic_term.shape[1]:
+        ids = [int(c.split("_")[1]) for c in run.topic_columns]
+        rankings = term_rankings(run.topic_term, run.terms, n=10, term_freq=term_freq)
+        for row in topics_rows:
+            if row["id"] in ids:
+                row["rankings"] = rankings[ids.index(row["id"])]
+        ranked = True
+    for row in topics_rows:
+        row.setdefault("rankings", None)
+    if dtm is not None:
+        for rows in (topics_rows, theme_rows):
+            for row, v in zip(rows, npmi_of_lists([r["top_terms"] for r in rows], dtm),
+                              strict=True):
+                row["npmi_shown"] = v
+    else:
+        for row in (*topics_rows, *theme_rows):
+            row["npmi_shown"] = None
+    return {"ranked": ranked, "npmi": dtm is not None,
+            "lift_from": "corpus term counts" if term_freq is not None else
+            "the mean of the topics' term distributions"}
 
 
 #: params.json keys that are bookkeeping, not model settings.
