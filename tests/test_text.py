@@ -42,9 +42,15 @@ ALLCAPS = (
 )
 
 
+#: The tokenizer alone: no place names, demonyms, person names or phrases dropped/joined
+#: (the defaults do all of these, as the run config does).
+PLAIN = TextOptions(phrases=False, drop_place_names=False, drop_demonyms=False,
+                    drop_person_names=False, authorless=False)
+
+
 @pytest.fixture(scope="module")
 def tok() -> Tokenizer:
-    return Tokenizer(TextOptions())
+    return Tokenizer(PLAIN)
 
 
 def test_keeps_acronyms_and_hyphenated(tok):
@@ -218,7 +224,7 @@ def test_tokenizer_rejects_non_str(tok):
 @given(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=200))
 @settings(max_examples=150, deadline=None)
 def test_tokenizing_tokens_again_is_stable(text):
-    t = Tokenizer(TextOptions())
+    t = Tokenizer(PLAIN)
     tokens = t(text)
     assert t(" ".join(tokens)) == tokens
     assert all(not tk[0].isdigit() and len(tk) >= 2 for tk in tokens)
@@ -295,8 +301,8 @@ def _texts(n: int) -> list[str]:
 
 def test_tokenize_corpus_parallel_equals_serial():
     texts = _texts(700)
-    serial = tokenize_corpus(texts, TextOptions(), n_jobs=1)
-    parallel = tokenize_corpus(iter(texts), TextOptions(), n_jobs=2, chunksize=16)
+    serial = tokenize_corpus(texts, PLAIN, n_jobs=1)
+    parallel = tokenize_corpus(iter(texts), PLAIN, n_jobs=2, chunksize=16)
     assert parallel == serial
     assert serial[3] == ["item3"]
     assert len(serial) == 700
@@ -305,7 +311,7 @@ def test_tokenize_corpus_parallel_equals_serial():
 def test_iter_tokenize_streams_and_reports_progress():
     seen = []
     texts = (t for t in _texts(50))
-    out = iter_tokenize(texts, TextOptions(), n_jobs=1, chunksize=20, progress=seen.append)
+    out = iter_tokenize(texts, PLAIN, n_jobs=1, chunksize=20, progress=seen.append)
     first = next(out)
     assert "dprk" in first
     rest = list(out)
@@ -316,12 +322,12 @@ def test_iter_tokenize_streams_and_reports_progress():
 def test_tokenize_corpus_bad_params(kw):
     params = {"n_jobs": 1, "chunksize": 8} | kw
     with pytest.raises(ValueError, match="n_jobs|chunksize"):
-        tokenize_corpus(["a text"], TextOptions(), **params)
+        tokenize_corpus(["a text"], PLAIN, **params)
 
 
 def test_tokenize_corpus_non_str_names_position():
     with pytest.raises(TypeError, match="text 2 is a NoneType"):
-        tokenize_corpus(["a", "b", None], TextOptions(), n_jobs=2, chunksize=2)
+        tokenize_corpus(["a", "b", None], PLAIN, n_jobs=2, chunksize=2)
 
 
 # ---------------------------------------------------------------------------- authorless
@@ -431,8 +437,8 @@ def test_real_jsonl_bodies_parallel(shared_data: Path):
         if line.strip()
     ]
     assert len(bodies) > 100
-    serial = tokenize_corpus(bodies, TextOptions(), n_jobs=1)
-    assert tokenize_corpus(bodies, TextOptions(), n_jobs=2, chunksize=32) == serial
+    serial = tokenize_corpus(bodies, PLAIN, n_jobs=1)
+    assert tokenize_corpus(bodies, PLAIN, n_jobs=2, chunksize=32) == serial
     flat = [t for d in serial for t in d]
     assert "xxxxxxxxxxxx" not in flat and "sipdis" not in flat
     assert not any(re.fullmatch(r"[\d\W]+", t) for t in flat)
@@ -440,6 +446,6 @@ def test_real_jsonl_bodies_parallel(shared_data: Path):
 
 
 def test_media_partner_redaction_notes_are_dropped():
-    t = Tokenizer(TextOptions())
+    t = Tokenizer(PLAIN)
     assert t("[SOURCE REMOVED] met khamenei; [Name removed] was removed from office") == [
         "khamenei", "removed", "office"]

@@ -103,13 +103,22 @@ def text_options(cfg: RunConfig):
         stopwords=t.stopwords,
         extra_stopwords=tuple(t.extra_stopwords),
         lemmatize=t.lemmatize,
+        phrases=t.phrases,
+        phrase_min_count=t.phrase_min_count,
+        phrase_threshold=t.phrase_threshold,
         drop_place_names=t.drop_place_names,
+        drop_demonyms=t.drop_demonyms,
+        drop_person_names=t.drop_person_names,
+        authorless=t.authorless,
     )
 
 
 def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
     """Tokenize the filtered cables' bodies (both cores), learn and apply phrases."""
+    from dataclasses import replace
+
     from corpora.store import CorpusStore
+    from topics.names import person_names_from_tags
     from topics.text import learn_phrases, tokenize_corpus
 
     cfg = state.config
@@ -119,18 +128,23 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
     refs: list[str] = []
     origins: list[str] = []
     bodies: list[str] = []
+    tag_lists: list = []
     for batch in store.iter_batches(batch_size=2000, **filters):
         cols = batch.to_pydict()
         refs += cols["ref"]
         origins += [o or "" for o in cols["origin"]]
         bodies += cols["body"]
+        tag_lists += cols["tags"]
     if not refs:
         raise ValueError(
             f"no cable left to model: the store holds {n_total:,} cables and the filters "
             f"{filters} keep none (e.g. every cable is shorter than "
             f"corpus.min_length={cfg.corpus.min_length} characters); relax the filters."
         )
-    tokens = tokenize_corpus(bodies, text_options(cfg), n_jobs=cfg.text.n_jobs)
+    # Phrases are learned below (and saved); person names from the bodies and TAGS.
+    tokens = tokenize_corpus(bodies, replace(text_options(cfg), phrases=False),
+                             n_jobs=cfg.text.n_jobs,
+                             name_candidates=person_names_from_tags(tag_lists))
     del bodies
     n_phrases = 0
     if cfg.text.phrases:
@@ -170,7 +184,8 @@ def stage_vectorize(state: Run, *, seed: int, progress: bool) -> dict:
                     max_terms=v.max_terms or None)
     counts = {"n_docs": dtm.n_docs, "n_terms": dtm.n_terms}
     if cfg.text.authorless:
-        dtm, info = authorless_counts(dtm, origins, seed=seed)
+        # Its own fixed seed: the run seed changes only the model (dtm.npz is the same).
+        dtm, info = authorless_counts(dtm, origins, seed=cfg.text.authorless_seed)
         counts.update({f"authorless_{k}": val for k, val in info.items()})
     empty = np.flatnonzero(np.asarray(dtm.matrix.sum(axis=1)).ravel() == 0)
     if len(empty):

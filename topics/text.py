@@ -37,7 +37,7 @@ import re
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
@@ -47,6 +47,7 @@ import numpy as np
 from gensim.parsing.preprocessing import STOPWORDS as _GENSIM_STOPWORDS
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as _SKLEARN_STOPWORDS
 
+from topics.names import DEMONYMS, learn_person_names
 from topics.runinfo import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -284,7 +285,7 @@ class TextOptions:
     lemmatize : bool, default False
         English lemmas from ``simplemma`` (``talks`` -> ``talk``); acronyms written in
         capitals in the source, ``united_states`` and other joined tokens are left alone.
-    phrases : bool, default False
+    phrases : bool, default True
         `tokenize_corpus` learns bigram phrases (``extended_deterrence``) with
         `learn_phrases` and applies them.
     phrase_min_count : int, default 5
@@ -294,9 +295,17 @@ class TextOptions:
     phrase_scoring : {"default", "npmi"}, default "default"
         gensim's scorer: ``"default"`` is Mikolov et al. (2013), ``"npmi"`` is normalized
         pointwise mutual information (Bouma 2009).
-    drop_place_names : bool, default False
+    drop_place_names : bool, default True
         Drop country, capital and post names (`place_names`).
-    authorless : bool, default False
+    drop_demonyms : bool, default True
+        Drop adjectives of nationality (`topics.names.DEMONYMS`: ``iranian``, ``russian``).
+    drop_person_names : bool, default True
+        Drop person names: those in ``person_names``, or, when it is empty, those
+        `tokenize_corpus` learns from the corpus (`topics.names.learn_person_names`).
+        A lone `Tokenizer` drops only ``person_names``.
+    person_names : tuple of str, default ()
+        Person names to drop (lower case).
+    authorless : bool, default True
         Ask the pipeline to downsample post-specific words with `authorless_weights`.
     authorless_threshold : float, default 2.0
         Passed to `authorless_weights` as ``threshold``.
@@ -315,12 +324,15 @@ class TextOptions:
     extra_stopwords: tuple[str, ...] = ()
     keep_terms: tuple[str, ...] = ()
     lemmatize: bool = False
-    phrases: bool = False
+    phrases: bool = True
     phrase_min_count: int = 5
     phrase_threshold: float = 10.0
     phrase_scoring: str = "default"
-    drop_place_names: bool = False
-    authorless: bool = False
+    drop_place_names: bool = True
+    drop_demonyms: bool = True
+    drop_person_names: bool = True
+    person_names: tuple[str, ...] = ()
+    authorless: bool = True
     authorless_threshold: float = 2.0
 
     def __post_init__(self) -> None:
@@ -340,7 +352,7 @@ class TextOptions:
                 raise TypeError(
                     f"The {f.name!r} option of TextOptions must be a number. Got {value!r}."
                 )
-        for name in ("extra_stopwords", "keep_terms"):
+        for name in ("extra_stopwords", "keep_terms", "person_names"):
             value = getattr(self, name)
             if isinstance(value, str) or not all(isinstance(w, str) for w in value):
                 raise TypeError(
@@ -496,6 +508,10 @@ class Tokenizer:
         drop |= {w.lower() for w in options.extra_stopwords}
         if options.drop_place_names:
             drop |= {n for n in place_names() if " " not in n}
+        if options.drop_demonyms:
+            drop |= DEMONYMS
+        if options.drop_person_names:
+            drop |= {w.lower() for w in options.person_names}
         drop -= {w.lower() for w in options.keep_terms}
         self._drop = frozenset(drop)
 
@@ -852,8 +868,9 @@ def tokenize_corpus(
     *,
     phrase_model: PhraseModel | None = None,
     progress: Callable[[int], None] | None = None,
+    name_candidates: Iterable[str] = (),
 ) -> list[list[str]]:
-    """Tokenize a corpus over ``n_jobs`` processes, order kept; apply phrases.
+    """Tokenize a corpus over ``n_jobs`` processes, order kept; learn names; apply phrases.
 
     Parameters
     ----------
@@ -869,12 +886,20 @@ def tokenize_corpus(
         ``phrase_scoring``; call `learn_phrases` yourself to keep (and save) the model.
     progress : callable, optional
         As in `iter_tokenize`.
+    name_candidates : iterable of str
+        More person-name candidates for `topics.names.learn_person_names` (e.g. from the
+        cables' TAGS, `topics.names.person_names_from_tags`); used when
+        ``options.drop_person_names`` is set and ``options.person_names`` is empty.
 
     Returns
     -------
     list of list of str
     """
     options = TextOptions() if options is None else options
+    if options.drop_person_names and not options.person_names:
+        texts = list(texts)
+        names = learn_person_names(texts, extra_candidates=name_candidates)
+        options = replace(options, person_names=tuple(sorted(names)))
     docs = list(iter_tokenize(texts, options, n_jobs, chunksize, progress))
     if phrase_model is None and options.phrases:
         phrase_model = learn_phrases(

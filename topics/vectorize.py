@@ -645,9 +645,9 @@ def build_dtm(
     token_lists: Iterable[Sequence[str]],
     refs: Iterable[str],
     *,
-    min_df: int | float = 2,
+    min_df: int | float = 3,
     max_df: int | float = 0.5,
-    max_terms: int | None = None,
+    max_terms: int | None = 20000,
 ) -> DocTermMatrix:
     """Count tokens into a document-term matrix, pruning terms by document frequency.
 
@@ -660,11 +660,11 @@ def build_dtm(
         One token list per document (output of `topics.text.Tokenizer`).
     refs : iterable of str
         Row ids, one per document, unique.
-    min_df : int or float, default 2
+    min_df : int or float, default 3
         Keep terms in at least this many documents (int) or this share of them (float).
     max_df : int or float, default 0.5
         Keep terms in at most this share of documents (float) or this many (int).
-    max_terms : int or None, default None
+    max_terms : int or None, default 20000
         Then keep at most this many terms, those with the highest df; ties go to the term
         first in alphabetical order.
 

@@ -1,0 +1,199 @@
+"""Person names and demonyms: words that make topics about people and nations, not subjects.
+
+Themes named ``chavez, venezuelan, morales`` group cables by who or which country they
+mention, which the sending post and the country TAGS already tell. The tokenizer drops, by
+default (`topics.text.TextOptions` ``drop_person_names``, ``drop_demonyms``):
+
+- `DEMONYMS`: adjectives of nationality (``iranian``, ``russian``, ``chinese``), the
+  companions of the place names `topics.text.place_names` drops;
+- person names learned from the corpus itself by `learn_person_names`: a word is a name
+  when it follows a title (``President``, ``Minister``, ``Mr.``, ``Ambassador``) at least
+  ``min_count`` times and, where the corpus writes it in mixed case, it is (almost) never
+  written in lower case. All-caps cables contribute candidates after their titles, but a
+  candidate must pass the mixed-case test, so the detector works on all-caps cables with
+  what the mixed-case ones teach it. Person TAGS (``CLINTON``, ``HILLARY`` in a TAGS line)
+  are candidates too (`person_names_from_tags`).
+
+Every regex here runs in linear time (no nested quantifiers).
+
+Examples
+--------
+>>> sorted(learn_person_names(["President Chavez spoke. Mr. Chavez left.",
+...                            "The talks with Minister Lavrov went well; Lavrov smiled."],
+...                           min_count=1))
+['chavez', 'lavrov']
+>>> "iranian" in DEMONYMS
+True
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "DEMONYMS",
+    "TITLES",
+    "learn_person_names",
+    "person_names_from_tags",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Adjectives and nouns of nationality (lower case), for countries and regions cables name.
+DEMONYMS = frozenset(
+    """afghan afghans albanian albanians algerian algerians andorran angolan angolans
+argentine argentines argentinian armenian armenians australian australians austrian austrians
+azerbaijani azerbaijanis azeri azeris bahamian bahraini bahrainis bangladeshi bangladeshis
+barbadian belarusian belarusians belgian belgians belizean beninese bhutanese bolivian
+bolivians bosnian bosnians botswanan brazilian brazilians british bruneian bulgarian
+bulgarians burkinabe burmese burundian cambodian cambodians cameroonian cameroonians
+canadian canadians chadian chilean chileans chinese colombian colombians comoran congolese
+croatian croatians croat croats cuban cubans cypriot cypriots czech czechs danish dane danes
+djiboutian dominican dominicans dutch ecuadorian ecuadorians egyptian egyptians emirati
+emiratis eritrean eritreans estonian estonians ethiopian ethiopians fijian filipino filipinos
+finnish finn finns french gabonese gambian georgian georgians german germans ghanaian
+ghanaians greek greeks grenadian guatemalan guatemalans guinean guineans guyanese haitian
+haitians honduran hondurans hungarian hungarians icelandic icelander icelanders indian
+indians indonesian indonesians iranian iranians iraqi iraqis irish israeli israelis italian
+italians ivorian jamaican jamaicans japanese jordanian jordanians kazakh kazakhs kazakhstani
+kenyan kenyans korean koreans kosovar kosovars kosovan kuwaiti kuwaitis kyrgyz lao laotian
+latvian latvians lebanese liberian liberians libyan libyans lithuanian lithuanians
+luxembourgish macedonian macedonians malagasy malawian malaysian malaysians maldivian malian
+maltese mauritanian mauritian mexican mexicans moldovan moldovans monegasque mongolian
+mongolians montenegrin montenegrins moroccan moroccans mozambican namibian nepali nepalese
+nicaraguan nicaraguans nigerian nigerians nigerien norwegian norwegians omani omanis
+pakistani pakistanis palestinian palestinians panamanian panamanians paraguayan paraguayans
+peruvian peruvians polish pole poles portuguese qatari qataris romanian romanians russian
+russians rwandan rwandans salvadoran salvadorans samoan saudi saudis senegalese serbian
+serbians serb serbs seychellois singaporean singaporeans slovak slovaks slovakian slovenian
+slovenians slovene somali somalis somalian spanish spaniard spaniards sri_lankan sudanese
+surinamese swazi swedish swede swedes swiss syrian syrians taiwanese tajik tajiks tanzanian
+tanzanians thai thais timorese togolese tongan trinidadian tunisian tunisians turkish turk
+turks turkmen ugandan ugandans ukrainian ukrainians uruguayan uruguayans uzbek uzbeks
+venezuelan venezuelans vietnamese yemeni yemenis zambian zambians zimbabwean zimbabweans
+arab arabs persian kurdish kurd kurds pashtun pashtuns baluch tamil tamils sinhalese
+balkan caribbean scandinavian nordic baltic latin_american latin_americans african africans
+asian asians european europeans""".split()
+)
+
+#: Words after which a capitalised word is taken as a person-name candidate.
+TITLES = frozenset(
+    """mr mrs ms dr president minister ambassador senator sen rep congressman congresswoman
+general gen admiral adm colonel col lieutenant lt major maj captain capt sergeant secretary
+chancellor premier king queen prince princess sheikh shaykh sheik emir amir sultan governor
+gov mayor judge justice bishop archbishop cardinal father imam ayatollah cleric chairman
+chairwoman commissioner speaker prosecutor professor prof pm fm vp deputy director
+undersecretary counselor counsellor envoy mp senior candidate amb brigadier crown vice
+first lady""".split()
+)
+
+# A run of title words, then the capitalised word(s) that follow. Each part is a bounded
+# character class followed by a single separator: linear time.
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]{0,30}\.?")
+_LOWER_RE = re.compile(r"(?<![A-Za-z])[a-z][a-z'-]{1,30}(?![A-Za-z])")
+_CAP_RE = re.compile(r"(?<![A-Za-z])[A-Z][a-z][a-z'-]{0,29}(?![A-Za-z])")
+
+#: Share of a word's mixed-case occurrences that may be lower case for it to be a name.
+MAX_LOWER_SHARE = 0.05
+
+#: Words never taken as names (frequent sentence words written capitalised in headings).
+_NEVER = frozenset(
+    """the a an and or of for in on to with by at from as is was are were be been has have
+had will would said says told met noted added stated that this these those who which
+he she they it his her their its we our us you i not no but also after before during
+assembly council party office ministry committee court parliament congress government
+embassy department union commission agency forces army navy staff affairs bank house
+state states national foreign defense defence interior justice finance economy trade
+january february march april may june july august september october november december""".split()
+)
+
+
+def _is_all_caps(text: str) -> bool:
+    letters = [c for c in text[:5000] if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
+
+
+def _after_titles(text: str, all_caps: bool) -> Iterable[str]:
+    """Lower-cased words right after a run of title words (the first non-title word)."""
+    words = [m.group() for m in _WORD_RE.finditer(text)]
+    in_title = False
+    for w in words:
+        bare = w.rstrip(".")
+        low = bare.lower()
+        capital = bare[:1].isupper() and (all_caps or not bare.isupper() or len(bare) <= 3)
+        if low in TITLES and capital:
+            in_title = True
+            continue
+        if in_title and capital:
+            if low not in _NEVER and len(low) > 2 and "'" not in low:
+                yield low
+        in_title = False
+
+
+def learn_person_names(texts: Iterable[str], *, min_count: int = 2,
+                       extra_candidates: Iterable[str] = (),
+                       max_lower_share: float = MAX_LOWER_SHARE) -> frozenset[str]:
+    """Person names (lower case) used in a corpus, learned from how its cables write them.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        Cable bodies, mixed case or all capitals (read once).
+    min_count : int, default 2
+        Times a word must follow a title to be a candidate.
+    extra_candidates : iterable of str
+        Other candidates (e.g. `person_names_from_tags`), subject to the same case test.
+    max_lower_share : float, default `MAX_LOWER_SHARE`
+        Largest share of a candidate's mixed-case occurrences written in lower case.
+
+    Returns
+    -------
+    frozenset of str
+        Candidates seen in mixed-case text at least twice, lower case at most
+        ``max_lower_share`` of the time, not demonyms or title words.
+    """
+    after = Counter()
+    lower = Counter()
+    capital = Counter()
+    for text in texts:
+        if not text:
+            continue
+        caps = _is_all_caps(text)
+        after.update(_after_titles(text, caps))
+        if not caps:
+            lower.update(m.group() for m in _LOWER_RE.finditer(text))
+            capital.update(m.group().lower() for m in _CAP_RE.finditer(text))
+    candidates = {w for w, c in after.items() if c >= min_count}
+    candidates |= {str(w).lower() for w in extra_candidates}
+    names = set()
+    for w in candidates:
+        seen = lower[w] + capital[w]
+        if seen >= 2 and lower[w] <= max_lower_share * seen:
+            names.add(w)
+    names -= TITLES | DEMONYMS | _NEVER
+    logger.info("learn_person_names: %d names from %d candidates", len(names), len(candidates))
+    return frozenset(names)
+
+
+def person_names_from_tags(tag_lists: Iterable[Sequence[str] | None]) -> frozenset[str]:
+    """Candidate person names in TAGS lines: ``..., CLINTON, HILLARY`` (lower case).
+
+    A TAG that is neither a subject code (four letters) nor a country code (two letters),
+    all letters, of 3 to 20 characters, and next to another such TAG (a surname beside a
+    given name) is a candidate. Use as ``extra_candidates`` of `learn_person_names`, which
+    keeps only those the cables write as names.
+    """
+    out: set[str] = set()
+    for tags in tag_lists:
+        if tags is None or isinstance(tags, float | str):
+            continue
+        words = [str(t) for t in tags]
+        ok = [w.isalpha() and w.isascii() and 3 <= len(w) <= 20 and len(w) != 4
+              for w in words]
+        for i, w in enumerate(words):
+            if ok[i] and ((i > 0 and ok[i - 1]) or (i + 1 < len(words) and ok[i + 1])):
+                out.add(w.lower())
+    return frozenset(out)
