@@ -70,6 +70,8 @@ _BANNER_LINE = re.compile(
     r"UNCLASSIFIED)\b[^\n]{0,60}(?:SECTION[^\S\n]+\d+[^\S\n]+OF[^\S\n]+\d+|\d{5,8})[^\S\n]*$"
 )
 _SIPDIS = re.compile(r"\bSIPDIS\b")
+# distribution lists of old telegrams: "INFO LOG-00 NP-00 AID-00 ... /038W"
+_DIST_LIST = re.compile(r"(?:\b(?:INFO|ACTION)\s+)?(?:\b[A-Z]{1,6}-\d\d\b\s*){2,}(?:/\d{3}W\b)?")
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ def page_words(body: str) -> list[str]:
     body = _PAGE_BREAK_LINE.sub(" ", body)
     body = _BANNER_LINE.sub(" ", body)
     body = _SIPDIS.sub(" ", body)
+    body = _DIST_LIST.sub(" ", body)
     return _WORD.findall(body.lower())
 
 

@@ -22,7 +22,7 @@ from itertools import accumulate
 
 from corpora.cable import Paragraph
 
-__all__ = ["BOILERPLATE_PATTERNS", "clean_body"]
+__all__ = ["BOILERPLATE_PATTERNS", "clean_body", "field_continues"]
 
 logger = logging.getLogger(__name__)
 
@@ -294,6 +294,31 @@ def _touched(pattern: re.Pattern[str], scan: str, starts: list[int], out: set[in
         out.update(range(max(a, 0), min(b, last) + 1))
 
 
+_LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z][a-z'-]*+")
+_TAGS_OR_EO = re.compile(r"^[ \t]*+(?:¶[ \t]*+)?(?:E\.?\s?O\.?|TAGS?\b)", _I)
+_SUBJ_HEAD = re.compile(r"^[ \t]*+(?:¶[ \t]*+)?SUBJ", _I)
+
+
+def field_continues(first: str, line: str, count: int) -> bool:
+    """Whether ``line`` can continue the header field opened by line ``first`` (``count``
+    continuation lines already taken), rather than being the body that follows it with no
+    blank line between (real pages lost that line: ``TAGS: MARR PREL AR`` then prose).
+
+    TAGS and E.O. values are capitals: a line with small letters ends them. A field written
+    in capitals ends at a line of three or more lower-case words; a mixed-case one at a
+    line of eight, and a subject after three lines.
+    """
+    lower = len(_LOWER_WORD.findall(line))
+    if _TAGS_OR_EO.match(first):
+        return lower == 0 and count < 4
+    value_lower = len(_LOWER_WORD.findall(first))
+    if value_lower <= 1:  # capitals ("for" and "By" aside)
+        return lower < 3
+    if _SUBJ_HEAD.match(first) and count >= 3:
+        return False
+    return lower < 8
+
+
 def _is_para_start(line: str) -> bool:
     m = _PARA_START.match(line)
     if m is None:
@@ -470,7 +495,9 @@ def _lines_pass(text: str) -> list:
         while i < n and lines[i].strip() and (
             not _is_para_start(lines[i]) or _REF_ITEM.match(lines[i])
         ):
-            if _PAGE_BREAK_LINE.match(lines[i]):
+            if _PAGE_BREAK_LINE.match(lines[i]) or not field_continues(
+                lines[h], lines[i], i - h - 1
+            ):
                 break
             i += 1
     kept.extend(range(i, n))

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from corpora.cable import CLASSIFICATIONS, Cable, CableParseError, Disagreement, Source
-from corpora.clean import CLASS_LINE, PAGE_BREAK, clean_body
+from corpora.clean import CLASS_LINE, PAGE_BREAK, clean_body, field_continues
 from corpora.tags import split_tags
 
 __all__ = [
@@ -51,11 +51,14 @@ _DTG_RE = re.compile(
     r"(?P<mm>\d{2})\s?Z\s+(?P<mon>[A-Za-z]{3})\s+(?P<year>\d{4}|\d{2})(?!\d)"
 )
 _DE_RE = re.compile(r"^\s*DE\s+(?P<ri>R[A-Z]{3,7})\s*#\s*(?P<serial>\d{1,7})(?:/\d+)?", _M)
-_FM_RE = re.compile(r"^\s*FM\s+(?P<fm>\S.*?)\s*$", _M)
+# The sender in capitals ("FM AMEMBASSY CAIRO"): a sentence-cased heading such as
+# "FM on the Way Out?" (FM = Foreign Minister) is no routing line. Trailing blanks are
+# part of the group (callers strip it): a lazy ``.*?\s*$`` costs quadratic time.
+_FM_RE = re.compile(r"^[ \t]*+FM[ \t]++(?P<fm>[A-Z][A-Z0-9 \t.,/'&()-]*+)$", _M)
 # In a body "FM" is also "Foreign Minister": only a known sender form counts there.
 _FM_BODY_RE = re.compile(
-    r"^\s*FM\s+(?P<fm>(?:AMEMBASSY|AMCONSUL|SECSTATE|USMISSION|USDEL|USEU|USINT|USLO|AIT)\b.*?)"
-    r"\s*$",
+    r"^[ \t]*+FM[ \t]++(?P<fm>(?:AMEMBASSY|AMCONSUL|SECSTATE|USMISSION|USDEL|USEU|USINT|USLO|AIT)"
+    r"\b[^\n]*+)$",
     _M,
 )
 _SECTION = re.compile(r"\bSECTION\s+\d{1,2}\s+OF\s+\d{1,2}\b", _I)
@@ -107,6 +110,7 @@ _NA = re.compile(r"N/?A", _I)
 _SUBJ_CUT = re.compile(r"\s+(?=REFS?\s*:|Classified\s+By\b)", _I)
 _REASONS_LINE = re.compile(r"^\s*REASONS?\s*:?\s*(1\.\d.*)$", _I | _M)
 _YEAR4 = re.compile(r"\d{4}")
+_TRUNCATED = re.compile(r"(?:\.\.\.|…)[ \t]*+(?:\n|$)")
 _SUBJ_SPLIT = re.compile(r"SUBJ(?:ECT)?\s*:", _I)
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _TAG_JUNK = re.compile(r"[^A-Za-z0-9_-]")
@@ -539,11 +543,14 @@ def _is_glued(text: str) -> bool:
 
 
 def _block(lines: list[str], i: int, cont: re.Pattern[str] | None = None) -> tuple[str, int]:
-    """Join line ``i`` and its continuation lines (up to a blank line or the next field)."""
+    """Join line ``i`` and its continuation lines (up to a blank line, the next field, or
+    a line that is the body rather than more of the field: `field_continues`)."""
     parts = [lines[i]]
     j = i + 1
     while j < len(lines):
         ln = lines[j]
+        if not field_continues(lines[i], ln, j - i - 1):
+            break
         if not ln.strip() or _FIELD_START.match(ln) or _PAGE_BREAK_START.match(ln):
             if not (cont and ln.strip() and cont.match(ln)):
                 break
@@ -925,6 +932,12 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
             "header",
         )
     if not body.strip():
+        if _TRUNCATED.search(text):
+            raise fail(
+                "cable has no prose: the published text breaks off in the header ('...'), "
+                "a truncated page",
+                "body",
+            )
         raise fail(
             "cable has no body text after the header (only routing/header lines found)", "body"
         )
