@@ -37,8 +37,20 @@ def test_weighting_recovers_the_sent_mix():
     assert res.n_weighted == 600 and res.note == ""
     # weights 10 (A) and 2 (B): Kish n = (100*10 + 500*2)^2 / (100*100 + 500*4)
     assert res.effective_n == pytest.approx(2000 ** 2 / 12000)
-    assert [p["post"] for p in res.top_post_years] == ["AAA", "BBB"]
-    assert res.top_post_years[0]["weight_share"] == pytest.approx(0.5)
+    assert {p["post"] for p in res.top_post_years} == {"AAA", "BBB"}
+    assert [p["weight_share"] for p in res.top_post_years] == pytest.approx([0.5, 0.5])
+
+
+def test_weights_are_the_inverse_observed_share_of_the_coverage_table():
+    # the run holds 100 of the 200 AAA cables the archive (the coverage table) holds: a
+    # cable weighs N / k_archive = 5, not N / n_run = 10 (the sampling is not undone)
+    refs, onehot, cov = _planted()
+    cov.loc[0, "n_observed"] = 200
+    res = weighted_prevalence(refs, onehot, [0, 1], cov)
+    assert res.table.set_index("theme").loc[0, "weighted"] == pytest.approx(
+        (0.8 * 500 + 0.2 * 1000) / 1500)
+    assert res.top_post_years[0]["post"] == "BBB"  # 500 cables x 2 outweigh 100 x 5
+    assert res.top_post_years[1]["share_observed"] == pytest.approx(0.2)
 
 
 def test_cables_outside_meaningful_post_years_get_no_weight():

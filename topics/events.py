@@ -275,7 +275,7 @@ def detect_events(
             carry = frame[(frame["theme"] == tid) & frame["month"].isin(span)]
             carry = carry.sort_values(["w", "ref"], ascending=[False, True], kind="stable")
             bursts.append(Burst(int(tid), months[a], months[b], int(r[a:b + 1].sum()),
-                                float(p0 * d[a:b + 1].sum()), round(w, 6), p,
+                                round(float(p0 * d[a:b + 1].sum()), 3), round(w, 6), p,
                                 tuple(carry["ref"].head(max_refs))))
     logger.info("events: %d bursts in %d tested themes over %d months", len(bursts),
                 monthly.shape[1] - 1, len(months))

@@ -3,9 +3,12 @@
 A leaked or declassified archive holds different shares of different posts' cables (Gill &
 Spirling 2015; `corpora.coverage`). A theme's raw share of the corpus mixes what posts wrote
 about with which posts' traffic survived. Weighting every cable by the inverse of its
-post-year's observed share, ``N_sent / n_in_corpus``, estimates the theme's share of what was
-*sent* (post-stratification by post-year): each post-year's mean theme mix counts in
-proportion to its estimated sent volume.
+post-year's observed share in a coverage table, ``N_sent / n_observed``, estimates the
+theme's share of what was *sent*. When the coverage table describes the run's own cables,
+each post-year's mean theme mix counts in proportion to its estimated sent volume
+(post-stratification); when it describes a fuller archive the run samples evenly (the
+Cablegate metadata for a 4,000-cable sample), the weights correct for which posts leaked,
+not for the sampling.
 
 Cables whose post-year has no meaningful estimate (too few serials, no serial at all as in
 FRUS) get no weight; the result says how many. The Kish effective sample size says how
@@ -100,7 +103,7 @@ class WeightedPrevalence:
         Kish effective sample size of the weights, ``(sum w)^2 / sum w^2``.
     top_post_years : list of dict
         The post-years that carry the most weight: ``post, year, n_in_corpus,
-        estimated_sent, weight_share``.
+        estimated_sent, share_observed, weight_share``.
     source : str
         Where the sent volumes came from.
     note : str
@@ -123,6 +126,9 @@ def weighted_prevalence(
     estimator: str = "n_mvu", source: str = "", top: int = 10,
 ) -> WeightedPrevalence:
     """Theme prevalence weighted by the inverse of each post-year's observed share.
+
+    A cable of post-year ``p`` weighs ``N_p / k_p``: the sent volume over the cables
+    observed, both from ``coverage``.
 
     Parameters
     ----------
@@ -164,11 +170,14 @@ def weighted_prevalence(
     usable = coverage[coverage["meaningful"].astype(bool) & coverage[estimator].notna()]
     sent = {(str(p), int(y)): float(n)
             for p, y, n in zip(usable["post"], usable["year"], usable[estimator], strict=True)}
+    seen = {(str(p), int(y)): float(n) for p, y, n in
+            zip(usable["post"], usable["year"], usable["n_observed"], strict=True)}
     in_corpus: dict = {}
     for k in keys:
         if k is not None and k in sent:
             in_corpus[k] = in_corpus.get(k, 0) + 1
-    w = np.array([sent[k] / in_corpus[k] if k is not None and k in sent else 0.0 for k in keys])
+    # the inverse of the post-year's observed share in the coverage table
+    w = np.array([sent[k] / seen[k] if k is not None and k in sent else 0.0 for k in keys])
     total = theme_weight.sum()
     raw = theme_weight.sum(axis=0) / total if total > 0 else np.zeros(len(theme_ids))
     has = w > 0
@@ -192,9 +201,11 @@ def weighted_prevalence(
     tops = []
     if has.any():
         tot_w = float(w.sum())
-        for k, n in sorted(in_corpus.items(), key=lambda kv: (-sent[kv[0]], kv[0]))[:top]:
-            tops.append({"post": k[0], "year": k[1], "n_in_corpus": n,
-                         "estimated_sent": sent[k], "weight_share": sent[k] / tot_w})
+        carried = {k: n * sent[k] / seen[k] for k, n in in_corpus.items()}
+        for k in sorted(carried, key=lambda kk: (-carried[kk], kk))[:top]:
+            tops.append({"post": k[0], "year": k[1], "n_in_corpus": in_corpus[k],
+                         "estimated_sent": sent[k], "share_observed": seen[k] / sent[k],
+                         "weight_share": carried[k] / tot_w})
     logger.info("weighted prevalence: %d of %d cables weighted (effective n %.0f) from %s",
                 int(has.sum()), len(refs), eff, source or "a coverage table")
     return WeightedPrevalence(table, len(refs), int(has.sum()), n_serial, eff, tops,

@@ -176,13 +176,14 @@ _ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
 _WEIGHTED_HTML = _ENV.from_string("""
 <section id="weighted-prevalence">
 <h2>Prevalence weighted by coverage</h2>
-<p><strong>Re-weighted estimate</strong>: each cable counts as many cables as its post sent
-that year per cable held here (sent volumes from {{ source }}; Gill &amp; Spirling 2015).
-It estimates each theme's share of what the posts <em>sent</em>; the raw share is what the
-corpus <em>holds</em>. See docs/coverage.md.</p>
+<p><strong>Re-weighted estimate</strong>: each cable counts 1 / (its post-year's estimated
+observed share) cables, the share estimated from reference serials in {{ source }} (Gill
+&amp; Spirling 2015). It estimates each theme's share of what the posts <em>sent</em>; the
+raw share is what the corpus <em>holds</em>. See docs/coverage.md.</p>
 {% if note %}<p><strong>Not available:</strong> {{ note }}.</p>{% else %}
-<p>{{ n_weighted }} of {{ n_cables }} cables weighted ({{ n_serial }} carry a serial);
-Kish effective sample size {{ eff }}.</p>
+<p>{{ n_weighted }} of {{ n_cables }} cables weighted ({{ n_serial }} carry a serial; the
+others' post-years have no meaningful estimate); Kish effective sample size {{ eff }}: the
+weighted shares are as precise as shares of that many unweighted cables.</p>
 {% if fig %}<img src="{{ fig }}" alt="Raw and coverage-weighted prevalence per theme">{% endif %}
 <table><thead><tr><th>theme</th><th>label</th><th>raw</th><th>weighted</th><th>difference</th>
 </tr></thead><tbody>
@@ -191,9 +192,9 @@ Kish effective sample size {{ eff }}.</p>
 {% endfor %}</tbody></table>
 <p>Post-years carrying the most weight:</p>
 <table><thead><tr><th>post</th><th>year</th><th>cables here</th><th>estimated sent</th>
-<th>share of weight</th></tr></thead><tbody>
+<th>share observed</th><th>share of weight</th></tr></thead><tbody>
 {% for p in tops %}<tr><td>{{ p.post }}</td><td>{{ p.year }}</td><td>{{ p.n_in_corpus }}</td>
-<td>{{ p.sent }}</td><td>{{ p.share }}</td></tr>
+<td>{{ p.sent }}</td><td>{{ p.observed }}</td><td>{{ p.share }}</td></tr>
 {% endfor %}</tbody></table>{% endif %}
 </section>
 """)
@@ -214,6 +215,10 @@ most {{ alpha }} (Monte Carlo).</p>
 {% endfor %}</tbody></table>{% endif %}
 </section>
 """)
+
+
+def _pct(v: float) -> str:
+    return f"{v:.1%}" if v >= 0.01 else f"{v:.2%}"
 
 
 def _md_cell(v: Any) -> str:
@@ -249,15 +254,15 @@ def _weighted_section(run: Any, theme_weight: np.ndarray, theme_ids: list[int],
              "raw": f"{r.raw:.1%}", "weighted": f"{r.weighted:.1%}",
              "difference": f"{r.difference:+.1%}"}
             for r in res.table.sort_values("raw", ascending=False, kind="stable").itertuples()]
-    tops = [{**p, "sent": f"{p['estimated_sent']:,.0f}", "share": f"{p['weight_share']:.1%}"}
-            for p in res.top_post_years]
+    tops = [{**p, "sent": f"{p['estimated_sent']:,.0f}", "share": f"{p['weight_share']:.1%}",
+             "observed": _pct(p["share_observed"])} for p in res.top_post_years]
     ctx = {"source": res.source, "note": res.note, "n_weighted": res.n_weighted,
            "n_cables": res.n_cables, "n_serial": res.n_serial_refs,
            "eff": f"{res.effective_n:,.0f}", "fig": fig_rel, "rows": rows, "tops": tops}
     md = ["## Prevalence weighted by coverage", "",
-          "**Re-weighted estimate**: each cable counts as many cables as its post sent that "
-          f"year per cable held here (sent volumes from {_md_cell(res.source)}; Gill & Spirling"
-          " 2015). See docs/coverage.md.", ""]
+          "**Re-weighted estimate**: each cable counts 1 / (its post-year's estimated observed "
+          f"share) cables, the share estimated from reference serials in {_md_cell(res.source)}"
+          " (Gill & Spirling 2015). See docs/coverage.md.", ""]
     if res.note:
         md += [f"**Not available:** {_md_cell(res.note)}.", ""]
     else:
@@ -266,6 +271,11 @@ def _weighted_section(run: Any, theme_weight: np.ndarray, theme_ids: list[int],
                "| theme | label | raw | weighted | difference |", "|---:|---|---:|---:|---:|"]
         md += [f"| {r['theme']} | {_md_cell(r['label'])} | {r['raw']} | {r['weighted']} | "
                f"{r['difference']} |" for r in rows]
+        md += ["", "Post-years carrying the most weight:", "",
+               "| post | year | cables here | estimated sent | share observed | share of weight |",
+               "|---|---:|---:|---:|---:|---:|"]
+        md += [f"| {_md_cell(p['post'])} | {p['year']} | {p['n_in_corpus']} | {p['sent']} | "
+               f"{p['observed']} | {p['share']} |" for p in tops]
         md.append("")
     return {"id": "weighted-prevalence", "html": _WEIGHTED_HTML.render(**ctx),
             "md": "\n".join(md) + "\n"}
