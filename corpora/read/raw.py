@@ -53,7 +53,8 @@ def sniff(head: bytes, path: str) -> bool:
     """True for plain text that looks like a cable (routing, DTG, classification lines)."""
     if b"\x00" in head[:4096]:
         return False
-    return bool(_CABLE_HINT.search(head[:16384]))
+    # leading blank lines (real files start with one; some with pages of them) are skipped
+    return bool(_CABLE_HINT.search(head.lstrip(b" \t\r\n\f\v")[:16384]))
 
 
 def read(path: str, *, sha256: str = "") -> Iterator[Record]:
