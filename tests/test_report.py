@@ -271,7 +271,15 @@ def test_cable_text_is_escaped(rendered):
     assert XSS not in html and "<b>bold</b>" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(2)&gt;" in html
-    assert html.count("<script>") == 1  # only the report's own sorting script
+    assert html.count("<script>") == 2  # only the report's own: sorting and the explorer
+    # the explorer's embedded JSON carries the hostile subject as data, never as markup
+    blob = re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>',
+                     html, re.S)[1]
+    assert "<" not in blob and json.loads(blob)["cables"]
+    assert any(r[4] == XSS + " | pipe & <b>bold</b>" for r in json.loads(blob)["cables"])
+    for page in (run / "report" / "cables").glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert XSS not in text and "<img src=x" not in text and "<b>bold" not in text
     assert XSS not in md and "<b>" not in md and "<img" not in md
     assert "&lt;script&gt;alert(1)&lt;/script&gt; \\| pipe &amp; &lt;b&gt;bold&lt;/b&gt;" in md
     # the Markdown table row of that cable keeps its column count despite the pipe

@@ -87,3 +87,82 @@ def test_screenshot(report):
     keep = os.environ.get("REPORT_SCREENSHOT")
     if keep:  # for a person to look at
         shutil.copy(shot, keep)
+
+
+# after load: pick the first topic, read its bars at λ = 1 and λ = 0, then filter the cable
+# table by a theme and by a search word
+_EXPLORER_PROBE = """<script>
+window.__errors = [];
+window.addEventListener("error", function (e) { window.__errors.push(String(e.message)); });
+window.addEventListener("load", function () {
+  function terms() {
+    return Array.prototype.map.call(document.querySelectorAll("#ex-bars .ex-bar-row"),
+      function (r) { return r.getAttribute("data-term"); }).join(",");
+  }
+  var out = {};
+  out.defaultTerms = terms();
+  var sel = document.getElementById("ex-topic");
+  sel.value = sel.options[1].value;
+  sel.dispatchEvent(new Event("change"));
+  var slider = document.getElementById("ex-lambda");
+  slider.value = "1"; slider.dispatchEvent(new Event("input"));
+  out.topic = sel.value; out.prob = terms();
+  slider.value = "0"; slider.dispatchEvent(new Event("input"));
+  out.lift = terms();
+  out.on = document.querySelectorAll("#ex-map .ex-topic.on").length;
+  out.total = document.getElementById("ex-count").textContent;
+  var th = document.getElementById("ex-theme");
+  th.value = th.options[1].value; th.dispatchEvent(new Event("change"));
+  out.theme = th.value;
+  out.themeRows = Array.prototype.map.call(document.querySelectorAll("#ex-table tbody tr"),
+    function (r) { return r.cells[5].textContent.split(":")[0]; }).join(",");
+  out.themeCount = document.getElementById("ex-count").textContent;
+  th.value = ""; th.dispatchEvent(new Event("change"));
+  var q = document.getElementById("ex-q");
+  q.value = "NUCLEAR"; q.dispatchEvent(new Event("input"));
+  out.searchSubjects = Array.prototype.map.call(document.querySelectorAll("#ex-table tbody tr"),
+    function (r) { return r.cells[4].textContent; }).join("|");
+  out.link = (document.querySelector("#ex-table tbody a") || {}).getAttribute("href");
+  out.errors = window.__errors.length;
+  document.body.setAttribute("data-probe", JSON.stringify(out));
+});
+</script>"""
+
+
+def test_explorer_slider_and_table_filters(report):
+    import html as html_mod
+    import json
+
+    index, root = report
+    page = index.read_text(encoding="utf-8")
+    probe = index.with_name("probe-explorer.html")
+    probe.write_text(page.replace("<head>", "<head>" + _EXPLORER_PROBE, 1), encoding="utf-8")
+    res = _chromium("--dump-dom", "--virtual-time-budget=10000", probe.as_uri(),
+                    user_dir=root / "chrome-explorer")
+    m = re.search(r'data-probe="([^"]*)"', res.stdout)
+    assert m, f"probe did not run; chromium rc={res.returncode} stderr={res.stderr[-2000:]}"
+    out = json.loads(html_mod.unescape(m[1]))
+    assert out["errors"] == 0
+    lda = json.loads((index.parent / "ldavis.json").read_text(encoding="utf-8"))
+    # the bars are the topic's terms ranked by relevance; λ = 1 is log p(w | k), λ = 0 lift
+    cat = f"Topic{int(out['topic']) + 1}"
+    ti = lda["tinfo"]
+    rows = [(t, lp, ll) for t, c, lp, ll in zip(ti["Term"], ti["Category"], ti["logprob"],
+                                                  ti["loglift"], strict=True) if c == cat]
+    by_prob = [t for t, _, _ in sorted(rows, key=lambda r: (-r[1], r[0]))][: lda["R"]]
+    by_lift = [t for t, _, _ in sorted(rows, key=lambda r: (-r[2], r[0]))][: lda["R"]]
+    assert out["prob"].split(",") == by_prob
+    assert out["lift"].split(",") == by_lift
+    assert out["prob"] != out["lift"] != out["defaultTerms"]
+    assert out["on"] == 1
+    # the theme filter keeps that theme's cables only; the search finds subjects
+    shown = out["themeRows"].split(",")
+    assert shown and set(shown) == {out["theme"]}
+    n_theme, n_all = (int(x.split()[0].replace(",", "")) for x in (out["themeCount"],
+                                                                   out["total"]))
+    assert 0 < n_theme < n_all
+    subjects = out["searchSubjects"].split("|")
+    assert subjects and all("NUCLEAR" in s.upper() for s in subjects)
+    assert re.fullmatch(r"cables/theme-\d+\.html#\w+", out["link"])
+    target = index.parent / out["link"].split("#")[0]
+    assert target.exists() and out["link"].split("#")[1] in target.read_text(encoding="utf-8")

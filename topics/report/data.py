@@ -114,6 +114,8 @@ class ReportData:
     topic_xy: np.ndarray | None = None
     #: Correlation of topic proportions over cables, shape (n_topics, n_topics).
     topic_corr: np.ndarray | None = None
+    #: Tokens per cable (aligned with ``frames["cables"]``) from the run's dtm, else None.
+    doc_lengths: np.ndarray | None = None
 
 
 # --------------------------------------------------------------------------- loading
@@ -823,7 +825,8 @@ def build_report_data(
             "theme": topic_theme.get(tid),
             "top_terms": [str(x) for x in (t.get("top_terms") or [])[:10]],
         })
-    term_views = _term_views(run, topics_rows, themes_out + per_theme)
+    term_views, doc_lengths = _term_views(run, topics_rows, themes_out + per_theme,
+                                          list(dt["ref"]))
 
     model = _model_section(run, k)
     sections = {
@@ -863,16 +866,30 @@ def build_report_data(
         window=window,
         topic_xy=topic_xy,
         topic_corr=topic_correlation(w) if k > 1 else None,
+        doc_lengths=doc_lengths,
     )
 
 
-def _term_views(run: RunInputs, topics_rows: list[dict], theme_rows: list[dict]) -> dict:
+def _term_views(
+    run: RunInputs, topics_rows: list[dict], theme_rows: list[dict], refs: list[str],
+) -> tuple[dict, np.ndarray | None]:
     """Rankings and weights per topic; NPMI of the very terms each table shows.
 
     Adds ``rankings`` (name -> [(term, p(w|k))]) to each topic row and ``npmi_shown`` to
-    topic and theme rows (None without ``dtm/``); returns what the templates say about it.
+    topic and theme rows (None without ``dtm/``). Returns what the templates say about it
+    and the token count of each cable of ``refs`` (None without ``dtm/``; a cable the dtm
+    lacks counts the median length).
     """
     dtm = load_dtm(run.path)
+    doc_lengths = None
+    if dtm is not None:
+        meta = json.loads((run.path / "dtm" / "dtm.json").read_text(encoding="utf-8"))
+        row_sums = np.asarray(dtm[0].sum(axis=1)).ravel()
+        dtm_refs = meta.get("refs") or []
+        if len(dtm_refs) == len(row_sums):
+            by_ref = dict(zip(dtm_refs, row_sums.tolist(), strict=True))
+            fill = float(np.median(row_sums)) if len(row_sums) else 1.0
+            doc_lengths = np.array([by_ref.get(r, fill) for r in refs], dtype=np.float64)
     term_freq = None
     if dtm is not None and dtm[1] == run.terms:
         term_freq = np.asarray(dtm[0].sum(axis=0)).ravel()
@@ -896,7 +913,7 @@ def _term_views(run: RunInputs, topics_rows: list[dict], theme_rows: list[dict])
             row["npmi_shown"] = None
     return {"ranked": ranked, "npmi": dtm is not None,
             "lift_from": "corpus term counts" if term_freq is not None else
-            "the mean of the topics' term distributions"}
+            "the mean of the topics' term distributions"}, doc_lengths
 
 
 #: params.json keys that are bookkeeping, not model settings.

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from topics.report.data import build_report_data, classification_order, load_run
 from topics.report.effects import estimate_effects
+from topics.report.explorer import MAX_CABLES, embed_json, explorer_data, write_cable_pages
 from topics.report.exports import (
     atomic_write,
     export_sources,
@@ -28,6 +29,7 @@ from topics.report.exports import (
     topics_frame,
 )
 from topics.report.figures import figure_png, report_figures, theme_colors
+from topics.report.ldavis import ldavis_data, write_ldavis_json
 
 __all__ = ["highlight_html", "highlight_md", "md_escape", "render_report"]
 
@@ -136,7 +138,7 @@ def _pivot(effects: pd.DataFrame, cov: str, themes: list[dict], order: list[str]
 
 def render_report(
     run_dir: str | Path, *, out: str | Path | None = None, excerpt_chars: int = 400,
-    n_boot: int = 500, title: str | None = None,
+    n_boot: int = 500, title: str | None = None, explorer_cables: int = MAX_CABLES,
 ) -> Path:
     """Write the summary report of a run; nothing is refitted.
 
@@ -153,13 +155,17 @@ def render_report(
     title : str, optional
         Report title; default ``[report] title`` of the run's ``config.toml``, else
         "Themes of a cable corpus".
+    explorer_cables : int
+        Cables in the explorer's table at most (the most representative of each theme
+        beyond it); each links to its text in ``cables/theme-<id>.html``.
 
     Returns
     -------
     Path
         The written ``index.html``. Beside it: ``report.md``, ``figures/*.png``,
         ``doc_topics.csv``/``.parquet``, ``themes.csv``/``.parquet``,
-        ``topics.csv``/``.parquet``, ``effects.csv``/``.parquet``.
+        ``topics.csv``/``.parquet``, ``effects.csv``/``.parquet``, ``ldavis.json`` (when
+        the topic-term matrix is there) and ``cables/theme-<id>.html``.
 
     Raises
     ------
@@ -235,6 +241,17 @@ def render_report(
     if s["corpus"]["sources"]:
         export_sources(out_dir, s["corpus"]["sources"])
         exports.append("sources.csv")
+    ldavis = None
+    if data.topic_term is not None and len(run.terms) == data.topic_term.shape[1]:
+        w = data.frames["cables"][run.topic_columns].to_numpy(dtype=np.float64)
+        lengths = data.doc_lengths if data.doc_lengths is not None else np.ones(len(w))
+        ldavis = ldavis_data(data.topic_term, w, lengths, run.terms,
+                             topic_ids=[int(c.split("_")[1]) for c in run.topic_columns])
+        write_ldavis_json(out_dir / "ldavis.json", ldavis)
+        exports.append("ldavis.json")
+    explorer = explorer_data(data, ldavis, max_cables=int(explorer_cables),
+                             text_pages=run.store_path is not None)
+    write_cable_pages(out_dir, run.store_path, explorer)
     timings["exports"] = time.perf_counter() - t3
 
     t4 = time.perf_counter()
@@ -251,6 +268,8 @@ def render_report(
         "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "exports": exports,
         "md_sources": _MD_SOURCES,
+        "explorer": explorer,
+        "explorer_json": embed_json(explorer),
         "extras": extras,
     }
     html = _env(True).get_template("report.html.j2").render(**context)
