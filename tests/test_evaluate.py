@@ -342,22 +342,47 @@ def test_parse_k_range_errors(text, match):
         parse_k_range(text)
 
 
-def test_recommend_k_balances_coherence_diversity_stability():
+def test_recommend_k_does_not_slide_to_the_edge():
+    # NPMI, diversity and stability fall with K (as on real cables); held-out likelihood
+    # and exclusivity rise and level off: the balance is inside the grid.
     table = pd.DataFrame({
-        "k": [5, 10, 20, 40],
-        "c_npmi_mean": [0.10, 0.12, 0.11, 0.05],
-        "diversity_mean": [0.95, 0.93, 0.85, 0.60],
-        "stability_mean": [0.80, 0.85, 0.70, 0.55],
+        "k": [10, 20, 30, 40, 50, 60],
+        "c_npmi_mean": [0.12, 0.115, 0.11, 0.10, 0.08, 0.06],
+        "diversity_mean": [0.95, 0.93, 0.90, 0.85, 0.80, 0.70],
+        "stability_mean": [0.85, 0.84, 0.82, 0.78, 0.70, 0.60],
+        "exclusivity_mean": [0.40, 0.55, 0.62, 0.65, 0.66, 0.665],
+        "heldout_ll_mean": [-8.0, -7.6, -7.45, -7.40, -7.39, -7.39],
     })
     k, reason = recommend_k(table)
-    assert k == 10
-    assert "K=10" in reason and "NPMI" in reason and "stability" in reason
-    one_seed = table.assign(stability_mean=np.nan)
-    k1, reason1 = recommend_k(one_seed)
-    assert k1 in (5, 10) and "not available" in reason1
-    assert recommend_k(table.iloc[[2]])[0] == 20
-    with pytest.raises(ValueError, match="lacks column"):
-        recommend_k(table.drop(columns="diversity_mean"))
+    assert 20 <= k <= 40, reason
+    assert "frontier" in reason and "held-out likelihood" in reason and "edge" not in reason
+    # the old rule (NPMI, diversity, stability only) picked the smallest K
+    old = table[["k", "c_npmi_mean", "diversity_mean", "stability_mean"]]
+    k_old, reason_old = recommend_k(old)
+    assert k_old == 10 and "WARNING" in reason_old and "edge of the grid" in reason_old
+    assert "held-out likelihood" in reason_old and "not available" in reason_old
+    # a K beaten on both coherence and exclusivity is never recommended
+    dominated = table.assign(c_npmi_mean=[0.12, 0.115, 0.05, 0.10, 0.08, 0.06],
+                             exclusivity_mean=[0.40, 0.55, 0.50, 0.65, 0.66, 0.665])
+    assert recommend_k(dominated)[0] != 30
+    assert recommend_k(table.iloc[[2]])[0] == 30
+    with pytest.raises(ValueError, match="needs 'k'"):
+        recommend_k(table[["k"]])
+
+
+def test_sweep_figure_marks_the_chosen_k():
+    from topics.evaluate import plot_sweep
+
+    table = pd.DataFrame({"k": [10, 20, 30]})
+    for name in ("heldout_ll", "c_npmi", "stability", "diversity", "exclusivity", "ami_tag",
+                 "ami_post"):
+        table[f"{name}_mean"] = [0.1, 0.2, 0.15]
+        table[f"{name}_std"] = 0.01
+    fig = plot_sweep(table, chosen=20)
+    assert fig._suptitle.get_text() == "recommended K = 20"
+    marked = [ax for ax in fig.axes
+              if any(list(ln.get_xdata()) == [20, 20] for ln in ax.get_lines())]
+    assert len(marked) == 5  # every panel over K (the frontier circles its point instead)
 
 
 @pytest.mark.parametrize("window", [None, 1, 4, 10, 110])

@@ -132,3 +132,34 @@ def test_sweep_recommends_the_planted_number_of_themes(tmp_path, engine):
     assert abs(k - planted) <= 0.2 * planted, (k, reason)
     assert list(table["k"]) == [4, 6, 8, 10, 12]
     assert (tmp_path / "sweep" / "sweep.png").exists()
+
+
+@pytest.mark.parametrize("engine,params,method", [
+    ("lda-gibbs", {"iterations": 100}, "tomotopy log-likelihood"),
+    ("lda", {"passes": 5}, "gensim variational bound"),
+    ("lda-sklearn", {"max_iter": 20}, "scikit-learn approximate bound"),
+    ("nmf", {}, None),
+])
+def test_heldout_scores_prefer_the_planted_number_of_topics(corpus, engine, params, method):
+    from topics.evaluate import heldout_bound, heldout_completion
+    from topics.models import make_model
+
+    dtm, _ = corpus
+    train, held = dtm.subset(range(90)), dtm.subset(range(90, 120))
+    scores = {}
+    for k in (2, 4):
+        model = make_model(engine, n_topics=k, seed=0, **params).fit(train)
+        done = heldout_completion(model, held)
+        assert done["n_docs"] == 30 and 0 < done["n_words"] < held.matrix.sum()
+        bound = heldout_bound(model, held)
+        if method is None:
+            assert bound is None
+        else:
+            assert bound["method"] == method and np.isfinite(bound["per_word_ll"])
+        scores[k] = (done["per_word_ll"], bound["per_word_ll"] if bound else None)
+    assert scores[4][0] > scores[2][0]  # completion: the 4 planted themes fit better
+    if method is not None:
+        assert scores[4][1] > scores[2][1]
+    # seeded split: the same numbers again
+    again = heldout_completion(model, held)
+    assert again["per_word_ll"] == pytest.approx(scores[4][0])

@@ -349,14 +349,30 @@ def sweep_store(store: str | Path, ks: list[int], *, n_seeds: int, engine: str,
     cfg = RunConfig.from_dict(data)
     prep = Path(out_dir) / "prep"
     run(cfg, prep, until="vectorize")
-    dtm = DocTermMatrix.load(prep / "dtm")
+    dtm = load_dtm(prep / "dtm")
     _, _, tokens = read_tokens(prep)
+    # Agreement with TAGS and posts is tabulated beside the scores (not used to choose K).
+    meta = load_cable_meta(Path(store).resolve(), dtm.refs).to_pydict()
     table = ev.sweep(dtm, tokens, ks, seeds=list(range(n_seeds)), engine=engine,
-                     out_dir=out_dir, n_jobs=n_jobs)
+                     out_dir=out_dir, n_jobs=n_jobs,
+                     subject_tags=[ev.first_subject_tag(t) for t in meta["tags"]],
+                     origins=meta["origin"])
     return table, ev.recommend_k(table)
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+def load_dtm(folder: Path):
+    """A saved `topics.vectorize.DocTermMatrix`, its ``dtm.npz`` checked first (bounded
+    inflation, array headers matching their bytes: `topics.safeload.check_npz`)."""
+    from topics.safeload import check_npz
+    from topics.vectorize import DocTermMatrix
+
+    npz = Path(folder) / "dtm.npz"
+    if npz.is_file():
+        check_npz(npz)
+    return DocTermMatrix.load(folder)
+
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
     """Deterministic, atomic Parquet write (same table -> same bytes)."""

@@ -6,7 +6,8 @@
 - `stability`: do topics come back with another seed (Hungarian matching, cosine).
 - `tag_agreement`, `tag_lift`: chance-adjusted agreement (AMI, ARI, beside a shuffled
   baseline; NMI secondary) with the first subject TAG and the sending post.
-- `heldout_likelihood`: per-word log-likelihood of held-out cables.
+- `heldout_likelihood`, `heldout_completion`, `heldout_bound`: per-word log-likelihood of
+  held-out cables (plug-in, document completion, the engine's own bound).
 - `sweep`, `recommend_k`, `parse_k_range`, `plot_sweep`: model selection over K.
 """
 
@@ -25,6 +26,8 @@ from topics.evaluate.scores import (
     diversity,
     exclusivity,
     first_subject_tag,
+    heldout_bound,
+    heldout_completion,
     heldout_likelihood,
     per_tag_scores,
     tag_agreement,
@@ -48,6 +51,8 @@ __all__ = [
     "diversity",
     "exclusivity",
     "first_subject_tag",
+    "heldout_bound",
+    "heldout_completion",
     "heldout_likelihood",
     "match_topics",
     "parse_k_range",

@@ -9,13 +9,19 @@ Layout of ``out_dir``::
     results/k0010_seed0.json       scores of one fit (written last, atomically: the marker)
     results/k0010_seed0.npy        its topic-term matrix (for stability across seeds)
     sweep.csv, sweep.md            per K: mean and std over seeds of every score
-    sweep.png                      NPMI, C_V, diversity and stability against K
+    sweep.png                      held-out likelihood, coherence-exclusivity frontier,
+                                   stability, NPMI, diversity, agreement with TAGS; the
+                                   recommended K marked
 
-The recommendation rule (`recommend_k`): standardise mean NPMI, mean diversity and
-stability across the K values tried (z-scores), average them, and take the K with the
-highest average; ties go to the smaller K. Coherence alone favours place-name topics and
-small K; diversity penalises the duplicated topics large K brings; stability penalises K
-values whose topics do not come back with another seed. Each criterion weighs the same.
+The recommendation rule (`recommend_k`) balances scores that pull K in opposite
+directions, so it does not slide to an edge of the grid: coherence (NPMI), diversity and
+stability fall as K grows, while the held-out likelihood (the engine's own bound where it
+has one, else document completion) and exclusivity rise or peak. Candidates are the K
+values on the coherence-exclusivity frontier (no other K has both higher NPMI and higher
+exclusivity; as R stm's ``searchK`` plots them); among them the K with the highest mean of
+the standardised held-out likelihood, exclusivity, NPMI and stability wins (ties: the
+smaller K). A recommendation at the smallest or largest K tried comes with a warning: the
+best K may lie outside the grid.
 """
 
 from __future__ import annotations
@@ -35,7 +41,13 @@ import numpy as np
 import pandas as pd
 
 from topics.evaluate.coherence import ReferenceCorpus, coherence_scores, top_terms
-from topics.evaluate.scores import diversity, exclusivity, heldout_likelihood
+from topics.evaluate.scores import (
+    diversity,
+    exclusivity,
+    heldout_bound,
+    heldout_completion,
+    tag_agreement,
+)
 from topics.evaluate.stability import stability
 from topics.runinfo import atomic_write
 
@@ -44,8 +56,9 @@ __all__ = ["parse_k_range", "plot_sweep", "recommend_k", "sweep"]
 logger = logging.getLogger(__name__)
 
 #: Scores tabulated per K (mean and std over seeds); stability is one value per K.
-SCORES = ("c_npmi", "c_v", "u_mass", "diversity", "exclusivity", "stability", "perplexity")
-_RESULT_FORMAT = 1
+SCORES = ("heldout_ll", "c_npmi", "c_v", "u_mass", "diversity", "exclusivity", "stability",
+          "perplexity", "ami_tag", "ami_post")
+_RESULT_FORMAT = 2
 
 
 def parse_k_range(text: str) -> list[int]:
@@ -98,8 +111,10 @@ def parse_k_range(text: str) -> list[int]:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(train: Any, held: Any, reference: ReferenceCorpus, settings: dict) -> None:
-    _WORKER.update(train=train, held=held, reference=reference, settings=settings)
+def _init_worker(train: Any, held: Any, reference: ReferenceCorpus, settings: dict,
+                 labels: dict | None = None) -> None:
+    _WORKER.update(train=train, held=held, reference=reference, settings=settings,
+                   labels=labels or {})
 
 
 
@@ -137,13 +152,24 @@ def _fit_one(k: int, seed: int) -> dict[str, Any]:
         for m, c in coh.items():
             result[m] = c.mean
             result[f"{m}_per_topic"] = [float(v) for v in c.per_topic]
-        result["perplexity"] = None
+        result["perplexity"] = result["heldout_ll"] = None
         if held is not None:
             try:
-                result["heldout"] = heldout_likelihood(model, held)
-                result["perplexity"] = result["heldout"]["perplexity"]
-            except (ValueError, NotImplementedError) as exc:  # e.g. NMF on tf-idf
+                # The engine's own bound where it has one, else document completion.
+                result["heldout_completion"] = heldout_completion(model, held)
+                bound = heldout_bound(model, held)
+                result["heldout"] = bound or result["heldout_completion"]
+                result["heldout"].setdefault("method", "document completion")
+                result["heldout_ll"] = result["heldout"]["per_word_ll"]
+                result["perplexity"] = float(np.exp(-result["heldout_ll"]))
+            except (ValueError, NotImplementedError) as exc:
                 result["heldout_error"] = str(exc)
+        labels = _WORKER.get("labels") or {}
+        if labels.get("tag") is not None:
+            agree = tag_agreement(np.asarray(model.doc_topic_), labels["tag"],
+                                  labels.get("post"), seed=seed, n_shuffles=1, per_tag=0)
+            result["ami_tag"] = agree["ami_tag"]
+            result["ami_post"] = agree.get("ami_post")
     result["seconds"] = time.perf_counter() - t0
     json_path, npy_path = _result_paths(out_dir, k, seed)
     atomic_write(npy_path, lambda fh: np.save(fh, phi, allow_pickle=False))
@@ -179,6 +205,7 @@ def sweep(dtm: Any, texts: Sequence[Sequence[str]] | ReferenceCorpus, ks: Sequen
           seeds: Sequence[int] = (0, 1, 2), engine: str = "lda-gibbs",
           out_dir: str | os.PathLike[str] = "sweep", n_jobs: int = 2, top_n: int = 10,
           heldout: float = 0.1, stability_threshold: float = 0.5,
+          subject_tags: Sequence[Any] | None = None, origins: Sequence[Any] | None = None,
           **model_params: Any) -> pd.DataFrame:
     """Fit every K x seed, score each fit, and tabulate the scores per K.
 
@@ -206,6 +233,10 @@ def sweep(dtm: Any, texts: Sequence[Sequence[str]] | ReferenceCorpus, ks: Sequen
         likelihood; the models are fit on the rest. 0 disables it.
     stability_threshold : float
         Matched similarity below which a topic counts as unstable.
+    subject_tags, origins : sequence, optional
+        First subject TAG (or TAGS list) and sending post per cable (rows of ``dtm``): the
+        chance-adjusted agreement of the dominant topics with them (``ami_tag``,
+        ``ami_post``) is tabulated beside the other scores (not used to recommend K).
     **model_params
         Passed to `topics.models.make_model`.
 
@@ -265,7 +296,13 @@ def sweep(dtm: Any, texts: Sequence[Sequence[str]] | ReferenceCorpus, ks: Sequen
     held = dtm.subset(held_rows) if len(held_rows) else None
     settings = {"engine": engine, "model_params": params, "top_n": top_n,
                 "out_dir": str(out), "config": config}
-    init = (train, held, reference, settings)
+    labels = {}
+    for key, values in (("tag", subject_tags), ("post", origins)):
+        if values is not None:
+            if len(values) != n_docs:
+                raise ValueError(f"sweep: {len(values):,} {key} labels for {n_docs:,} cables.")
+            labels[key] = [values[i] for i in train_rows]
+    init = (train, held, reference, settings, labels)
     if n_jobs <= 1 or len(todo) <= 1:
         _init_worker(*init)
         for k, s in todo:
@@ -314,9 +351,13 @@ def _tabulate(out: Path, ks: list[int], seeds: list[int], results: dict, top_n: 
 def _write_outputs(out: Path, table: pd.DataFrame) -> None:
     atomic_write(out / "sweep.csv", lambda fh: fh.write(table.to_csv(index=False).encode()))
     k, reason = recommend_k(table)
+    if "edge" in reason:
+        logger.warning("sweep: %s", reason)
     md = _markdown(table) + f"\n\nRecommended K = {k}: {reason}\n"
     atomic_write(out / "sweep.md", lambda fh: fh.write(md.encode()))
-    fig = plot_sweep(table)
+    atomic_write(out / "recommendation.json",
+                 lambda fh: fh.write(json.dumps({"k": k, "reason": reason}).encode()))
+    fig = plot_sweep(table, chosen=k)
     atomic_write(out / "sweep.png", lambda fh: fig.savefig(fh, format="png", dpi=100))
 
 
@@ -333,8 +374,12 @@ def _markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def plot_sweep(table: pd.DataFrame, fig: Any = None) -> Any:
-    """NPMI, C_V, diversity and stability against K, mean ± std over seeds (4 panels).
+def plot_sweep(table: pd.DataFrame, fig: Any = None, chosen: int | None = None) -> Any:
+    """The sweep's scores against K, mean ± std over seeds, the chosen K marked (6 panels).
+
+    Held-out likelihood, the coherence-exclusivity frontier (each K a point, the frontier
+    joined), stability, NPMI, diversity, and agreement with subject TAGS and sending post
+    (AMI) where the sweep had them.
 
     Parameters
     ----------
@@ -342,6 +387,8 @@ def plot_sweep(table: pd.DataFrame, fig: Any = None) -> Any:
         As returned by `sweep`.
     fig : matplotlib.figure.Figure, optional
         Drawn into; a new ``Figure`` (object API, no pyplot) when omitted.
+    chosen : int, optional
+        The recommended K (`recommend_k`), marked in every panel.
 
     Returns
     -------
@@ -349,33 +396,89 @@ def plot_sweep(table: pd.DataFrame, fig: Any = None) -> Any:
     """
     from matplotlib.figure import Figure
 
-    fig = fig or Figure(figsize=(10, 7), layout="constrained")
-    axes = fig.subplots(2, 2, sharex=True).ravel()
-    panels = [("c_npmi", "NPMI (window 10)"), ("c_v", "C_V (window 110)"),
-              ("diversity", "topic diversity (top 25)"), ("stability", "stability across seeds")]
+    fig = fig or Figure(figsize=(12, 7.5), layout="constrained")
+    axes = fig.subplots(2, 3).ravel()
     k = table["k"].to_numpy()
-    for ax, (name, title) in zip(axes, panels, strict=True):
-        mean, std = table[f"{name}_mean"].to_numpy(float), table[f"{name}_std"].to_numpy(float)
-        ax.errorbar(k, mean, yerr=np.nan_to_num(std), marker="o", capsize=3)
-        ax.fill_between(k, mean - np.nan_to_num(std), mean + np.nan_to_num(std), alpha=0.15)
+
+    def col(name: str) -> tuple[np.ndarray, np.ndarray]:
+        if f"{name}_mean" not in table:
+            return np.full(len(k), np.nan), np.zeros(len(k))
+        return (table[f"{name}_mean"].to_numpy(float),
+                np.nan_to_num(table[f"{name}_std"].to_numpy(float)))
+
+    def line(ax, name: str, title: str, label: str | None = None) -> None:
+        mean, std = col(name)
+        ax.errorbar(k, mean, yerr=std, marker="o", capsize=3, label=label)
+        ax.fill_between(k, mean - std, mean + std, alpha=0.15)
         ax.set_title(title)
-        ax.grid(alpha=0.3)
-    for ax in axes[2:]:
         ax.set_xlabel("number of topics K")
+        ax.grid(alpha=0.3)
+
+    line(axes[0], "heldout_ll", "held-out log-likelihood per word")
+    ax = axes[1]
+    npmi, _ = col("c_npmi")
+    excl, _ = col("exclusivity")
+    ax.scatter(npmi, excl, color="C0")
+    for x, y, kk in zip(npmi, excl, k, strict=True):
+        ax.annotate(str(int(kk)), (x, y), textcoords="offset points", xytext=(4, 3))
+    front = _frontier(npmi, excl)
+    order = front[np.argsort(npmi[front])]
+    ax.plot(npmi[order], excl[order], color="C0", alpha=0.5)
+    ax.set_title("coherence-exclusivity frontier")
+    ax.set_xlabel("NPMI (mean)")
+    ax.set_ylabel("exclusivity (mean)")
+    ax.grid(alpha=0.3)
+    line(axes[2], "stability", "stability across seeds")
+    line(axes[3], "c_npmi", "NPMI (window 10)")
+    line(axes[4], "diversity", "topic diversity (top 25)")
+    line(axes[5], "ami_tag", "agreement (AMI, dominant topic)", "subject TAG")
+    line(axes[5], "ami_post", "agreement (AMI, dominant topic)", "sending post")
+    axes[5].legend(fontsize=8)
+    if chosen is not None:
+        for ax in (axes[0], *axes[2:]):
+            ax.axvline(chosen, color="C3", linestyle="--", alpha=0.8)
+        hit = np.flatnonzero(k == chosen)
+        if len(hit):
+            axes[1].scatter(npmi[hit], excl[hit], s=160, facecolors="none", edgecolors="C3")
+        fig.suptitle(f"recommended K = {chosen}")
     return fig
 
 
-def recommend_k(table: pd.DataFrame) -> tuple[int, str]:
-    """The recommended number of topics from a `sweep` table, with a one-sentence reason.
+def _frontier(coherence: np.ndarray, exclusivity: np.ndarray) -> np.ndarray:
+    """Indices of the points no other point beats on both scores (NaN: never on it)."""
+    out = []
+    for i in range(len(coherence)):
+        if np.isnan(coherence[i]) or np.isnan(exclusivity[i]):
+            continue
+        beaten = any(coherence[j] >= coherence[i] and exclusivity[j] >= exclusivity[i]
+                     and (coherence[j] > coherence[i] or exclusivity[j] > exclusivity[i])
+                     for j in range(len(coherence)) if j != i)
+        if not beaten:
+            out.append(i)
+    return np.array(out, dtype=np.int64)
 
-    Rule: z-score mean NPMI, mean topic diversity and stability over the K values tried,
-    average the three, take the K with the highest average (ties: the smaller K). A score
-    missing for every K (stability with one seed) is left out and the reason says so.
+
+#: Scores averaged (standardised) by `recommend_k`, with their names in the reason.
+CRITERIA = {"heldout_ll_mean": "held-out likelihood", "exclusivity_mean": "exclusivity",
+            "c_npmi_mean": "NPMI", "stability_mean": "stability across seeds"}
+
+
+def recommend_k(table: pd.DataFrame) -> tuple[int, str]:
+    """The recommended number of topics from a `sweep` table, with the reason.
+
+    Rule: the candidates are the K values on the coherence-exclusivity frontier (no other
+    K has both a higher mean NPMI and a higher mean exclusivity); among them, the K with
+    the highest mean of the z-scores (over all K tried) of the held-out likelihood,
+    exclusivity, NPMI and stability wins (ties: the smaller K). A score missing for every
+    K (stability with one seed, held-out likelihood with ``heldout=0``) is left out and the
+    reason says so. When the chosen K is the smallest or largest tried, the reason says it
+    lies at the edge of the grid (extend the grid to check).
 
     Parameters
     ----------
     table : pandas.DataFrame
-        With ``k`` and ``c_npmi_mean``, ``diversity_mean``, ``stability_mean`` columns.
+        With ``k`` and some of ``heldout_ll_mean``, ``exclusivity_mean``, ``c_npmi_mean``,
+        ``stability_mean``.
 
     Returns
     -------
@@ -383,14 +486,12 @@ def recommend_k(table: pd.DataFrame) -> tuple[int, str]:
     """
     if len(table) == 0:
         raise ValueError("recommend_k: the sweep table is empty.")
-    names = {"c_npmi_mean": "NPMI", "diversity_mean": "topic diversity",
-             "stability_mean": "stability across seeds"}
-    missing = [c for c in ("k", *names) if c not in table.columns]
-    if missing:
-        raise ValueError(f"recommend_k: the table lacks column(s) {missing}; pass sweep()'s table.")
+    if "k" not in table.columns or not any(c in table.columns for c in CRITERIA):
+        raise ValueError(f"recommend_k: the table needs 'k' and some of {list(CRITERIA)}; "
+                         "pass sweep()'s table.")
     t = table.sort_values("k", kind="stable").reset_index(drop=True)
-    used = [c for c in names if t[c].notna().all()]
-    skipped = [names[c] for c in names if c not in used]
+    used = [c for c in CRITERIA if c in t.columns and t[c].notna().all()]
+    skipped = [CRITERIA[c] for c in CRITERIA if c not in used]
     if len(t) == 1 or not used:
         k = int(t["k"].iloc[0])
         return k, f"K={k} is the only number of topics tried." if len(t) == 1 else (
@@ -401,12 +502,23 @@ def recommend_k(table: pd.DataFrame) -> tuple[int, str]:
         sd = v.std()
         z.append((v - v.mean()) / sd if sd > 0 else np.zeros_like(v))
     score = np.mean(z, axis=0)
-    best = int(np.argsort(-score, kind="stable")[0])
+    candidates = np.arange(len(t))
+    on_frontier = ""
+    if "c_npmi_mean" in used and "exclusivity_mean" in used:
+        candidates = _frontier(t["c_npmi_mean"].to_numpy(float),
+                               t["exclusivity_mean"].to_numpy(float))
+        on_frontier = (f" among the {len(candidates)} K on the coherence-exclusivity frontier "
+                       f"({', '.join(str(int(t['k'].iloc[i])) for i in candidates)})")
+    best = int(candidates[np.argsort(-score[candidates], kind="stable")[0]])
     k = int(t["k"].iloc[best])
-    detail = ", ".join(f"{names[c]} {t[c].iloc[best]:.3f}" for c in used)
-    reason = (f"K={k} has the highest mean of standardized {', '.join(names[c] for c in used)} "
-              f"among the {len(t)} values of K tried ({detail}; mean z-score {score[best]:.2f})")
+    detail = ", ".join(f"{CRITERIA[c]} {t[c].iloc[best]:.3f}" for c in used)
+    reason = (f"K={k} has the highest mean of standardized "
+              f"{', '.join(CRITERIA[c] for c in used)}{on_frontier} of the {len(t)} values "
+              f"of K tried ({detail}; mean z-score {score[best]:.2f})")
     if skipped:
-        reason += f"; {', '.join(skipped)} not available (fit >= 2 seeds to include stability)"
+        reason += f"; {', '.join(skipped)} not available"
+    if best in (0, len(t) - 1):
+        side = "smallest" if best == 0 else "largest"
+        reason += (f"; WARNING: K={k} is the {side} K tried, at the edge of the grid: the "
+                   f"best K may lie {'below' if best == 0 else 'above'} it, extend the grid")
     return k, reason + "."
-
