@@ -492,29 +492,43 @@ def _split_glued_fields(text: str) -> tuple[str, int]:
     lines = text.split("\n")
     n = 0
     for i, ln in enumerate(lines[:_GLUE_ZONE]):
-        if len(ln) < 60:
+        if len(ln) < 40:
             continue
-        head = _GLUE_FIELD_HEAD.match(ln) or _GLUE_FIELD_INLINE.search(ln, 0, 300)
-        if head is None:
-            continue
-        for m in _GLUED_PARA.finditer(ln, head.end()):
-            before = ln[head.end():m.start()]
-            if not before.strip():
-                break  # a field with no value before the paragraph: nothing glued
-            if _REASON_TAIL.search(before):
-                continue
-            rest = ln[m.start():].lstrip()
-            if len(rest) < 30:
-                break
-            lines[i] = ln[:m.start()].rstrip() + "\n\n" + rest
-            n += 1
-            break
-        else:
-            at = _prose_start(ln, head.end())
+        # a field keyword inside the line ("... PRIORITIES Classified By: CDA ...") opens a
+        # line of its own, so the field before it ends there
+        pieces = []
+        cur = 0
+        for m in _GLUE_FIELD_INLINE.finditer(ln, 0, 400):
+            if ln[cur:m.start()].strip():
+                pieces.append(ln[cur:m.start()].rstrip())
+                cur = m.start()
+        pieces.append(ln[cur:])
+        last = pieces[-1]
+        head = _GLUE_FIELD_HEAD.match(last) or _GLUE_FIELD_INLINE.match(last)
+        if head is not None and len(last) >= 60:
+            at = _glued_body_start(last, head.end())
             if at is not None:
-                lines[i] = ln[:at].rstrip() + "\n\n" + ln[at:].lstrip()
-                n += 1
+                pieces[-1] = last[:at].rstrip()
+                pieces.append("\n" + last[at:].lstrip())
+        if len(pieces) > 1:
+            lines[i] = "\n".join(pieces)
+            n += 1
     return ("\n".join(lines) if n else text), n
+
+
+def _glued_body_start(line: str, start: int) -> int | None:
+    """Where the body starts in a header-field line from offset ``start`` (its value), or
+    None when the line holds only the field."""
+    for m in _GLUED_PARA.finditer(line, start):
+        before = line[start:m.start()]
+        if not before.strip():
+            return None  # a field with no value before the paragraph: nothing glued
+        if _REASON_TAIL.search(before):
+            continue
+        if len(line) - m.start() < 30:
+            return None
+        return m.start()
+    return _prose_start(line, start)
 
 
 def _prose_start(line: str, start: int) -> int | None:
