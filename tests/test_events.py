@@ -150,6 +150,27 @@ def test_report_lists_events_and_marks_them(tmp_path):
     assert "label &lt;0&gt;" in html  # labels are escaped
     md = (run / "report" / "report.md").read_text()
     assert "## Events: bursts in themes over time" in md and events.loc[0, "refs"].split()[0] in md
+    assert "bursts shaded (see Events)" in html  # the theme's over-time figure is marked
+
+
+def test_mark_bursts_shades_the_theme_over_time_panel():
+    from matplotlib.figure import Figure
+
+    from topics.events import Burst
+    from topics.report.extras import mark_bursts
+
+    fig = Figure()
+    ax_t = fig.add_subplot(2, 1, 1)
+    ax_t.set_title("Theme 3 over time", loc="left")
+    other = fig.add_subplot(2, 1, 2)
+    figs = {"theme_3": (fig, "Theme 3 by month"), "theme_4": (Figure(), "x")}
+    bursts = [Burst(3, "2008-09", "2008-10", 38, 15.9, 12.2, 0.005, ("08CAIRO2160",)),
+              Burst(9, "2005-01", "2005-02", 5, 1.0, 3.0, 0.01)]
+    assert mark_bursts(figs, bursts) == 1
+    (span,) = ax_t.patches
+    x0, x1 = span.get_x(), span.get_x() + span.get_width()
+    assert x0 == pytest.approx(2008 + 7.5 / 12) and x1 == pytest.approx(2008 + 9.5 / 12)
+    assert not other.patches and figs["theme_3"][1].endswith("bursts shaded (see Events)")
 
 
 def test_report_without_events_or_weighting_has_neither_section(tmp_path):

@@ -8,8 +8,8 @@ Two sections the report adds after its own (`extra_sections`), each with its fig
   ``[report] coverage`` (written by ``cable-topics coverage``), or else estimated from the
   run's own ids. Where no id carries a serial (FRUS), the section says so.
 * **Events** (``[report] events = true``): bursts in each theme's share of the monthly cables
-  (`topics.events`), with their months and the cables that carry them, marked on a figure of
-  the themes' monthly shares.
+  (`topics.events`), with their months and the cables that carry them, shaded on each
+  theme's over-time panel and on a figure of the themes' monthly shares.
 
 The coverage figures (`plot_coverage_heatmap`, `plot_coverage_ranked`) also serve
 ``cable-topics coverage --figures`` and ``docs/coverage.md``. Plotting uses matplotlib's
@@ -36,6 +36,7 @@ from topics.runinfo import atomic_write_bytes as atomic_write
 __all__ = [
     "coverage_figures",
     "extra_sections",
+    "mark_bursts",
     "plot_coverage_heatmap",
     "plot_coverage_ranked",
     "plot_events",
@@ -169,6 +170,34 @@ def plot_events(monthly: pd.DataFrame, bursts: list, labels: dict[int, str], *,
     return fig
 
 
+def _month_x(month: str) -> float:
+    """x of a ``YYYY-MM`` month on the report's time axes (year + (month - 1) / 12)."""
+    year, _, mm = month.partition("-")
+    return int(year) + (int(mm) - 1) / 12
+
+
+def mark_bursts(figures: dict[str, tuple[Figure, str]], bursts: list) -> int:
+    """Shade each burst's months on its theme's over-time panel (``theme_<id>`` figures,
+    the axes titled ``Theme <id> over time``); returns the number of spans drawn."""
+    n = 0
+    for b in bursts:
+        entry = figures.get(f"theme_{b.theme}")
+        if entry is None:
+            continue
+        fig, alt = entry
+        title = f"Theme {b.theme} over time"
+        axes = [ax for ax in fig.axes
+                if any(ax.get_title(loc).startswith(title) for loc in ("center", "left", "right"))]
+        if not axes:
+            continue
+        axes[0].axvspan(_month_x(b.start) - 0.5 / 12, _month_x(b.end) + 0.5 / 12,
+                        color="C3", alpha=0.18, linewidth=0, zorder=0)
+        if "bursts shaded" not in alt:
+            figures[f"theme_{b.theme}"] = (fig, alt + "; bursts shaded (see Events)")
+        n += 1
+    return n
+
+
 # --------------------------------------------------------------------------- sections
 _ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
                           trim_blocks=True, lstrip_blocks=True)
@@ -282,7 +311,8 @@ def _weighted_section(run: Any, theme_weight: np.ndarray, theme_ids: list[int],
 
 
 def _events_section(run: Any, theme_weight: np.ndarray, theme_ids: list[int],
-                    labels: dict[int, str], out_dir: Path, cfg: dict, seed: int) -> dict:
+                    labels: dict[int, str], out_dir: Path, cfg: dict, seed: int,
+                    figures: dict | None) -> dict:
     dt = run.doc_topics.reset_index(drop=True)
     themes = dt["theme"].to_numpy()
     col = {tid: j for j, tid in enumerate(theme_ids)}
@@ -297,6 +327,8 @@ def _events_section(run: Any, theme_weight: np.ndarray, theme_ids: list[int],
                                   "p_value", "refs"])
     table.insert(1, "label", [labels.get(int(t), "") for t in table["theme"]])
     atomic_write(out_dir / "events.csv", table.to_csv(index=False).encode("utf-8"))
+    if figures is not None:
+        mark_bursts(figures, bursts)
     fig_rel = ""
     fig = plot_events(monthly, bursts, labels) if bursts else None
     if fig is not None:
@@ -325,7 +357,7 @@ def _events_section(run: Any, theme_weight: np.ndarray, theme_ids: list[int],
 
 
 def extra_sections(run: Any, theme_weight: np.ndarray, theme_ids: Sequence[int],
-                   out_dir: str | Path) -> list[dict]:
+                   out_dir: str | Path, figures: dict | None = None) -> list[dict]:
     """The sections this module adds to a run's report, as configured in ``[report]``.
 
     Parameters
@@ -337,6 +369,9 @@ def extra_sections(run: Any, theme_weight: np.ndarray, theme_ids: Sequence[int],
     theme_ids : sequence of int
     out_dir : str or Path
         The report directory; figures go to ``figures/``, tables beside.
+    figures : dict, optional
+        The report's ``{stem: (Figure, alt)}`` before they are saved: each burst is shaded
+        on its theme's over-time panel (`mark_bursts`).
 
     Returns
     -------
@@ -354,5 +389,6 @@ def extra_sections(run: Any, theme_weight: np.ndarray, theme_ids: Sequence[int],
     if cfg["weighted_prevalence"]:
         out.append(_weighted_section(run, theme_weight, theme_ids, labels, out_dir, cfg))
     if cfg["events"]:
-        out.append(_events_section(run, theme_weight, theme_ids, labels, out_dir, cfg, seed))
+        out.append(_events_section(run, theme_weight, theme_ids, labels, out_dir, cfg, seed,
+                                   figures))
     return out
