@@ -212,6 +212,11 @@ def render_report(
 
     t2 = time.perf_counter()
     figs = report_figures(data, effects)
+    # optional sections of topics.report.extras (coverage-weighted prevalence, events); the
+    # events are shaded on the theme figures, so this comes before they are saved
+    from topics.report.extras import extra_sections
+
+    extras = extra_sections(run, data.theme_weight, data.theme_ids, out_dir, figures=figs)
     figures = []
     for stem, (fig, alt) in figs.items():
         png = figure_png(fig)
@@ -224,10 +229,6 @@ def render_report(
         })
     fig_by = {f["stem"]: f for f in figures}
     timings["figures"] = time.perf_counter() - t2
-    # optional sections of topics.report.extras: coverage-weighted prevalence, events
-    from topics.report.extras import extra_sections
-
-    extras = extra_sections(run, data.theme_weight, data.theme_ids, out_dir)
 
     t3 = time.perf_counter()
     s = data.sections
