@@ -202,10 +202,9 @@ def stage_vectorize(state: Run, *, seed: int, progress: bool) -> dict:
 
 def stage_model(state: Run, *, seed: int, progress: bool) -> dict:
     from topics.models import make_model
-    from topics.vectorize import DocTermMatrix
 
     cfg = state.config
-    dtm = DocTermMatrix.load(state.dir / "dtm")
+    dtm = load_dtm(state.dir / "dtm")
     model = make_model(cfg.model.engine, n_topics=cfg.model.n_topics, seed=seed,
                        **cfg.model.params)
     model.fit(dtm)
@@ -236,10 +235,9 @@ def load_cable_meta(store_path: Path, refs) -> pa.Table:
 def stage_themes(state: Run, *, seed: int, progress: bool) -> dict:
     from topics.models import load_model
     from topics.themes import fit_themes, label_themes, label_topics
-    from topics.vectorize import DocTermMatrix
 
     cfg = state.config
-    dtm = DocTermMatrix.load(state.dir / "dtm")
+    dtm = load_dtm(state.dir / "dtm")
     model = load_model(state.dir / "model")
     doc_topic = np.asarray(model.doc_topic_)
     n_themes = cfg.themes.n_themes or None
@@ -276,7 +274,6 @@ def stage_themes(state: Run, *, seed: int, progress: bool) -> dict:
 def stage_evaluate(state: Run, *, seed: int, progress: bool) -> dict:
     from topics import evaluate as ev
     from topics.models import load_model, make_model
-    from topics.vectorize import DocTermMatrix
 
     cfg = state.config
     top_n = cfg.evaluation.top_n
@@ -301,7 +298,7 @@ def stage_evaluate(state: Run, *, seed: int, progress: bool) -> dict:
     result["tag_agreement"] = ev.tag_agreement(doc["theme"], first_tag, doc["origin"],
                                                seed=seed)
     if cfg.evaluation.stability_seeds:
-        dtm = DocTermMatrix.load(state.dir / "dtm")
+        dtm = load_dtm(state.dir / "dtm")
         base = load_model(state.dir / "model")
         mats = [np.asarray(base.topic_term_)]
         for i in range(cfg.evaluation.stability_seeds):
@@ -340,7 +337,6 @@ def sweep_store(store: str | Path, ks: list[int], *, n_seeds: int, engine: str,
     """Tokenize and vectorize a store once (cached in ``out_dir/prep``), then sweep K."""
     from topics import evaluate as ev
     from topics.pipeline import run
-    from topics.vectorize import DocTermMatrix
 
     base = config or RunConfig()
     data = base.to_dict()
