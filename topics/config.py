@@ -415,7 +415,11 @@ def _toml_value(value: Any) -> str:
         return _toml_str(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {value!r} as TOML")
+    if isinstance(value, dict):  # an inline table (a nested engine parameter)
+        return "{" + ", ".join(f"{_toml_str(str(k))} = {_toml_value(v)}"
+                               for k, v in value.items()) + "}"
+    raise ConfigError(f"cannot write {value!r} as TOML: expected a string, number, boolean, "
+                      "list or table")
 
 
 def _toml_str(value: str) -> str:
