@@ -374,16 +374,41 @@ _VERIFY_FILES = (
     ("evaluate", ("evaluation.json",)),
     ("report", ("report",)),
 )
-#: The one line of a report that may differ between identical runs: when it was generated.
-_GENERATED = re.compile(rb"generated \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC")
+#: What may differ between the reports of two identical runs: when each was generated and
+#: how long each stage took (the report's stage table; HTML and Markdown rows).
+_VOLATILE = (
+    (re.compile(rb"generated \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC"), b"generated <time>"),
+    (re.compile(rb"(<t[dh]>[a-z_]+</t[dh]><t[dh] class=\"num\">)[0-9.,]+(</t[dh]>)"),
+     rb"\1<s>\2"),
+    (re.compile(rb"(?m)^(\| [a-z_]+ \| )[0-9.,]+( \|)"), rb"\1<s>\2"),
+)
 
 
-def _comparable(path: Path) -> bytes:
-    """A file's bytes, with the report's generation time stamp blanked out."""
+def _comparable(path: Path, masks: dict[bytes, bytes]) -> bytes:
+    """A file's bytes; in HTML/Markdown the generation time, stage timings, the run's own
+    path and code commit (``masks``) are blanked out: they differ between identical runs."""
     data = path.read_bytes()
     if path.suffix in (".html", ".md", ".htm"):
-        data = _GENERATED.sub(b"generated <time>", data)
+        for old, new in masks.items():
+            data = data.replace(old, new)
+        for pattern, repl in _VOLATILE:
+            data = pattern.sub(repl, data)
     return data
+
+
+def _masks(*run_dirs: Path) -> dict[bytes, bytes]:
+    """Run-specific strings of ``run_dirs`` (their paths, the commit in their manifests)."""
+    masks: dict[bytes, bytes] = {}
+    for d in run_dirs:
+        for form in {str(d), str(d.resolve())}:
+            masks[form.encode()] = b"<run>"
+        try:
+            commit = json.loads((d / "manifest.json").read_text()).get("git_commit")
+        except (OSError, ValueError):
+            commit = None
+        if commit:
+            masks[str(commit).encode()] = b"<commit>"
+    return dict(sorted(masks.items(), key=lambda kv: -len(kv[0])))
 
 
 def _verify_files(run_dir: Path, redo: Path, rel: str) -> list[str]:
@@ -412,16 +437,18 @@ def verify(run_dir: str | Path, *, work_dir: str | Path | None = None) -> dict:
     cfg = RunConfig.load(cfg_path)
     tmp_ctx = tempfile.TemporaryDirectory(prefix="cable-topics-verify-") if work_dir is None \
         else None
-    redo = Path(work_dir) if work_dir is not None else Path(tmp_ctx.name) / "rerun"
+    # the rerun has the run's own folder name (reports show it); only the path differs
+    redo = Path(work_dir) if work_dir is not None else Path(tmp_ctx.name) / run_dir.name
     try:
         run(cfg, redo, force=True)
         differences = []
+        masks = _masks(run_dir, redo)
         for stage, entries in _VERIFY_FILES:
             for rel in (f for entry in entries for f in _verify_files(run_dir, redo, entry)):
                 a, b = run_dir / rel, redo / rel
                 if not a.exists() and not b.exists():
                     continue
-                if not a.exists() or not b.exists() or _comparable(a) != _comparable(b):
+                if not a.exists() or not b.exists() or _comparable(a, masks) != _comparable(b, masks):
                     differences.append({"stage": stage, "file": rel})
         first = differences[0]["stage"] if differences else None
         return {"identical": not differences, "first_difference": first,
