@@ -52,6 +52,7 @@ def _fit(store, out, seed):
 
 def test_documented_pieces_give_the_themes_of_fit(store, tmp_path):
     """README's "From the pieces" recipe reproduces `cable-topics fit` exactly."""
+    from corpora.genres import detect_genres
     from topics.models import make_model
     from topics.names import person_names_from_tags
     from topics.runinfo import stage_seed
@@ -60,6 +61,7 @@ def test_documented_pieces_give_the_themes_of_fit(store, tmp_path):
 
     run_dir = _fit(store, tmp_path / "fit", seed=3)
     df = CorpusStore(store).to_pandas(min_length=RunConfig().corpus.min_length)
+    df = df[[g == "subject" for g in detect_genres(df["body"], df["subject"])]]
     tokens = tokenize_corpus(df["body"].tolist(), TextOptions(),
                              name_candidates=person_names_from_tags(df["tags"]))
     dtm = build_dtm(tokens, df["ref"].tolist())

@@ -85,6 +85,14 @@ class CorpusConfig:
     tags: list[str] = _opt([], "Keep only cables with at least one of these TAGS.")
     classifications: list[str] = _opt([], "Keep only these classifications.")
     min_length: int = _opt(200, "Drop cables whose clean body is shorter (characters).", min=0)
+    genres: str = _opt(
+        "subject",
+        "Which cables the model is fitted on: 'subject' leaves form cables (rosters, visit "
+        "logistics, demarche reports, press summaries, notices; corpora/genres.py) out of "
+        "the themes and reports them as their own groups (genres.json); 'all' models every "
+        "cable.",
+        choices=("subject", "all"),
+    )
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,7 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
     """Tokenize the filtered cables' bodies (both cores), learn and apply phrases."""
     from dataclasses import replace
 
+    from corpora.genres import SUBJECT, detect_genres, genre_summary
     from corpora.store import CorpusStore
     from topics.names import person_names_from_tags
     from topics.text import learn_phrases, tokenize_corpus
@@ -129,12 +130,27 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
     origins: list[str] = []
     bodies: list[str] = []
     tag_lists: list = []
+    subjects: list = []
+    dates: list = []
     for batch in store.iter_batches(batch_size=2000, **filters):
         cols = batch.to_pydict()
         refs += cols["ref"]
         origins += [o or "" for o in cols["origin"]]
         bodies += cols["body"]
         tag_lists += cols["tags"]
+        subjects += cols["subject"]
+        dates += cols["date"]
+    n_forms = 0
+    if refs:  # form cables (rosters, visit logistics, ...) are their own groups
+        genres = detect_genres(bodies, subjects)
+        summary = genre_summary(refs, genres, dates, origins)
+        summary["modelled"] = cfg.corpus.genres
+        atomic_write_json(state.dir / "genres.json", summary)
+        n_forms = len(summary["by_ref"])
+        if cfg.corpus.genres == "subject":
+            keep = [i for i, g in enumerate(genres) if g == SUBJECT]
+            refs, origins, bodies, tag_lists = ([seq[i] for i in keep] for seq in
+                                                (refs, origins, bodies, tag_lists))
     if not refs:
         raise ValueError(
             f"no cable left to model: the store holds {n_total:,} cables and the filters "
@@ -160,6 +176,7 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
     })
     _write_parquet(table, state.dir / "tokens.parquet")
     return {"n_docs": len(refs), "n_filtered_out": n_total - len(refs),
+            "n_form_cables": n_forms,
             "n_tokens": int(sum(len(t) for t in tokens)), "n_phrases": n_phrases}
 
 
