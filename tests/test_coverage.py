@@ -276,3 +276,14 @@ def test_cablegate_reference_ids_reproduce_the_headline(shared_data):
     assert q["0.95"] > 5 * q["0.05"]  # "varies considerably at the embassy-year level"
     merged = dict(zip(res.variants["variant"], res.variants["post"], strict=True))
     assert merged["EFTOLONDON"] == "LONDON" and merged["BEIJIG"] == "BEIJING"
+
+
+def test_coverage_of_ids_without_serials_says_so(tmp_path, capsys, caplog):
+    ids = tmp_path / "frus.txt"
+    ids.write_text("\n".join(f"frus1969-76v{i:02d}d{i}" for i in range(1, 30)) + "\n")
+    with caplog.at_level("WARNING", logger="corpora.coverage"):
+        res = coverage(ids, tmp_path / "out")
+    assert res.summary["observed_share"] is None and len(res.table) == 0
+    assert "carries a post and serial" in caplog.text
+    assert main(["coverage", str(ids), "--out", str(tmp_path / "out2")]) == 0
+    assert "no post-year has 10+ serials" in capsys.readouterr().out
