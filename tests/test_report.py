@@ -201,7 +201,8 @@ def test_report_files_sections_and_figures(rendered):
     themes = json.loads((run / "topics.json").read_text())["themes"]
     expected = {"corpus_years", "corpus_classification", "corpus_posts", "rejects",
                 "theme_sizes", "themes_over_time", "themes_by_post", "intertopic",
-                "topic_correlation", "dendrogram", "effects_year", "effects_classification"}
+                "topic_correlation", "dendrogram", "effects_year", "effects_classification",
+                "differences"}
     expected |= {f"theme_{t['id']}" for t in themes}
     assert _fig_names(run) == expected
     for png in (run / "report" / "figures").glob("*.png"):
@@ -258,7 +259,11 @@ def test_report_exports(rendered):
     tp = pd.read_parquet(rep / "topics.parquet")
     assert list(tp["id"]) == list(range(topics["n_topics"]))
     eff = pd.read_csv(rep / "effects.csv")
-    assert set(eff["covariate"]) == {"year", "classification"}
+    assert set(eff["covariate"]) == {"year", "classification", "post"}
+    # per-post means only for posts with enough cables (20, or 1% of a small corpus)
+    assert (eff.loc[eff["covariate"] == "post", "n_cables"] >= 5).all()
+    diffs = pd.read_csv(rep / "differences.csv")
+    assert {"classification", "year", "post"} <= set(diffs["covariate"])
     assert (eff["ci_low"] <= eff["mean"] + 1e-12).all()
     assert (eff["mean"] <= eff["ci_high"] + 1e-12).all()
     assert not list(rep.glob(".*.tmp")), "temporary files left behind"

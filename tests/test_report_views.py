@@ -203,3 +203,46 @@ def test_report_scores_the_terms_it_shows(tmp_path):
     first = first[: first.index("</div>\n</div>") if "</div>\n</div>" in first else 2000]
     widths = [float(x) for x in re.findall(r'class="bar" style="width:([\d.]+)%"', first)]
     assert widths[0] == 100.0 and widths == sorted(widths, reverse=True)
+
+
+def test_differences_between_levels_find_planted_contrast():
+    from topics.report.effects import estimate_differences
+
+    rng = np.random.default_rng(2)
+    level = np.repeat(["UNCLASSIFIED", "SECRET", "CONFIDENTIAL"], [400, 300, 300])
+    share = np.select([level == "SECRET", level == "UNCLASSIFIED"], [0.5, 0.2], 0.21)
+    share = np.clip(share + rng.normal(0, 0.1, len(level)), 0, 1)
+    w = np.column_stack([share, 1 - share])
+    d = estimate_differences(w, [4, 9], level, [("SECRET", "UNCLASSIFIED"),
+                                                ("CONFIDENTIAL", "UNCLASSIFIED"),
+                                                ("SECRET", None), ("TOP SECRET", None)],
+                             covariate="classification", n_boot=400, seed=1)
+    t4 = d[d["theme"] == 4].set_index(["level", "reference"])
+    s_u = t4.loc[("SECRET", "UNCLASSIFIED")]
+    assert s_u["ci_low"] < 0.3 < s_u["ci_high"] and s_u["ci_low"] > 0.2  # 0.5 - 0.2
+    assert (s_u["n_level"], s_u["n_reference"]) == (300, 400)
+    c_u = t4.loc[("CONFIDENTIAL", "UNCLASSIFIED")]
+    assert c_u["ci_low"] < 0.01 < c_u["ci_high"] < 0.05  # the planted 0.01, tightly
+    s_all = t4.loc[("SECRET", "all cables")]
+    assert s_all["diff"] == pytest.approx(w[level == "SECRET", 0].mean() - w[:, 0].mean())
+    assert "TOP SECRET" not in set(d["level"])  # a level without cables is skipped
+    # the two themes' differences mirror each other (weights sum to 1)
+    t9 = d[d["theme"] == 9].set_index(["level", "reference"])
+    assert t9.loc[("SECRET", "UNCLASSIFIED"), "diff"] == pytest.approx(-s_u["diff"])
+
+
+def test_contrasts_chosen_as_a_reader_asks():
+    from topics.report.contrasts import choose_comparisons
+
+    years = pd.Series([int(y) for y, n in _YEARS.items() for _ in range(n)])
+    n = len(years)
+    cls = pd.Series(np.resize(["UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET"], n))
+    cls.iloc[:n - 3] = np.resize(["UNCLASSIFIED", "CONFIDENTIAL", "SECRET"], n - 3)
+    post = pd.Series(np.resize(["Embassy A"] * 5 + ["Embassy B"] * 3 + ["Tel Aviv"], n))
+    post.iloc[:5] = "Embassy Tiny"
+    window = dense_window(list(_YEARS), list(_YEARS.values()))
+    c = choose_comparisons(cls, years, post, window,
+                           ["UNCLASSIFIED", "CONFIDENTIAL", "SECRET", "TOP SECRET"])
+    assert c["classification"] == [("SECRET", "UNCLASSIFIED"), ("CONFIDENTIAL", "UNCLASSIFIED")]
+    assert c["year"] == [("2009", "2006")]  # the busiest late year against the busiest early
+    assert [a for a, _ in c["post"]] == ["Embassy A", "Embassy B", "Tel Aviv"]

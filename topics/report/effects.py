@@ -15,7 +15,7 @@ import zlib
 import numpy as np
 import pandas as pd
 
-__all__ = ["bootstrap_means", "estimate_effects"]
+__all__ = ["bootstrap_means", "bootstrap_replicates", "estimate_differences", "estimate_effects"]
 
 logger = logging.getLogger(__name__)
 
@@ -23,15 +23,49 @@ logger = logging.getLogger(__name__)
 _CHUNK_CELLS = 4_000_000
 
 
-def bootstrap_means(
-    weights: np.ndarray, *, n_boot: int = 500, seed: int = 0, ci: float = 0.95
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Column means of ``weights`` with percentile bootstrap intervals over rows.
+def bootstrap_replicates(
+    weights: np.ndarray, *, n_boot: int = 500, seed: int | np.random.SeedSequence = 0,
+) -> np.ndarray:
+    """Column means of ``weights`` over ``n_boot`` resamplings of its rows.
 
     Resampling is vectorised: the draws of a chunk of replicates are counted per row with
     one ``bincount`` (a replicate's count vector is multinomial, the law of drawing n rows
     with replacement), so all columns share the draws and a replicate's means are one
     matrix product.
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        Shape (n_cables, n_themes), at least one row.
+    n_boot : int
+    seed : int or numpy.random.SeedSequence
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_boot, n_themes).
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    n = weights.shape[0]
+    if n == 1:
+        return np.repeat(weights, int(n_boot), axis=0)
+    rng = np.random.default_rng(seed)
+    chunk = max(1, min(int(n_boot), _CHUNK_CELLS // n))
+    reps = []
+    done = 0
+    while done < n_boot:
+        b = min(chunk, n_boot - done)
+        draws = rng.integers(0, n, size=(b, n)) + (np.arange(b) * n)[:, None]
+        counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n)
+        reps.append(counts.astype(np.float64) @ weights / n)
+        done += b
+    return np.vstack(reps)
+
+
+def bootstrap_means(
+    weights: np.ndarray, *, n_boot: int = 500, seed: int = 0, ci: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column means of ``weights`` with percentile bootstrap intervals over rows.
 
     Parameters
     ----------
@@ -54,33 +88,112 @@ def bootstrap_means(
     ValueError
         When ``weights`` has no rows, ``n_boot < 1`` or ``ci`` is outside (0, 1).
     """
-    weights = np.asarray(weights, dtype=np.float64)
-    if weights.ndim != 2 or weights.shape[0] == 0:
-        raise ValueError(
-            f"bootstrap_means needs a 2-D array with at least one row; got shape {weights.shape}"
-        )
-    if int(n_boot) < 1 or not 0 < ci < 1:
-        raise ValueError(
-            f"bootstrap_means needs n_boot >= 1 and 0 < ci < 1; got n_boot={n_boot}, ci={ci}"
-        )
-    n = weights.shape[0]
+    weights = _check(weights, n_boot, ci, "bootstrap_means")
     mean = weights.mean(axis=0)
-    if n == 1:
+    if weights.shape[0] == 1:
         return mean, mean.copy(), mean.copy()
-    rng = np.random.default_rng(seed)
-    chunk = max(1, min(int(n_boot), _CHUNK_CELLS // n))
-    reps = []
-    done = 0
-    while done < n_boot:
-        b = min(chunk, n_boot - done)
-        draws = rng.integers(0, n, size=(b, n)) + (np.arange(b) * n)[:, None]
-        counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n)
-        reps.append(counts.astype(np.float64) @ weights / n)
-        done += b
-    boot = np.vstack(reps)
+    boot = bootstrap_replicates(weights, n_boot=n_boot, seed=seed)
     alpha = (1.0 - ci) / 2.0
     low, high = np.quantile(boot, [alpha, 1.0 - alpha], axis=0)
     return mean, low, high
+
+
+def _check(weights: np.ndarray, n_boot: int, ci: float, who: str) -> np.ndarray:
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.ndim != 2 or weights.shape[0] == 0:
+        raise ValueError(
+            f"{who} needs a 2-D array with at least one row; got shape {weights.shape}"
+        )
+    if int(n_boot) < 1 or not 0 < ci < 1:
+        raise ValueError(
+            f"{who} needs n_boot >= 1 and 0 < ci < 1; got n_boot={n_boot}, ci={ci}"
+        )
+    return weights
+
+
+def estimate_differences(
+    theme_weight: np.ndarray,
+    theme_ids: list[int],
+    values: pd.Series | np.ndarray | list,
+    comparisons: list[tuple[str, str | None]],
+    *,
+    covariate: str,
+    n_boot: int = 500,
+    seed: int = 0,
+    ci: float = 0.95,
+) -> pd.DataFrame:
+    """Differences in mean theme share between levels, with bootstrap intervals.
+
+    For a pair ``(a, b)`` the cables of level ``a`` and of level ``b`` are resampled
+    independently and the interval is the percentile interval of the difference of the
+    replicate means (as stm's ``plot.estimateEffect(method = "difference")`` contrasts
+    two levels). For ``(a, None)`` the reference is all cables: the difference is level
+    ``a``'s mean minus the corpus mean, the interval from resampling ``a``'s cables (the
+    corpus mean is held fixed; it rests on every cable).
+
+    Parameters
+    ----------
+    theme_weight : numpy.ndarray
+        Shape (n_cables, n_themes).
+    theme_ids : list of int
+    values : sequence
+        The covariate per cable (missing values are left out).
+    comparisons : list of (str, str or None)
+    covariate : str
+        Its name, written in the result.
+    n_boot, seed, ci
+        As in `estimate_effects`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``theme, covariate, level, reference, n_level, n_reference, diff, ci_low,
+        ci_high``; ``reference`` is "all cables" for ``(a, None)``. Pairs with a level
+        without cables are skipped.
+    """
+    w = _check(theme_weight, n_boot, ci, "estimate_differences")
+    vals = pd.Series(values).reset_index(drop=True)
+    if len(vals) != len(w):
+        raise ValueError(
+            f"estimate_differences: covariate '{covariate}' has {len(vals)} values for "
+            f"{len(w)} cables; align it with the rows of theme_weight"
+        )
+    keys = vals.astype(object).where(vals.notna(), None).map(
+        lambda v: None if v is None else str(v)).to_numpy()
+    alpha = (1.0 - ci) / 2.0
+    rows = []
+
+    def reps(level: str) -> tuple[np.ndarray, int]:
+        idx = np.flatnonzero(keys == level)
+        stream = np.random.SeedSequence(
+            [int(seed), zlib.crc32(b"report-differences"),
+             zlib.crc32(f"{covariate}={level}".encode())])
+        if idx.size == 0:
+            return np.empty((0, w.shape[1])), 0
+        return bootstrap_replicates(w[idx], n_boot=n_boot, seed=stream), int(idx.size)
+
+    corpus_mean = w.mean(axis=0)
+    for a, b in comparisons:
+        ra, na = reps(str(a))
+        if na == 0:
+            continue
+        if b is None:
+            diff_reps = ra - corpus_mean
+            point = w[keys == str(a)].mean(axis=0) - corpus_mean
+            ref, nb = "all cables", len(w)
+        else:
+            rb, nb = reps(str(b))
+            if nb == 0:
+                continue
+            diff_reps = ra - rb
+            point = w[keys == str(a)].mean(axis=0) - w[keys == str(b)].mean(axis=0)
+            ref = str(b)
+        low, high = np.quantile(diff_reps, [alpha, 1.0 - alpha], axis=0)
+        for j, tid in enumerate(theme_ids):
+            rows.append((int(tid), covariate, str(a), ref, na, int(nb), float(point[j]),
+                         float(low[j]), float(high[j])))
+    return pd.DataFrame(rows, columns=["theme", "covariate", "level", "reference", "n_level",
+                                       "n_reference", "diff", "ci_low", "ci_high"])
 
 
 def estimate_effects(
@@ -93,7 +206,11 @@ def estimate_effects(
     ci: float = 0.95,
     level_order: dict[str, list] | None = None,
 ) -> pd.DataFrame:
-    """Expected theme share by level of each covariate, with bootstrap confidence intervals.
+    """Mean theme share per level of each covariate, with bootstrap confidence intervals.
+
+    These are per-level means (what share of a level's cables' topic weight falls in the
+    theme), not regression coefficients: no level is adjusted for the others. Differences
+    between levels are `estimate_differences`.
 
     Parameters
     ----------

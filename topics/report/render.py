@@ -18,6 +18,13 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
+from topics.report.contrasts import (
+    MIN_LEVEL_CABLES,
+    choose_comparisons,
+    difference_table,
+    differences_figure,
+    estimate_contrasts,
+)
 from topics.report.data import build_report_data, classification_order, load_run
 from topics.report.effects import estimate_effects
 from topics.report.explorer import MAX_CABLES, embed_json, explorer_data, write_cable_pages
@@ -29,6 +36,7 @@ from topics.report.exports import (
     topics_frame,
 )
 from topics.report.figures import figure_png, report_figures, theme_colors
+from topics.report.figures_many import MIN_POST_CABLES
 from topics.report.ldavis import ldavis_data, write_ldavis_json
 
 __all__ = ["highlight_html", "highlight_md", "md_escape", "render_report"]
@@ -197,21 +205,38 @@ def render_report(
     cables = data.frames["cables"]
     seed = data.sections["model"]["seed"]
     class_order = classification_order(list(cables["classification_"]))
+    covariates = {
+        "year": cables["year"].astype(object).where(cables["year"].notna(), None),
+        "classification": cables["classification_"],
+        "post": cables["post"],
+    }
+    # a small corpus (the 400-cable sample) has few levels of 30 cables: 1% of the cables
+    small = max(5, len(cables) // 100)
+    comparisons = choose_comparisons(
+        cables["classification_"], cables["year"], cables["post"], data.window, class_order,
+        min_cables=min(MIN_LEVEL_CABLES, small), min_post=min(MIN_POST_CABLES, small))
+    run_seed = int(seed) if isinstance(seed, int | np.integer) else 0
+    post_levels = [a for a, _ in comparisons.get("post", [])]
     effects = estimate_effects(
         data.theme_weight,
         data.theme_ids,
-        {
-            "year": cables["year"].astype(object).where(cables["year"].notna(), None),
-            "classification": cables["classification_"],
-        },
+        covariates if post_levels else {k: v for k, v in covariates.items() if k != "post"},
         n_boot=int(n_boot),
-        seed=int(seed) if isinstance(seed, int | np.integer) else 0,
-        level_order={"classification": class_order},
+        seed=run_seed,
+        level_order={"classification": class_order, "post": post_levels},
     )
+    diffs = estimate_contrasts(data.theme_weight, data.theme_ids, covariates, comparisons,
+                               n_boot=int(n_boot), seed=run_seed)
     timings["effects"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
     figs = report_figures(data, effects)
+    diff_fig = differences_figure(diffs, [t["id"] for t in data.sections["themes"]],
+                                  {t["id"]: t["label"] for t in data.sections["themes"]})
+    if diff_fig is not None:
+        figs["differences"] = (diff_fig, "Forest plots of the difference in mean theme share "
+                               "between two classifications and between two years, with "
+                               "bootstrap 95% confidence intervals")
     # optional sections of topics.report.extras (coverage-weighted prevalence, events); the
     # events are shaded on the theme figures, so this comes before they are saved
     from topics.report.extras import extra_sections
@@ -239,6 +264,8 @@ def render_report(
     export_tables(out_dir, run_dir / "doc_topics.parquet", themes_df, topics_df, effects)
     exports = ["doc_topics.csv", "doc_topics.parquet", "themes.csv", "themes.parquet",
                "topics.csv", "topics.parquet", "effects.csv", "effects.parquet"]
+    atomic_write(out_dir / "differences.csv", diffs.to_csv(index=False).encode("utf-8"))
+    exports.append("differences.csv")
     if s["corpus"]["sources"]:
         export_sources(out_dir, s["corpus"]["sources"])
         exports.append("sources.csv")
@@ -264,7 +291,10 @@ def render_report(
         "effects": [
             _pivot(effects, "year", s["themes"], years),
             _pivot(effects, "classification", s["themes"], class_order),
+            *([_pivot(effects, "post", s["themes"], post_levels)] if post_levels else []),
         ],
+        "differences": [t for t in (difference_table(diffs, cov, s["themes"])
+                                    for cov in ("classification", "year", "post")) if t],
         "n_boot": int(n_boot),
         "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "exports": exports,
