@@ -63,3 +63,14 @@ def test_name_learning_is_linear_on_hostile_text():
     t0 = time.perf_counter()
     learn_person_names([hostile, hostile.lower()])
     assert time.perf_counter() - t0 < 5
+
+
+def test_names_beside_known_names_and_joined_particles():
+    texts = ["President Roberto Micheletti spoke; Roberto Micheletti left the Senate.",
+             "Mr. Roberto Micheletti and the Senate met. Colonel Qadhafi and Colonel Qadhafi again.",
+             "The Senate voted. The Senate adjourned; Senate leaders and the Senate staff."]
+    names = learn_person_names(texts)
+    assert {"roberto", "micheletti", "qadhafi"} <= names
+    assert "senate" not in names  # follows "the": an institution, not a person
+    tok = Tokenizer(TextOptions(person_names=("qadhafi",)))
+    assert tok("Saif al-Qadhafi and al-Qaida met") == ["saif", "al-qaida", "met"]

@@ -35,6 +35,7 @@ from collections.abc import Iterable, Sequence
 
 __all__ = [
     "DEMONYMS",
+    "NAME_PARTICLES",
     "TITLES",
     "learn_person_names",
     "person_names_from_tags",
@@ -73,7 +74,7 @@ slovenians slovene somali somalis somalian spanish spaniard spaniards sri_lankan
 surinamese swazi swedish swede swedes swiss syrian syrians taiwanese tajik tajiks tanzanian
 tanzanians thai thais timorese togolese tongan trinidadian tunisian tunisians turkish turk
 turks turkmen ugandan ugandans ukrainian ukrainians uruguayan uruguayans uzbek uzbeks
-venezuelan venezuelans vietnamese yemeni yemenis zambian zambians zimbabwean zimbabweans
+venezuelan venezuelans vietnamese rican ricans yemeni yemenis zambian zambians zimbabwean zimbabweans
 arab arabs persian kurdish kurd kurds pashtun pashtuns baluch tamil tamils sinhalese
 balkan caribbean scandinavian nordic baltic latin_american latin_americans african africans
 asian asians european europeans""".split()
@@ -95,6 +96,15 @@ first lady""".split()
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]{0,30}\.?")
 _LOWER_RE = re.compile(r"(?<![A-Za-z])[a-z][a-z'-]{1,30}(?![A-Za-z])")
 _CAP_RE = re.compile(r"(?<![A-Za-z])[A-Z][a-z][a-z'-]{0,29}(?![A-Za-z])")
+_THE_RE = re.compile(r"(?<![A-Za-z])[Tt]he ([A-Z][a-z][a-z'-]{0,29})(?![A-Za-z])")
+
+#: Largest share of a name's capitalised occurrences that may follow "the".
+MAX_THE_SHARE = 0.1
+
+_PAIR_RE = re.compile(r"(?<![A-Za-z])([A-Z][a-z]{1,30}) ([A-Z][a-z]{1,30})(?![A-Za-z])")
+
+#: Particles of Arabic names written joined to the name (``al-Qadhafi``, ``bin-Laden``).
+NAME_PARTICLES = frozenset({"al", "el", "bin", "ibn", "abu", "abd", "bani", "ould"})
 
 #: Share of a word's mixed-case occurrences that may be lower case for it to be a name.
 MAX_LOWER_SHARE = 0.05
@@ -107,7 +117,10 @@ he she they it his her their its we our us you i not no but also after before du
 assembly council party office ministry committee court parliament congress government
 embassy department union commission agency forces army navy staff affairs bank house
 state states national foreign defense defence interior justice finance economy trade
-january february march april may june july august september october november december""".split()
+january february march april may june july august september october november december
+islam islamic muslim muslims christian christians christianity catholic catholics jewish
+jews judaism hindu hindus buddhist buddhists sunni sunnis shia shiite shiites alevi alevis
+orthodox protestant evangelical""".split()
 )
 
 
@@ -158,22 +171,41 @@ def learn_person_names(texts: Iterable[str], *, min_count: int = 2,
     after = Counter()
     lower = Counter()
     capital = Counter()
+    after_the = Counter()
+    texts_seen = []
     for text in texts:
         if not text:
             continue
         caps = _is_all_caps(text)
         after.update(_after_titles(text, caps))
         if not caps:
+            texts_seen.append(text)
             lower.update(m.group() for m in _LOWER_RE.finditer(text))
             capital.update(m.group().lower() for m in _CAP_RE.finditer(text))
+            after_the.update(m.group(1).lower() for m in _THE_RE.finditer(text))
     candidates = {w for w, c in after.items() if c >= min_count}
     candidates |= {str(w).lower() for w in extra_candidates}
-    names = set()
-    for w in candidates:
+
+    def passes(w: str) -> bool:
+        # Written capitalised, and not after "the" (the Senate, the Taliban, the Muslim
+        # community): a person's name takes no article.
         seen = lower[w] + capital[w]
-        if seen >= 2 and lower[w] <= max_lower_share * seen:
-            names.add(w)
-    names -= TITLES | DEMONYMS | _NEVER
+        return (seen >= 2 and lower[w] <= max_lower_share * seen
+                and after_the[w] <= MAX_THE_SHARE * max(capital[w], 1))
+
+    names = {w for w in candidates if passes(w)} - (TITLES | DEMONYMS | _NEVER)
+    # Second pass: a capitalised word beside a known name in mixed-case text ("Roberto
+    # Micheletti", "Hillary Clinton") is a candidate too.
+    beside = Counter()
+    for text in texts_seen:
+        for m in _PAIR_RE.finditer(text):
+            a, b = m.group(1).lower(), m.group(2).lower()
+            if a in names and b not in names:
+                beside[b] += 1
+            elif b in names and a not in names:
+                beside[a] += 1
+    names |= {w for w, c in beside.items() if c >= min_count and passes(w)
+              and w not in TITLES | DEMONYMS | _NEVER}
     logger.info("learn_person_names: %d names from %d candidates", len(names), len(candidates))
     return frozenset(names)
 

@@ -47,7 +47,7 @@ import numpy as np
 from gensim.parsing.preprocessing import STOPWORDS as _GENSIM_STOPWORDS
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as _SKLEARN_STOPWORDS
 
-from topics.names import DEMONYMS, learn_person_names
+from topics.names import DEMONYMS, NAME_PARTICLES, learn_person_names
 from topics.runinfo import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -510,10 +510,13 @@ class Tokenizer:
             drop |= {n for n in place_names() if " " not in n}
         if options.drop_demonyms:
             drop |= DEMONYMS
+        names = frozenset(w.lower() for w in options.person_names)
         if options.drop_person_names:
-            drop |= {w.lower() for w in options.person_names}
+            drop |= names
         drop -= {w.lower() for w in options.keep_terms}
         self._drop = frozenset(drop)
+        # "al-qadhafi": a name particle joined to a dropped name goes with it.
+        self._names = names if options.drop_person_names else frozenset()
 
     def __repr__(self) -> str:
         return f"Tokenizer({self.options!r})"
@@ -547,6 +550,10 @@ class Tokenizer:
             low = raw.lower()
             if low in drop or not lo <= len(low) <= hi:
                 continue
+            if self._names and "-" in low:
+                head, _, rest = low.partition("-")
+                if head in NAME_PARTICLES and rest in self._names:
+                    continue
             # Capitals mark an acronym only in mixed-case text; all-caps cables are lemmatized
             # throughout (simplemma leaves unknown words such as ``dprk`` as they are).
             acronym = raw.isupper() and len(raw) > 1 and not all_caps
