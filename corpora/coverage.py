@@ -248,10 +248,11 @@ def _tail_quantile(u: np.ndarray, m: np.ndarray, k: np.ndarray) -> np.ndarray:
     u = np.clip(np.asarray(u, dtype=float), 1e-300, 1.0)
     m = np.asarray(m, dtype=float)
     k = np.asarray(k, dtype=float)
-    # P(N >= x) <= ((m-1)/(x-1))^(k-1), so the answer is below 1 + (m-1) u^(-1/(k-1)) + 1
-    lo = m.copy()
-    hi = np.floor(2.0 + (m - 1.0) * np.exp(-np.log(u) / (k - 1.0)))
-    hi = np.maximum(hi, lo)
+    # P(N >= x) = prod_{j=1}^{k-1} (m-j)/(x-j), whose factors fall with j, lies between
+    # ((m-k+1)/(x-k+1))^(k-1) and ((m-1)/(x-1))^(k-1): a bracket a few units wide
+    g = np.exp(-np.log(u) / (k - 1.0))
+    lo = np.maximum(m, np.floor((k - 1.0) + (m - k + 1.0) * g) - 1.0)
+    hi = np.maximum(np.floor(2.0 + (m - 1.0) * g), lo)
     log_u = np.log(u)
     for _ in range(200):
         todo = hi > lo
