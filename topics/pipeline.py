@@ -46,7 +46,7 @@ from topics.runinfo import (
     stage_seed,
 )
 
-__all__ = ["STAGES", "PipelineError", "Run", "run", "verify"]
+__all__ = ["STAGES", "PipelineError", "Run", "compare_runs", "run", "verify"]
 
 logger = logging.getLogger(__name__)
 
@@ -378,9 +378,14 @@ _VERIFY_FILES = (
 #: how long each stage took (the report's stage table; HTML and Markdown rows).
 _VOLATILE = (
     (re.compile(rb"generated \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC"), b"generated <time>"),
-    (re.compile(rb"(<t[dh]>[a-z_]+</t[dh]><t[dh] class=\"num\">)[0-9.,]+(</t[dh]>)"),
-     rb"\1<s>\2"),
-    (re.compile(rb"(?m)^(\| [a-z_]+ \| )[0-9.,]+( \|)"), rb"\1<s>\2"),
+    # the stage table: seconds and whether the stage was cached (a resumed run caches some)
+    (re.compile(rb'(<td>[a-z_]+</td><td class="num">)[0-9.,]+(</td><td>)(?:yes|no)(</td>)'),
+     rb"\1<s>\2<c>\3"),
+    (re.compile(rb'(<th>total</th><th class="num">)[0-9.,]+'), rb"\1<s>"),
+    (re.compile(rb"(?m)^(\| [a-z_]+ \| )[0-9.,]+( \| )(?:yes|no)( \|)"), rb"\1<s>\2<c>\3"),
+    (re.compile(rb"(?m)^(\| total \| )[0-9.,]+"), rb"\1<s>"),
+    # the code commit the run was made with
+    (re.compile(rb"\b[0-9a-f]{40}(-dirty)?\b"), b"<commit>"),
 )
 
 
@@ -423,6 +428,26 @@ def _verify_files(run_dir: Path, redo: Path, rel: str) -> list[str]:
     return [rel]
 
 
+def compare_runs(run_a: str | Path, run_b: str | Path) -> list[dict]:
+    """The results that differ between two run directories, in stage order.
+
+    Compares what `verify` compares (tokens, matrix, model arrays, themes, evaluation and
+    every report file, with the report's generation time, stage timings, run paths and code
+    commit masked). Returns ``[{"stage", "file"}, ...]``, empty when identical.
+    """
+    run_a, run_b = Path(run_a), Path(run_b)
+    differences = []
+    masks = _masks(run_a, run_b)
+    for stage, entries in _VERIFY_FILES:
+        for rel in (f for entry in entries for f in _verify_files(run_a, run_b, entry)):
+            a, b = run_a / rel, run_b / rel
+            if not a.exists() and not b.exists():
+                continue
+            if not a.exists() or not b.exists() or _comparable(a, masks) != _comparable(b, masks):
+                differences.append({"stage": stage, "file": rel})
+    return differences
+
+
 def verify(run_dir: str | Path, *, work_dir: str | Path | None = None) -> dict:
     """Re-run a finished run from its own config and compare the results.
 
@@ -441,15 +466,7 @@ def verify(run_dir: str | Path, *, work_dir: str | Path | None = None) -> dict:
     redo = Path(work_dir) if work_dir is not None else Path(tmp_ctx.name) / run_dir.name
     try:
         run(cfg, redo, force=True)
-        differences = []
-        masks = _masks(run_dir, redo)
-        for stage, entries in _VERIFY_FILES:
-            for rel in (f for entry in entries for f in _verify_files(run_dir, redo, entry)):
-                a, b = run_dir / rel, redo / rel
-                if not a.exists() and not b.exists():
-                    continue
-                if not a.exists() or not b.exists() or _comparable(a, masks) != _comparable(b, masks):
-                    differences.append({"stage": stage, "file": rel})
+        differences = compare_runs(run_dir, redo)
         first = differences[0]["stage"] if differences else None
         return {"identical": not differences, "first_difference": first,
                 "differences": differences}
