@@ -62,11 +62,12 @@ def choose_comparisons(
 def estimate_contrasts(
     theme_weight: np.ndarray, theme_ids: list[int], covariates: dict[str, pd.Series],
     comparisons: dict[str, list[tuple[str, str | None]]], *, n_boot: int, seed: int,
+    cache: dict | None = None,
 ) -> pd.DataFrame:
     """`estimate_differences` for every covariate of ``comparisons``, one frame."""
     frames = [
         estimate_differences(theme_weight, theme_ids, covariates[name], pairs, covariate=name,
-                             n_boot=n_boot, seed=seed)
+                             n_boot=n_boot, seed=seed, cache=cache)
         for name, pairs in comparisons.items() if pairs
     ]
     cols = ["theme", "covariate", "level", "reference", "n_level", "n_reference", "diff",

@@ -98,6 +98,12 @@ def bootstrap_means(
     return mean, low, high
 
 
+def _stream(seed: int, covariate: str, level: str) -> np.random.SeedSequence:
+    """The resampling stream of one covariate level, derived from the run seed."""
+    return np.random.SeedSequence(
+        [int(seed), zlib.crc32(b"report-effects"), zlib.crc32(f"{covariate}={level}".encode())])
+
+
 def _check(weights: np.ndarray, n_boot: int, ci: float, who: str) -> np.ndarray:
     weights = np.asarray(weights, dtype=np.float64)
     if weights.ndim != 2 or weights.shape[0] == 0:
@@ -121,6 +127,7 @@ def estimate_differences(
     n_boot: int = 500,
     seed: int = 0,
     ci: float = 0.95,
+    cache: dict | None = None,
 ) -> pd.DataFrame:
     """Differences in mean theme share between levels, with bootstrap intervals.
 
@@ -142,7 +149,9 @@ def estimate_differences(
     covariate : str
         Its name, written in the result.
     n_boot, seed, ci
-        As in `estimate_effects`.
+        As in `estimate_effects`; a level's draws are the same as there.
+    cache : dict, optional
+        Replicates by ``(covariate, level)`` from `estimate_effects` (filled here too).
 
     Returns
     -------
@@ -163,14 +172,16 @@ def estimate_differences(
     alpha = (1.0 - ci) / 2.0
     rows = []
 
+    store = cache if cache is not None else {}
+
     def reps(level: str) -> tuple[np.ndarray, int]:
         idx = np.flatnonzero(keys == level)
-        stream = np.random.SeedSequence(
-            [int(seed), zlib.crc32(b"report-differences"),
-             zlib.crc32(f"{covariate}={level}".encode())])
         if idx.size == 0:
             return np.empty((0, w.shape[1])), 0
-        return bootstrap_replicates(w[idx], n_boot=n_boot, seed=stream), int(idx.size)
+        if (covariate, level) not in store:
+            store[(covariate, level)] = bootstrap_replicates(
+                w[idx], n_boot=n_boot, seed=_stream(seed, covariate, level))
+        return store[(covariate, level)], int(idx.size)
 
     corpus_mean = w.mean(axis=0)
     for a, b in comparisons:
@@ -205,6 +216,7 @@ def estimate_effects(
     seed: int = 0,
     ci: float = 0.95,
     level_order: dict[str, list] | None = None,
+    cache: dict | None = None,
 ) -> pd.DataFrame:
     """Mean theme share per level of each covariate, with bootstrap confidence intervals.
 
@@ -229,6 +241,9 @@ def estimate_effects(
         Confidence level.
     level_order : dict, optional
         Name -> levels in display order (default: sorted).
+    cache : dict, optional
+        Filled with each level's bootstrap replicates, keyed ``(covariate, level)``, for
+        `estimate_differences` to reuse.
 
     Returns
     -------
@@ -264,12 +279,15 @@ def estimate_effects(
             rows_idx = idx_all[keys == str(level)]
             if rows_idx.size == 0:
                 continue
-            stream = np.random.SeedSequence(
-                [int(seed), zlib.crc32(b"report-effects"), zlib.crc32(f"{name}={level}".encode())]
-            )
-            mean, low, high = bootstrap_means(
-                theme_weight[rows_idx], n_boot=n_boot, seed=stream, ci=ci
-            )
+            sub = theme_weight[rows_idx]
+            mean = sub.mean(axis=0)
+            if rows_idx.size == 1:
+                low, high = mean.copy(), mean.copy()
+            else:
+                boot = bootstrap_replicates(sub, n_boot=n_boot, seed=_stream(seed, name, level))
+                if cache is not None:  # estimate_differences reuses the same draws
+                    cache[(name, str(level))] = boot
+                low, high = np.quantile(boot, [(1 - ci) / 2, (1 + ci) / 2], axis=0)
             for j, tid in enumerate(theme_ids):
                 rows.append((int(tid), name, str(level), int(rows_idx.size),
                              float(mean[j]), float(low[j]), float(high[j])))

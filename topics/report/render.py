@@ -224,9 +224,10 @@ def render_report(
         n_boot=int(n_boot),
         seed=run_seed,
         level_order={"classification": class_order, "post": post_levels},
+        cache=(draws := {}),
     )
     diffs = estimate_contrasts(data.theme_weight, data.theme_ids, covariates, comparisons,
-                               n_boot=int(n_boot), seed=run_seed)
+                               n_boot=int(n_boot), seed=run_seed, cache=draws)
     timings["effects"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
