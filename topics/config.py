@@ -78,6 +78,10 @@ class CorpusConfig:
             "auto", "raw", "cablegate-csv", "cablegate-html", "jsonl", "plusd", "frus", "alx",
         ),
     )
+    follow_symlinks: bool = _opt(
+        False, "Read symlinks that point outside the source folders (otherwise they are "
+        "skipped and listed as rejects; FIFOs and devices are never read)."
+    )
     store: str = _opt("", "An existing CorpusStore to read instead of ingesting 'sources'.")
     date_from: str = _opt("", "Keep cables on or after this date (YYYY-MM-DD); '' = no limit.")
     date_to: str = _opt("", "Keep cables before this date (YYYY-MM-DD); '' = no limit.")

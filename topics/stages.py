@@ -57,6 +57,7 @@ def stage_ingest(state: Run, *, seed: int, progress: bool) -> dict:
         try:
             store = CorpusStore.ingest(
                 cfg.sources, state.store_path, format=cfg.format,
+                follow_symlinks=cfg.follow_symlinks,
                 # CorpusStore calls progress(path, records read so far) after each file.
                 progress=lambda _path, n_total: bar.update(n_total - bar.n),
             )
