@@ -246,3 +246,25 @@ def test_contrasts_chosen_as_a_reader_asks():
     assert c["classification"] == [("SECRET", "UNCLASSIFIED"), ("CONFIDENTIAL", "UNCLASSIFIED")]
     assert c["year"] == [("2009", "2006")]  # the busiest late year against the busiest early
     assert [a for a, _ in c["post"]] == ["Embassy A", "Embassy B", "Tel Aviv"]
+
+
+def test_one_label_per_id_for_dominant_themes(tmp_path):
+    import json
+
+    from tests.test_report import build_run, synthetic_cables
+    from topics.report.data import build_report_data, load_run
+
+    run = build_run(tmp_path, synthetic_cables(48, seed=3), n_topics=4, n_themes=2)
+    meta = json.loads((run / "topics.json").read_text())
+    dt = pd.read_parquet(run / "doc_topics.parquet")
+    w = dt[[f"topic_{k}" for k in range(4)]].to_numpy()
+    dt["theme"] = np.argmax(w, axis=1)
+    dt.to_parquet(run / "doc_topics.parquet", index=False)
+    meta["theme_method"] = "dominant"
+    meta["themes"] = [{"id": k, "label": f"theme words {k}", "topics": [k],
+                       "top_terms": meta["topics"][k]["top_terms"]} for k in range(4)]
+    (run / "topics.json").write_text(json.dumps(meta))
+    data = build_report_data(load_run(run))
+    topic_label = {t["id"]: t["label"] for t in data.sections["topics"]}
+    for t in data.sections["themes"] + data.sections["per_theme"]:
+        assert t["label"] == topic_label[t["id"]] == meta["topics"][t["id"]]["label"]

@@ -807,9 +807,14 @@ def build_report_data(
     by_class = dt.groupby(["classification_", "theme"]).size().unstack(fill_value=0)
     by_class = by_class.reindex(class_order, fill_value=0)
 
-    # one label per id: a theme made of its own-id topic alone (the "dominant" method) lends
-    # the topic its label, so topic 3 and theme 3 never read differently
-    same_id = {t["id"]: t["label"] for t in themes_out if t["topics"] == [t["id"]]}
+    # one label per id: a theme made of its own-id topic alone (the "dominant" method) takes
+    # the topic's label, so topic 3 and theme 3 never read differently. The topic's label
+    # (FREX over the whole topic-term row) is kept over the theme's, which rests on the
+    # cables assigned to it: a handful for a small theme
+    topic_label = {int(t["id"]): str(t["label"]) for t in run.topics["topics"] if t.get("label")}
+    for row in (*themes_out, *per_theme):
+        if row["topics"] == [row["id"]] and row["id"] in topic_label:
+            row["label"] = topic_label[row["id"]]
     topics_rows = []
     for t in sorted(run.topics["topics"], key=lambda t: int(t["id"])):
         tid = int(t["id"])
@@ -818,7 +823,7 @@ def build_report_data(
             share = float(topic_share[topic_ids.index(tid)])
         topics_rows.append({
             "id": tid,
-            "label": same_id.get(tid) or str(t.get("label") or f"topic {tid}"),
+            "label": str(t.get("label") or f"topic {tid}"),
             "share": None if share is None else float(share),
             "coherence": coherence.get(tid),
             "coherence_cv": coherence_cv.get(tid),
