@@ -545,7 +545,7 @@ def read_references(source: str | os.PathLike) -> list[str]:
     source : str or path-like
         A `corpora.store.CorpusStore` directory (its ``ref`` column), or a text/CSV file,
         optionally gzipped, whose first column holds ids (``cable2month.csv.gz``:
-        ``REFERENCE_ID,MONTH``); a first line whose first field is not an id (a header)
+        ``REFERENCE_ID,MONTH``); a first line whose first field has no digit (a header)
         is skipped.
 
     Returns
@@ -582,8 +582,8 @@ def read_references(source: str | os.PathLike) -> list[str]:
         if not row or not "".join(row).strip():
             continue
         first = row[0].strip()
-        if lineno == 1 and isinstance(parse_reference(first), str) and not first[:2].isdigit():
-            continue  # a header line
+        if lineno == 1 and not any(c.isdigit() for c in first):
+            continue  # a header line (REFERENCE_ID, ref): ids all carry digits
         if not first:
             raise ValueError(f"{path}: line {lineno}: field 1 (reference id) is empty")
         refs.append(first)

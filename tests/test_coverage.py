@@ -284,6 +284,7 @@ def test_coverage_of_ids_without_serials_says_so(tmp_path, capsys, caplog):
     with caplog.at_level("WARNING", logger="corpora.coverage"):
         res = coverage(ids, tmp_path / "out")
     assert res.summary["observed_share"] is None and len(res.table) == 0
+    assert res.summary["n_ids"] == 29  # the first id is not taken for a header
     assert "carries a post and serial" in caplog.text
     assert main(["coverage", str(ids), "--out", str(tmp_path / "out2")]) == 0
     assert "no post-year has 10+ serials" in capsys.readouterr().out
