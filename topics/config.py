@@ -294,6 +294,13 @@ class RunConfig:
                 raise ConfigError(f"[corpus] sources: path {src!r} does not exist.")
         if self.corpus.store and not self.corpus.sources and not Path(self.corpus.store).exists():
             raise ConfigError(f"[corpus] store: path {self.corpus.store!r} does not exist.")
+        rep = self.report
+        if rep.weighted_prevalence and rep.coverage and not Path(rep.coverage).exists():
+            raise ConfigError(
+                f"[report] coverage: path {rep.coverage!r} does not exist; write it with "
+                "`cable-topics coverage SOURCE --out DIR` or set coverage = '' to estimate "
+                "from the run's own cable ids."
+            )
 
     # --- writing -------------------------------------------------------------------
     def to_dict(self) -> dict:
