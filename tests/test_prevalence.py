@@ -136,3 +136,16 @@ def test_dev_corpus_refs_find_their_post_years_in_the_cablegate_coverage(shared_
     assert out.n_weighted >= 0.97 * len(refs)
     # themes assigned regardless of post: weighting cannot move them far
     assert out.table["weighted"].tolist() == pytest.approx([0.5, 0.5], abs=0.1)
+
+
+def test_config_check_names_a_missing_coverage_file(tmp_path):
+    from topics.config import ConfigError, RunConfig
+
+    cfg = RunConfig.from_dict({"corpus": {"store": str(tmp_path)},
+                               "report": {"weighted_prevalence": True, "coverage": "nope"}},
+                              base_dir=tmp_path)
+    with pytest.raises(ConfigError, match=r"\[report\] coverage: path .*nope.* does not exist"):
+        cfg.check_inputs()
+    RunConfig.from_dict({"corpus": {"store": str(tmp_path)},
+                         "report": {"weighted_prevalence": False, "coverage": "nope"}},
+                        base_dir=tmp_path).check_inputs()
