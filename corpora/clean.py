@@ -40,6 +40,9 @@ CLASS_WORD = (
     r"(?:TOP\s+" + _spaced("SECRET") + r"|" + _spaced("SECRET") + r"|"
     + _spaced("CONFIDENTIAL") + r"|UNCLASSIFIED|UNCLAS|LIMITED\s+OFFICIAL\s+USE)(?![A-Za-z])"
 )
+#: The executive orders a cable's classification cites on its ``E.O.`` line (1972-2009):
+#: ``E.O. 13224`` (terrorist designations) or ``E.O. 13460`` in prose is no header.
+CLASSIFYING_EO = r"(?:11652|12065|12356|12958|13292|13526)"
 _MARK_HEAD = r"(?:TS|S|C|U|SBU|LOU|FOUO|NF)"
 #: A paragraph marking such as ``(S)``, ``(C/NF)``, ``(S//NF)``, ``(SBU)``, ``(U//FOUO)``.
 MARKING = (
@@ -118,12 +121,14 @@ _DROP_ANY = re.compile(
 )
 # Header fields: a line opening one of these starts a block dropped up to the next blank line.
 _HEADER_FIELD = re.compile(
-    r"^\s*(?:¶\s*)?(?:E\.?\s?O\.?\s*1\d{4}|TAGS?\b|SUBJ(?:ECT)?\s*:|REFS?\s*:|REFERENCES?\s*:|"
+    r"^\s*(?:¶\s*)?(?:E\.?\s?O\.?\s*" + CLASSIFYING_EO + r"|TAGS?\b|SUBJ(?:ECT)?\s*:|REFS?\s*:|REFERENCES?\s*:|"
     r"(?:\(\w{1,4}\)\s*)?CLASSIFI?E?D\s+BY\b|REASONS?\s*:\s*1\.\d)",
     _I,
 )
 _REF_ITEM = re.compile(r"^\s*¶?\s*[A-Z]\.\s+(?:\d{2}\s+)?[A-Z][A-Z ]+\s\d")
-_EO_OR_TAGS = re.compile(r"^\s*(?:¶\s*)?(?:E\.?\s?O\.?\s*1\d{4}|TAGS?\b|SUBJ(?:ECT)?\s*:)", _I)
+_EO_OR_TAGS = re.compile(
+    r"^\s*(?:¶\s*)?(?:E\.?\s?O\.?\s*" + CLASSIFYING_EO + r"|TAGS?\b|SUBJ(?:ECT)?\s*:)", _I
+)
 #: Page-break line of a multi-section cable: ``TOKYO 00001346 002.2 OF 006``.
 PAGE_BREAK = r"(?:[A-Z][A-Z.'-]*\s+){1,4}\d{8}\s+\d{3}(?:\.\d+)?\s+(?i:OF)\s+\d{3}"
 _PAGE_BREAK_LINE = re.compile(
@@ -187,7 +192,9 @@ BOILERPLATE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"SIPDIS", _I),
     re.compile(r"\bSECTION\s+\d{1,2}\s+OF\s+\d{1,2}\b"),
     re.compile(r"^\s*" + CLASS_WORD + r"\s*$", _M),
-    re.compile(r"^\s*(?:E\.?\s?O\.?\s*1\d{4}|TAGS\b|SUBJECT\s*:|Classified\s+By\b)", _I | _M),
+    re.compile(
+        r"^\s*(?:E\.?\s?O\.?\s*" + CLASSIFYING_EO + r"|TAGS\b|SUBJECT\s*:|Classified\s+By\b)", _I | _M
+    ),
     re.compile(r"X{4,}"),
     re.compile(r"¶"),
     re.compile(r"\b(?:END|BEGIN)\s+(?:SUMMARY|COMMENT)\b", _I),

@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 from corpora.cable import CLASSIFICATIONS, Cable, CableParseError, Disagreement, Source
-from corpora.clean import CLASS_LINE, PAGE_BREAK, clean_body, field_continues
-from corpora.tags import split_tags
+from corpora.clean import CLASS_LINE, CLASSIFYING_EO, PAGE_BREAK, clean_body, field_continues
+from corpora.tags import is_known_tag, split_run_together, split_tags
 
 __all__ = [
     "canonical_origin",
@@ -79,7 +80,7 @@ _PRECEDENCE = re.compile(
     r"(?:\s+(?:IMMEDIATE|PRIORITY|ROUTINE|FLASH|NIACT|\d{1,5}))+\s*$"
 )
 _FIELD_START = re.compile(
-    r"^\s*(?:¶\s*)?(?:E\.?\s?O\.?\s*1\d{4}|TAGS?\b|SUBJ(?:ECT)?\s*:|REFS?\s*:|"
+    r"^\s*(?:¶\s*)?(?:E\.?\s?O\.?\s*" + CLASSIFYING_EO + r"|TAGS?\b|SUBJ(?:ECT)?\s*:|REFS?\s*:|"
     r"(?:\(\w{1,4}\)\s*)?CLASSIFI?E?D\s+BY\b|(?:\d{1,2}\.|¶))",
     _I,
 )
@@ -410,7 +411,7 @@ def _unglue(text: str, ref: str | None = None) -> str:
         (r"(?<=[A-Z0-9])(?=INFO R[A-Z]{3,7}/)", "\n", 0),
         (r"(?<=[A-Z0-9 ])(?<!TO )(?<!INFO )(?=R[UH][A-Z]{2,5}/[A-Z])", "\n", 0),
         (r"SIPDIS", "\nSIPDIS\n", _I),
-        (r"(?=E\.\s?O\.\s?1\d{4})", "\n", _I),
+        (r"(?=E\.\s?O\.\s?" + CLASSIFYING_EO + ")", "\n", _I),
         (r"(?=\bTAGS?\s*:?\s+[A-Z]{2,})", "\n", _I),
         (r"(?=SUBJ(?:ECT)?\s*:)", "\n", _I),
         (r"(?=\bREFS?\s*:)", "\n", _I),
@@ -438,7 +439,7 @@ def _unglue(text: str, ref: str | None = None) -> str:
 #: A line of 600+ characters with a header field (REF, Classified By, REASON, SUBJECT, E.O., TAGS)
 #: in its first 400 characters and a marked paragraph after it: the body was glued onto it.
 _LONG_FIELD_LINE = re.compile(
-    r"^(?=[^\n]{600})(?=[^\n]{0,400}?(?:\bE\.?\s?O\.?[ \t]*1\d{4}|\bTAGS?\b|\bSUBJ(?:ECT)?[ \t]*:|"
+    r"^(?=[^\n]{600})(?=[^\n]{0,400}?(?:\bE\.?\s?O\.?[ \t]*" + CLASSIFYING_EO + r"|\bTAGS?\b|\bSUBJ(?:ECT)?[ \t]*:|"
     r"\bREF(?:S|ERENCES?)?[ \t]*:|\bCLASSIFI?E?D[ \t]+BY\b|\bREASONS?[ \t]*:[ \t]*1\.\d)"
     r"[^\n]*?\b\d{1,2}\.[ \t]*\((?:U|C|S|SBU|TS|[SC]//?NF)\)[ \t])[^\n]*",
     _I | _M,
@@ -455,7 +456,10 @@ _GLUE_FIELD_HEAD = re.compile(
 #: in capitals or as written in sentence case only: prose says "classified by" too.
 _GLUE_FIELD_INLINE = re.compile(
     r"(?<![\w.])(?:REF(?:S|ERENCES?)?[ \t]*+:|Ref(?:s|erences?)?[ \t]*+:|"
-    r"CLASSIFIED[ \t]++BY[ \t]*+:|Classified[ \t]++[Bb]y[ \t]*+:)"
+    r"CLASSIFIED[ \t]++BY[ \t]*+:|Classified[ \t]++[Bb]y[ \t]*+:|SUBJECT[ \t]*+:)"
+    # TAGS and E.O. after a value with its line end lost ("DECL: 08/16/2015TAGS: EMIN",
+    # "INL FOR AGUILERAE.O. 12958: DECL")
+    r"|(?<![A-Za-z])TAGS[ \t]*+:|E\.O\.[ \t]?+" + CLASSIFYING_EO + r"\b"
 )
 #: Where a paragraph opens inside such a line: ``1. (C)``, ``¶2.``, ``(SBU) According``
 #: (a marking then a word), ``1. SUMMARY``. Case-sensitive: markings are capitals.
@@ -556,7 +560,7 @@ def _is_glued(text: str) -> bool:
     return len(text) > 300 and text.count("\n") < max(3, len(text) // 3000)
 
 
-def _block(lines: list[str], i: int, cont: re.Pattern[str] | None = None) -> tuple[str, int]:
+def _block(lines: list[str], i: int, cont: Callable[[str], Any] | None = None) -> tuple[str, int]:
     """Join line ``i`` and its continuation lines (up to a blank line, the next field, or
     a line that is the body rather than more of the field: `field_continues`)."""
     parts = [lines[i]]
@@ -566,9 +570,9 @@ def _block(lines: list[str], i: int, cont: re.Pattern[str] | None = None) -> tup
         if not field_continues(lines[i], ln, j - i - 1):
             break
         if not ln.strip() or _FIELD_START.match(ln) or _PAGE_BREAK_START.match(ln):
-            if not (cont and ln.strip() and cont.match(ln)):
+            if not (cont and ln.strip() and cont(ln)):
                 break
-        if cont is not None and not cont.match(ln):
+        if cont is not None and not cont(ln):
             break
         parts.append(ln)
         j += 1
@@ -625,14 +629,73 @@ _CLBY_LINE = re.compile(r"^\s*(?:\(\w{1,4}\)\s*)?CLASSIFI?E?D\s+BY\s*:?\s*(?P<v>
 _CLBY_CONT = re.compile(
     r"^\s*(?!¶|\d{1,2}\.\s)(?!\((?:U|C|S|SBU|TS|[SC]//?NF)\)\s+(?!AND\b|OR\b))\S", _I
 )
-_EO_LINE = re.compile(r"^\s*(?:¶\s*)?E\.?\s?O\.?\s*1\d{4}\s*:?\s*(?P<v>.*)$", _I)
+_EO_LINE = re.compile(
+    r"^\s*(?:¶\s*)?E\.?\s?O\.?\s*" + CLASSIFYING_EO + r"\s*:?\s*(?P<v>.*)$", _I
+)
+
+
+_TAG_GROUP = re.compile(r"\(([^()\n]{1,80})\)")
+_TAG_ITEM_SEP = re.compile(r"[,;]")
+_TAG_WORD = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _parse_tags(value: str) -> tuple[str, ...]:
+    """The tags of a TAGS value, in order.
+
+    Commas or semicolons, where they separate most tags, separate tags, so a multi-word tag
+    (``HUMAN RIGHTS``, ``USEU BRUSSELS``) stays whole unless all its words are known codes;
+    a bracketed person tag (``OVIP (CLINTON, HILLARY)``) is one tag; otherwise blanks
+    separate tags. A run-together string is split where it is exactly a concatenation of
+    known tags (`split_run_together`).
+    """
     value = _SUBJ_SPLIT.split(value, maxsplit=1)[0]
     value = _MD_LINK.sub(r"\1", value)  # markdown links [PREL](#)
-    toks = [_TAG_JUNK.sub("", t).upper() for t in _TAG_SEP.split(value)]
-    return tuple(t for t in toks if t)
+    if "(" in value:
+        value = value.replace("(#)", " ")
+    groups: list[str] = []
+
+    def keep_group(m: re.Match[str]) -> str:
+        inner = " ".join(_TAG_WORD.findall(m.group(1))).upper()
+        if "," in m.group(1) and inner:
+            groups.append(", ".join(w.strip() for w in m.group(1).upper().split(",")))
+            return f" \x00{len(groups) - 1} "
+        return " " + m.group(1) + " "
+
+    value = _TAG_GROUP.sub(keep_group, value)
+    items = _TAG_ITEM_SEP.split(value)
+    if len(items) * 2 < len(value.split()):
+        items = [value]  # a stray comma in a blank-separated list: blanks separate tags
+    out: list[str] = []
+    for item in items:
+        words = [w for w in item.split() if w]
+        if not words:
+            continue
+        if len(words) > 1 and len(items) > 1 and not all(
+            w.startswith("\x00") or is_known_tag(_TAG_JUNK.sub("", w)) for w in words
+        ):
+            out.append(" ".join(_TAG_JUNK.sub("", w).upper() for w in words))  # one tag
+            continue
+        for w in words:
+            if w.startswith("\x00"):
+                out.append(groups[int(w[1:])])
+                continue
+            t = _TAG_JUNK.sub("", w).upper()
+            if t:
+                out.extend(split_run_together(t))
+    return tuple(out)
+
+
+def _is_tags_cont(line: str) -> bool:
+    """A TAGS continuation line: codes only (no classification banner, no words of a
+    subject that lost its keyword, no numbers)."""
+    if not _TAGS_CONT.match(line) or CLASS_LINE.match(line):
+        return False
+    words = [_TAG_JUNK.sub("", w) for w in _TAG_SEP.split(line.replace("(#)", " "))]
+    words = [w for w in words if w]
+    if not words or any(w.isdigit() for w in words):
+        return False
+    known = sum(is_known_tag(w) or len(split_run_together(w)) > 1 for w in words)
+    return known * 2 >= len(words)
 
 
 def _split_refs(value: str) -> tuple[str, ...]:
@@ -712,7 +775,7 @@ def _recipients(header_lines: list[str]) -> tuple[tuple[str, ...] | None, tuple[
     return (tuple(to) or None), (tuple(info) or None)
 
 
-def _field_value(lines: list[str], pat: re.Pattern[str], cont: re.Pattern[str] | None = None,
+def _field_value(lines: list[str], pat: re.Pattern[str], cont: Callable[[str], Any] | None = None,
                  limit: int | None = 120) -> str | None:
     i = _find_line(lines, pat, limit)
     if i is None:
@@ -905,7 +968,7 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
         value = (d.group(1) if d else eo).strip(" .;")
         if value and not _NA.fullmatch(value):
             declassify_on = value
-    tags_v = _field_value(blines, _TAGS_LINE, _TAGS_CONT)
+    tags_v = _field_value(blines, _TAGS_LINE, _is_tags_cont)
     h_tags = _parse_tags(tags_v) if tags_v is not None else None
     h_tags = h_tags or None
     subject = _field_value(blines, _SUBJ_LINE)
@@ -922,7 +985,7 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
             j += 1
     h_references = _split_refs(ref_v) if ref_v is not None else None
     h_references = h_references or None
-    clby = _field_value(blines, _CLBY_LINE, _CLBY_CONT)
+    clby = _field_value(blines, _CLBY_LINE, _CLBY_CONT.match)
     classified_by = reasons = None
     if clby is not None:
         classified_by, reasons = _split_classified_by(clby)

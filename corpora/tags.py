@@ -15,8 +15,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from functools import lru_cache
+from importlib.resources import files
 
-__all__ = ["COUNTRY_CODES", "ORGANIZATION_TAGS", "TAG_NAMES", "split_tags", "tag_name"]
+__all__ = [
+    "COUNTRY_CODES",
+    "ORGANIZATION_TAGS",
+    "TAG_NAMES",
+    "is_known_tag",
+    "split_run_together",
+    "split_tags",
+    "tag_name",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -333,3 +343,61 @@ def split_tags(
             continue
         (country if _is_country_code(tag) else subject).append(tag)
     return tuple(subject), tuple(country)
+
+
+_AREA_LETTERS = frozenset("ABCEKMOPST")
+
+
+@lru_cache(maxsize=1)
+def _codes_in_use() -> frozenset[str]:
+    """Codes of ``corpora/data/tag_codes.txt`` (codes seen on Cablegate TAGS lines)."""
+    text = files("corpora").joinpath("data", "tag_codes.txt").read_text(encoding="utf-8")
+    return frozenset(
+        ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")
+    )
+
+
+def is_known_tag(tag: str) -> bool:
+    """True for a TAGS code the project knows: named in the lexicon (subject, organisation,
+    country) or seen in use on Cablegate TAGS lines (``corpora/data/tag_codes.txt``)."""
+    key = _normalize(tag)
+    return key in TAG_NAMES or key in COUNTRY_CODES or key in _codes_in_use()
+
+
+def split_run_together(token: str) -> tuple[str, ...]:
+    """Split a run-together TAGS string (``ETRDEINVECINPGOVCS``) into its tags.
+
+    Only a string that is not itself a known tag and is *exactly* a concatenation of known
+    tags (`is_known_tag`) is split; anything else comes back whole (``KSCA`` and ``KGIC``
+    have the shape of two country codes but are tags of their own). Where several splits
+    exist, the one with the fewest parts wins (four-letter subject tags before pairs of
+    country codes). A four-letter string opening with a TAGS area letter (A B C E K M O P
+    S T) is kept: it has the shape of a subject tag the lexicon may not list (``KSAC``,
+    ``SAAE``), and two country codes run together are rarer than an unlisted tag.
+
+    Examples
+    --------
+    >>> split_run_together("ETRDEINVECINPGOVCS")
+    ('ETRD', 'EINV', 'ECIN', 'PGOV', 'CS')
+    >>> split_run_together("KSCA")
+    ('KSCA',)
+    >>> split_run_together("ZOELLICK")
+    ('ZOELLICK',)
+    """
+    tok = _normalize(token)
+    if len(tok) < 4 or not tok.isalpha() or is_known_tag(tok) or len(tok) > 200:
+        return (token,)
+    if len(tok) == 4 and tok[0] in _AREA_LETTERS:
+        return (token,)  # the shape of a subject tag the lexicon may not list (KSAC)
+    n = len(tok)
+    # best[i]: the fewest known parts covering tok[:i] (None when impossible)
+    best: list[tuple[str, ...] | None] = [()] + [None] * n
+    for i in range(1, n + 1):
+        for size in (4, 2, 3, 5, 6):
+            j = i - size
+            if j < 0 or best[j] is None or not is_known_tag(tok[j:i]):
+                continue
+            cand = (*best[j], tok[j:i])
+            if best[i] is None or len(cand) < len(best[i]):
+                best[i] = cand
+    return best[n] if best[n] is not None and len(best[n]) > 1 else (token,)
