@@ -129,9 +129,15 @@ class SklearnNmf(TopicModel):
     n_topics : int, default 20
         ``n_components``.
     seed : int, default 0
-        ``random_state`` (used by ``init="nndsvda"`` only through ties; kept for the
-        interface and for randomised inits).
-    init : {"nndsvda", "nndsvd", "nndsvdar", "random"}, default "nndsvda"
+        ``random_state``: scikit-learn's ``"nndsvd*"`` inits start from a randomized SVD
+        and ``"random"`` from random factors, so with those the seed changes the topics.
+        The default ``"exact-nndsvda"`` does not use it: the fit is deterministic.
+    init : {"exact-nndsvda", "nndsvda", "nndsvd", "nndsvdar", "random"}, default "exact-nndsvda"
+        ``"exact-nndsvda"`` is NNDSVDa (Boutsidis & Gallopoulos 2008, zeros filled with the
+        mean, as scikit-learn's ``"nndsvda"``) from an exact truncated SVD (ARPACK with a
+        fixed start vector) instead of a randomized one: two seeds give the same topics
+        (with ``"nndsvda"`` two seeds gave themes agreeing at AMI 0.64 on 3,925 real
+        cables at K = 50).
     max_iter : int, default 1000
     tol : float, default 1e-4
     beta_loss : {"frobenius", "kullback-leibler"}, default "frobenius"
@@ -149,7 +155,7 @@ class SklearnNmf(TopicModel):
         self,
         n_topics: int = 20,
         seed: int = 0,
-        init: str = "nndsvda",
+        init: str = "exact-nndsvda",
         max_iter: int = 1000,
         tol: float = 1e-4,
         beta_loss: str = "frobenius",
@@ -175,7 +181,7 @@ class SklearnNmf(TopicModel):
         check_real(owner, "alpha_W", self.alpha_W, strict=False)
         check_real(owner, "l1_ratio", self.l1_ratio, strict=False)
         for name, choices in (
-            ("init", ("nndsvda", "nndsvd", "nndsvdar", "random")),
+            ("init", ("exact-nndsvda", "nndsvda", "nndsvd", "nndsvdar", "random")),
             ("beta_loss", ("frobenius", "kullback-leibler")),
             ("solver", ("cd", "mu")),
         ):
@@ -199,10 +205,15 @@ class SklearnNmf(TopicModel):
         from sklearn.decomposition import NMF
 
         X = dtm.tfidf(idf="vocabulary").matrix
-        est = NMF(
-            n_components=self.n_topics, init=self.init, random_state=self.seed, **self._common()
-        )
-        W = est.fit_transform(X)
+        if self.init == "exact-nndsvda":
+            W0, H0 = exact_nndsvda(X, self.n_topics)
+            est = NMF(n_components=self.n_topics, init="custom", random_state=self.seed,
+                      **self._common())
+            W = est.fit_transform(X, W=W0, H=H0)
+        else:
+            est = NMF(n_components=self.n_topics, init=self.init, random_state=self.seed,
+                      **self._common())
+            W = est.fit_transform(X)
         logger.info(
             "nmf: %d iterations, reconstruction error %.4f", est.n_iter_, est.reconstruction_err_
         )
@@ -227,3 +238,61 @@ class SklearnNmf(TopicModel):
 
     def _restore(self, arrays: dict[str, np.ndarray], directory: Path) -> None:
         self._components = arrays["components"]
+
+
+def exact_nndsvda(X, n_components: int, eps: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
+    """NNDSVDa initial factors (W, H) of a non-negative matrix from an exact truncated SVD.
+
+    The same construction as scikit-learn's ``init="nndsvda"`` (Boutsidis & Gallopoulos
+    2008: each singular pair's larger non-negative part; zeros filled with the mean of X),
+    but the SVD is ARPACK's with a fixed start vector, so the result does not depend on a
+    random state. Singular vectors' signs do not matter (the larger part is taken).
+
+    Parameters
+    ----------
+    X : scipy.sparse matrix or numpy.ndarray, shape (n_docs, n_terms)
+    n_components : int
+        At most ``min(X.shape) - 1`` (ARPACK); larger values use a dense SVD.
+
+    Returns
+    -------
+    W : numpy.ndarray, shape (n_docs, n_components)
+    H : numpy.ndarray, shape (n_components, n_terms)
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import svds
+
+    X = sp.csr_matrix(X, dtype=np.float64)
+    k = int(n_components)
+    if k < min(X.shape) - 1:
+        v0 = np.full(min(X.shape), 1.0 / np.sqrt(min(X.shape)))
+        U, S, Vt = svds(X, k=k, v0=v0, solver="arpack", maxiter=20 * min(X.shape))
+        order = np.argsort(-S, kind="stable")
+        U, S, Vt = U[:, order], S[order], Vt[order]
+    else:
+        U, S, Vt = np.linalg.svd(X.toarray(), full_matrices=False)
+        U, S, Vt = U[:, :k], S[:k], Vt[:k]
+    W = np.zeros((X.shape[0], k))
+    H = np.zeros((k, X.shape[1]))
+    W[:, 0] = np.sqrt(S[0]) * np.abs(U[:, 0])
+    H[0, :] = np.sqrt(S[0]) * np.abs(Vt[0, :])
+    for j in range(1, k):
+        x, y = U[:, j], Vt[j, :]
+        x_p, y_p = np.maximum(x, 0), np.maximum(y, 0)
+        x_n, y_n = np.abs(np.minimum(x, 0)), np.abs(np.minimum(y, 0))
+        x_p_nrm, y_p_nrm = np.linalg.norm(x_p), np.linalg.norm(y_p)
+        x_n_nrm, y_n_nrm = np.linalg.norm(x_n), np.linalg.norm(y_n)
+        m_p, m_n = x_p_nrm * y_p_nrm, x_n_nrm * y_n_nrm
+        if m_p > m_n:
+            u, v, sigma = x_p / max(x_p_nrm, 1e-300), y_p / max(y_p_nrm, 1e-300), m_p
+        else:
+            u, v, sigma = x_n / max(x_n_nrm, 1e-300), y_n / max(y_n_nrm, 1e-300), m_n
+        lbd = np.sqrt(S[j] * sigma)
+        W[:, j] = lbd * u
+        H[j, :] = lbd * v
+    W[W < eps] = 0
+    H[H < eps] = 0
+    avg = float(X.sum()) / (X.shape[0] * X.shape[1])
+    W[W == 0] = avg
+    H[H == 0] = avg
+    return W, H
