@@ -86,9 +86,9 @@ class PipelineError(RuntimeError):
     """A stage could not run; the message says which and why."""
 
 
-def output_hashes(paths: list[Path], base: Path) -> dict[str, str]:
+def output_hashes(paths: list[Path], base: Path, *, sync: bool = False) -> dict[str, str]:
     """sha256 of every file under ``paths`` (files or folders), keyed by path relative to
-    ``base`` (absolute when outside it), each flushed to disk (``fsync``) as it is read.
+    ``base`` (absolute when outside it); with ``sync`` each is flushed to disk (``fsync``).
 
     Hidden names (locks, temporary files) are left out.
     """
@@ -110,7 +110,8 @@ def output_hashes(paths: list[Path], base: Path) -> dict[str, str]:
             with open(f, "rb") as fh:
                 while block := fh.read(1 << 20):
                     h.update(block)
-                os.fsync(fh.fileno())
+                if sync:
+                    os.fsync(fh.fileno())
             out[rel] = h.hexdigest()
     return out
 
@@ -183,7 +184,7 @@ class Run:
 
     def mark(self, stage: str, key: str, record: dict) -> dict[str, str]:
         """Record a finished stage with the hashes of its outputs (flushed to disk first)."""
-        hashes = output_hashes(self.outputs(stage), self.dir)
+        hashes = output_hashes(self.outputs(stage), self.dir, sync=True)
         atomic_write_json(self.stage_dir / f"{stage}.json",
                           {"key": key, **record, "outputs": hashes})
         return hashes
