@@ -352,7 +352,19 @@ def stage_report(state: Run, *, seed: int, progress: bool) -> dict:
 
 def sweep_store(store: str | Path, ks: list[int], *, n_seeds: int, engine: str,
                 out_dir: str | Path, n_jobs: int = 2, config: RunConfig | None = None):
-    """Tokenize and vectorize a store once (cached in ``out_dir/prep``), then sweep K."""
+    """Tokenize and vectorize a store once (cached in ``out_dir/prep``), then sweep K.
+
+    One sweep at a time writes ``out_dir`` (its exclusive lock, `corpora.locking`); each fit's
+    result is written atomically, so a killed sweep resumes where it stopped.
+    """
+    from corpora.locking import exclusive_lock
+
+    with exclusive_lock(out_dir, "sweep folder"):
+        return _sweep_store(store, ks, n_seeds=n_seeds, engine=engine, out_dir=out_dir,
+                            n_jobs=n_jobs, config=config)
+
+
+def _sweep_store(store, ks, *, n_seeds, engine, out_dir, n_jobs, config):
     from topics import evaluate as ev
     from topics.pipeline import run
 
