@@ -212,9 +212,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from corpora.locking import exclusive_lock
     from topics.report import render_report
 
-    path = render_report(Path(args.run))
+    with exclusive_lock(Path(args.run), "run directory"):  # not while a `run` writes it
+        path = render_report(Path(args.run))
     _out(f"report: {Path(path).resolve()}")
     return 0
 
