@@ -215,6 +215,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from corpora.locking import exclusive_lock
     from topics.report import render_report
 
+    if not Path(args.run).is_dir():
+        raise FileNotFoundError(f"{args.run} is not a run directory")
     with exclusive_lock(Path(args.run), "run directory"):  # not while a `run` writes it
         path = render_report(Path(args.run))
     _out(f"report: {Path(path).resolve()}")
