@@ -391,4 +391,7 @@ def extra_sections(run: Any, theme_weight: np.ndarray, theme_ids: Sequence[int],
     if cfg["events"]:
         out.append(_events_section(run, theme_weight, theme_ids, labels, out_dir, cfg, seed,
                                    figures))
+    from topics.report.groups import group_sections  # form-cable genres, the sweep
+
+    out += group_sections(run, out_dir)
     return out
