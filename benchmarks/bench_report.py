@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -96,6 +97,25 @@ def synthesize_run(root: Path, n: int, k: int, n_themes: int, seed: int,
     (run / "model" / "params.json").write_text(json.dumps({"n_topics": k, "seed": seed}),
                                                encoding="utf-8")
     (run / "manifest.json").write_text(json.dumps({"store": str(store)}), encoding="utf-8")
+    # a document-term matrix as the pipeline writes it (60 tokens a cable drawn from the
+    # cable's two largest topics): the report scores its term lists and sizes LDAvis on it
+    import scipy.sparse as sp
+
+    top2 = np.argsort(-doc_topic, axis=1)[:, :2]
+    cum = np.cumsum(topic_term, axis=1)
+    picks = np.empty((n, 60), dtype=np.int64)
+    for half in range(2):
+        u = rng.random((n, 30))
+        picks[:, half * 30:(half + 1) * 30] = np.stack(
+            [np.searchsorted(cum[t], u[i]) for i, t in enumerate(top2[:, half])])
+    picks = np.minimum(picks, n_terms - 1)
+    dtm = sp.csr_matrix((np.ones(picks.size), (np.repeat(np.arange(n), 60), picks.ravel())),
+                        shape=(n, n_terms))
+    dtm.sum_duplicates()
+    (run / "dtm").mkdir()
+    sp.save_npz(run / "dtm" / "dtm.npz", dtm)
+    (run / "dtm" / "dtm.json").write_text(json.dumps({"terms": terms, "refs": refs}),
+                                          encoding="utf-8")
     return run
 
 
@@ -113,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         run = synthesize_run(Path(tmp), args.n, args.k, min(args.themes, args.k), args.seed)
         t_synth = time.perf_counter() - t0
         t1, c1 = time.perf_counter(), time.process_time()
+        logging.basicConfig(level=logging.WARNING, format="%(message)s")
+        logging.getLogger("topics.report.render").setLevel(logging.INFO)  # stage timings
         index = render_report(run, n_boot=args.n_boot)
         secs, cpu = time.perf_counter() - t1, time.process_time() - c1
         n_figs = len(list((index.parent / "figures").glob("*.png")))

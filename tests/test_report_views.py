@@ -268,3 +268,20 @@ def test_one_label_per_id_for_dominant_themes(tmp_path):
     topic_label = {t["id"]: t["label"] for t in data.sections["topics"]}
     for t in data.sections["themes"] + data.sections["per_theme"]:
         assert t["label"] == topic_label[t["id"]] == meta["topics"][t["id"]]["label"]
+
+
+def test_large_levels_take_the_bootstraps_normal_limit():
+    from topics.report.effects import bootstrap_replicates, level_replicates
+
+    rng = np.random.default_rng(5)
+    w = rng.dirichlet([0.3, 0.5, 2.0], 30_000)
+    exact = bootstrap_replicates(w, n_boot=1000, seed=1)
+    normal = level_replicates(w, n_boot=1000, seed=1, exact_up_to=20_000)
+    assert not np.array_equal(exact, normal)  # the normal limit was taken
+    for q in (0.025, 0.5, 0.975):
+        np.testing.assert_allclose(np.quantile(normal, q, axis=0),
+                                   np.quantile(exact, q, axis=0), atol=6e-4)
+    # the themes' correlation survives: shares summing to 1 stay summing to 1
+    np.testing.assert_allclose(normal.sum(axis=1), 1.0, atol=1e-9)
+    small = level_replicates(w[:500], n_boot=50, seed=2)
+    np.testing.assert_array_equal(small, bootstrap_replicates(w[:500], n_boot=50, seed=2))

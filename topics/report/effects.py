@@ -15,12 +15,15 @@ import zlib
 import numpy as np
 import pandas as pd
 
-__all__ = ["bootstrap_means", "bootstrap_replicates", "estimate_differences", "estimate_effects"]
+__all__ = ["bootstrap_means", "bootstrap_replicates", "estimate_differences", "estimate_effects",
+           "level_replicates"]
 
 logger = logging.getLogger(__name__)
 
 # bootstrap replicates are drawn in chunks so that chunk * n_cables stays under this size
 _CHUNK_CELLS = 4_000_000
+#: Levels with more cables take the bootstrap's normal limit (`level_replicates`).
+EXACT_UP_TO = 20_000
 
 
 def bootstrap_replicates(
@@ -96,6 +99,44 @@ def bootstrap_means(
     alpha = (1.0 - ci) / 2.0
     low, high = np.quantile(boot, [alpha, 1.0 - alpha], axis=0)
     return mean, low, high
+
+
+def level_replicates(
+    weights: np.ndarray, *, n_boot: int, seed: int | np.random.SeedSequence,
+    exact_up_to: int = EXACT_UP_TO,
+) -> np.ndarray:
+    """Bootstrap replicates of a level's mean shares; the normal limit for large levels.
+
+    Up to ``exact_up_to`` cables: `bootstrap_replicates`. Beyond, the replicates are drawn
+    from the bootstrap's normal limit, N(mean, S / n) with S the themes' covariance over
+    the level's cables (the mean of n resampled rows is a sum of n i.i.d. draws; at
+    20,000 cables its percentile interval and the normal one agree to well under a
+    percentage point of share), at O(n K²) instead of O(n_boot n K).
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        Shape (n_cables, n_themes).
+    n_boot : int
+    seed : int or numpy.random.SeedSequence
+    exact_up_to : int
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_boot, n_themes).
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    n = weights.shape[0]
+    if n <= exact_up_to:
+        return bootstrap_replicates(weights, n_boot=n_boot, seed=seed)
+    mean = weights.mean(axis=0)
+    cov = np.atleast_2d(np.cov(weights, rowvar=False, ddof=0)) / n
+    # the shares sum to at most 1 per cable: S is singular, so factor it without Cholesky
+    vals, vecs = np.linalg.eigh(cov)
+    root = vecs * np.sqrt(np.clip(vals, 0, None))
+    z = np.random.default_rng(seed).standard_normal((int(n_boot), len(mean)))
+    return mean + z @ root.T
 
 
 def _stream(seed: int, covariate: str, level: str) -> np.random.SeedSequence:
@@ -179,7 +220,7 @@ def estimate_differences(
         if idx.size == 0:
             return np.empty((0, w.shape[1])), 0
         if (covariate, level) not in store:
-            store[(covariate, level)] = bootstrap_replicates(
+            store[(covariate, level)] = level_replicates(
                 w[idx], n_boot=n_boot, seed=_stream(seed, covariate, level))
         return store[(covariate, level)], int(idx.size)
 
@@ -284,7 +325,7 @@ def estimate_effects(
             if rows_idx.size == 1:
                 low, high = mean.copy(), mean.copy()
             else:
-                boot = bootstrap_replicates(sub, n_boot=n_boot, seed=_stream(seed, name, level))
+                boot = level_replicates(sub, n_boot=n_boot, seed=_stream(seed, name, level))
                 if cache is not None:  # estimate_differences reuses the same draws
                     cache[(name, str(level))] = boot
                 low, high = np.quantile(boot, [(1 - ci) / 2, (1 + ci) / 2], axis=0)
