@@ -37,7 +37,7 @@ PROBES: dict[str, tuple[str, float, str]] = {
     "blank-lines-in-cable": ("parse a cable holding a run of 4,000 blank lines (issue 10's "
                              "clean.py fix)", 60, """
         import time; from corpora.read import read_file
-        t = SEED.read_text(encoding="latin-1").replace("SUBJECT:", "\n" * 4000 + "SUBJECT:")
+        t = SEED.read_text(encoding="latin-1").replace("\u00b61.", "\\n" * 4000 + "\u00b61.", 1)
         p = W / "b.txt"; p.write_text(t, encoding="latin-1")
         t0 = time.perf_counter(); r = list(read_file(str(p)))
         out(f"{type(r[0]).__name__} in {time.perf_counter() - t0:.2f} s")
