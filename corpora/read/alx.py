@@ -94,9 +94,14 @@ def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") 
             "date",
         )
         return
-    date = datetime.strptime(
-        f"{m['year']} {m['mon']} {m['day']} {m['time']}", "%Y %b %d %H:%M:%S"
-    ).replace(tzinfo=UTC)
+    try:
+        date = datetime.strptime(
+            f"{m['year']} {m['mon']} {m['day']} {m['time']}", "%Y %b %d %H:%M:%S"
+        ).replace(tzinfo=UTC)
+    except ValueError as exc:  # a day or time that does not exist (Feb 31, 25:00)
+        yield reject(path, locate(prefix, "line 3"), f"bad date: {path} line 3 is "
+                     f"{date_raw!r} ({exc})", NAME, sha256, "date")
+        return
     meta = {
         "ref": ref,
         "subject": subject,
