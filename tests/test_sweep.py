@@ -163,3 +163,22 @@ def test_heldout_scores_prefer_the_planted_number_of_topics(corpus, engine, para
     # seeded split: the same numbers again
     again = heldout_completion(model, held)
     assert again["per_word_ll"] == pytest.approx(scores[4][0])
+
+
+def test_sweep_tabulates_heldout_and_agreement_and_writes_the_recommendation(corpus, tmp_path):
+    dtm, texts = corpus
+    # label = the planted theme of each document (its most common theme word's theme)
+    theme_of = {w: i for i, words in enumerate(THEMES) for w in words}
+    tags = [f"T{max(range(4), key=lambda i, t=t: sum(theme_of.get(w) == i for w in t))}"
+            for t in texts]
+    posts = [f"P{i % 3}" for i in range(len(texts))]
+    table = sweep(dtm, texts, [2, 4, 8], seeds=[0], out_dir=tmp_path, n_jobs=1,
+                  subject_tags=tags, origins=posts, **PARAMS)
+    assert table["heldout_ll_mean"].notna().all() and table["ami_tag_mean"].notna().all()
+    by_k = table.set_index("k")
+    assert by_k.loc[4, "ami_tag_mean"] > 0.5 > abs(by_k.loc[4, "ami_post_mean"])
+    rec = json.loads((tmp_path / "recommendation.json").read_text())
+    assert rec["k"] in (2, 4, 8) and "frontier" in rec["reason"]
+    result = json.loads((tmp_path / "results" / "k0004_seed0.json").read_text())
+    assert result["heldout"]["method"] == "tomotopy log-likelihood"
+    assert np.isfinite(result["heldout_completion"]["per_word_ll"])
