@@ -286,5 +286,20 @@ def test_coverage_of_ids_without_serials_says_so(tmp_path, capsys, caplog):
     assert res.summary["observed_share"] is None and len(res.table) == 0
     assert res.summary["n_ids"] == 29  # the first id is not taken for a header
     assert "carries a post and serial" in caplog.text
-    assert main(["coverage", str(ids), "--out", str(tmp_path / "out2")]) == 0
+    assert main(["coverage", str(ids), "--out", str(tmp_path / "out2"), "--figures"]) == 0
     assert "no post-year has 10+ serials" in capsys.readouterr().out
+    assert (tmp_path / "out2" / "coverage_heatmap.png").exists()
+
+
+def test_cli_coverage_figures(tmp_path):
+    rng = np.random.default_rng(4)
+    truth = {(p, y): 1500 for p in ("TOKYO", "PARIS", "LIMA") for y in (2007, 2008)}
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(_sample_refs(rng, truth, 0.05)) + "\n")
+    assert main(["coverage", str(ids), "--out", str(tmp_path / "o"), "--figures",
+                 "--years", "2008:2008", "--exclude", "LIMA"]) == 0
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["n_post_years"] == 2 and summary["excluded_posts"] == ["LIMA"]
+    for name in ("coverage_heatmap.png", "coverage_ranked.png"):
+        assert (tmp_path / "o" / name).read_bytes()[:4] == b"\x89PNG"
+    assert main(["coverage", str(ids), "--out", str(tmp_path / "o"), "--years", "x"]) == 2

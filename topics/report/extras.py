@@ -61,6 +61,12 @@ def _png(fig: Figure) -> bytes:
 
 
 # --------------------------------------------------------------------------- coverage
+def _empty(ax: Axes, text: str) -> Axes:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+    return ax
+
+
 def plot_coverage_heatmap(table: pd.DataFrame, ax: Axes, *, n_posts: int = 40,
                           years: tuple[int, int] | None = None,
                           exclude: Sequence[str] = ()) -> Axes:
@@ -73,6 +79,8 @@ def plot_coverage_heatmap(table: pd.DataFrame, ax: Axes, *, n_posts: int = 40,
     posts = (t.groupby("post")["n_observed"].sum().sort_values(ascending=False, kind="stable")
              .head(n_posts).index.tolist())
     ys = sorted(t["year"].unique())
+    if not posts or not ys:
+        return _empty(ax, "no post-year with a serial")
     share = t[t["meaningful"].astype(bool)].pivot_table(index="post", columns="year",
                                                         values="share_mvu")
     grid = share.reindex(index=posts, columns=ys).to_numpy(dtype=float)
@@ -95,6 +103,8 @@ def plot_coverage_ranked(table: pd.DataFrame, ax: Axes, *,
     if years is not None:
         t = t[(t["year"] >= years[0]) & (t["year"] <= years[1])]
     t = t.sort_values(["share_bayes", "post", "year"], kind="stable")
+    if t.empty:
+        return _empty(ax, "no post-year with enough serials")
     x = np.arange(len(t))
     ax.vlines(x, t["share_low"], t["share_high"], color="0.75", linewidth=0.6)
     ax.scatter(x, t["share_bayes"], s=3, color="C0", zorder=3, label="posterior mean")
