@@ -52,8 +52,9 @@ LEFTOVERS: dict[str, re.Pattern[str]] = {
         r"(?m)^\s*[A-Z][A-Z .'-]{1,30}\s\d{8}\s+\d{3}(?:\.\d+)?\s+OF\s+\d{3}\s*$", re.I
     ),
     "SIPDIS": re.compile(r"\bSIPDIS\b", re.I),
-    "end-of-cable marker": re.compile(r"\b(?:header\s+ends|cable\s+ends|end\s+of\s+cable)\b",
-                                      re.I),
+    "end-of-cable marker": re.compile(
+        r"(?m)^[ \t]*[-=]*[ \t]*(?:header\s+ends|cable\s+ends|end\s+of\s+cable)[ \t]*[-=]*[ \t]*$", re.I
+    ),
 }
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -107,9 +108,22 @@ def read_pages(zip_path: Path, manifest: dict[str, dict[str, str]]) -> Iterator[
             yield Page(row["file"], row, pres[0], pres[1])
 
 
-def page_words(body: str) -> list[str]:
-    """The page's words from the first marked paragraph on, boilerplate lines dropped."""
+# a cables.csv row opening another cable's record, appended to the page by a mirror
+_FOREIGN_ROW = re.compile(
+    r"(?m)^[ \t]*\d{4,7}[ \t]+\d{1,4}[/-]\d{1,2}[/-]\d{2,4}[ \t]+\d{1,2}:\d\d(?::\d\d)?[ \t]+"
+    r"(\d\d[A-Z][A-Z0-9]*)"
+)
+
+
+def page_words(body: str, ref: str | None = None) -> list[str]:
+    """The page's words from the first marked paragraph on, boilerplate lines dropped, up
+    to the row of another cable's record appended to the page (when ``ref`` is given)."""
     body = body.replace("\r\n", "\n").replace("\r", "\n")
+    if ref is not None:
+        for row in _FOREIGN_ROW.finditer(body):
+            if row.group(1) != ref and body[:row.start()].strip():
+                body = body[:row.start()]
+                break
     m = _FIRST_PARA.search(body)
     if m is not None:
         body = body[m.start():]
@@ -270,7 +284,7 @@ def compare(pages: Iterable[Page], records: dict[str, dict[str, Any]],
             str(x) for x in (rec.get("subject"), " ".join(rec.get("references") or ()),
                              rec.get("classified_by"), rec.get("body")) if x
         )
-        words = page_words(page.body)
+        words = page_words(page.body, ref)
         rep.words_compared += len(words)
         lost = sum(len(r) for r in lost_runs(words, stored))
         rep.words_lost += lost

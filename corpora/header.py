@@ -549,6 +549,59 @@ def _prose_start(line: str, start: int) -> int | None:
     return m.start()
 
 
+#: A cables.csv record dumped into a page: "----- header ends -----" closes the record's
+#: metadata lines (``id:``, ``refid:``, ``header:`` ...), "===== CABLE ENDS =====" its text,
+#: and a row such as ``190588 2/5/2009 13:20 09CAIRO210 Embassy Cairo ...`` opens the next
+#: record (another cable's text, appended by a mirror).
+_DUMP_HEADER_ENDS = re.compile(r"^[ \t]*+-{3,}+[ \t]*+header ends[ \t]*+-{3,}+[ \t]*+$", _I | _M)
+_DUMP_CABLE_ENDS = re.compile(r"^[ \t]*+={3,}+[ \t]*+CABLE ENDS[ \t]*+={3,}+", _I | _M)
+_DUMP_ROW = re.compile(
+    r"^[ \t]*+\d{4,7}[ \t]++\d{1,4}[/-]\d{1,2}[/-]\d{2,4}[ \t]++\d{1,2}:\d\d(?::\d\d)?+[ \t]++"
+    r"(?P<ref>\d\d[A-Z][A-Z0-9]*+)",
+    _M,
+)
+
+
+_ESCAPED_EOL = re.compile(r"[ \t]*+\\[ \t]*+$", _M)
+
+
+def _strip_escaped_newlines(text: str) -> str:
+    """Drop the backslash a CSV dump left at the end of each line (``CONCERNS \\``)."""
+    if "\\\n" not in text and "\\ \n" not in text:
+        return text
+    lines = text.split("\n")
+    marked = sum(ln.rstrip().endswith("\\") for ln in lines)
+    if marked < 3 or marked * 4 < sum(bool(ln.strip()) for ln in lines):
+        return text
+    return _ESCAPED_EOL.sub("", text)
+
+
+def _strip_dump_records(text: str, ref: str | None) -> tuple[str, str | None]:
+    """The cable's own text out of a page that carries cables.csv dump records: the text
+    after "header ends" (a page preview and the record's metadata stand before it), up to
+    "CABLE ENDS" or to the row that opens another cable's record."""
+    if "header ends" not in text.lower() and "CABLE ENDS" not in text.upper() and not (
+        _DUMP_ROW.search(text)
+    ):
+        return text, None
+    note = None
+    m = _DUMP_HEADER_ENDS.search(text)
+    if m is not None and text[m.end():].strip():
+        text = text[m.end():]
+        note = "cables.csv dump record in the page: text read after its 'header ends' line"
+    m = _DUMP_CABLE_ENDS.search(text)
+    if m is not None:
+        text = text[:m.start()]
+    for row in _DUMP_ROW.finditer(text):
+        if ref and row.group("ref") != ref and text[:row.start()].strip():
+            text = text[:row.start()]
+            note = (note + "; " if note else "") + (
+                f"another cable's record ({row.group('ref')}) appended to the page was left out"
+            )
+            break
+    return text, note
+
+
 def _has_long_line(text: str) -> bool:
     """True when a line of ``text`` has 600 characters or more (`_LONG_FIELD_LINE` needs one)."""
     if len(text) < 600:
@@ -850,6 +903,10 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
         text = _PARTIAL.sub("\n", text)
     glued = False
     container_ref = meta.get("ref")
+    text = _strip_escaped_newlines(text)
+    text, dump_note = _strip_dump_records(text, container_ref)
+    if dump_note:
+        notes.append(dump_note)
     if _is_glued(text):
         glued = True
         text = _unglue(text, container_ref)
