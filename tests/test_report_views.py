@@ -285,3 +285,22 @@ def test_large_levels_take_the_bootstraps_normal_limit():
     np.testing.assert_allclose(normal.sum(axis=1), 1.0, atol=1e-9)
     small = level_replicates(w[:500], n_boot=50, seed=2)
     np.testing.assert_array_equal(small, bootstrap_replicates(w[:500], n_boot=50, seed=2))
+
+
+def test_encode_figures_in_workers_matches_serial():
+    from matplotlib.image import imread
+
+    from topics.report.figures import encode_figures, figure_png
+
+    figs = {}
+    for i in range(13):
+        fig = Figure(figsize=(2, 1.5))
+        fig.add_subplot().plot([0, 1, 2], [i, 0, i])
+        figs[f"f{i}"] = fig
+    many = encode_figures(figs, processes=2)
+    one = {k: figure_png(f) for k, f in figs.items()}
+    assert list(many) == list(figs)
+    import io
+
+    for k in figs:  # the same pixels, whichever process drew them
+        np.testing.assert_array_equal(imread(io.BytesIO(many[k])), imread(io.BytesIO(one[k])))

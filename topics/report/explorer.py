@@ -106,16 +106,20 @@ def explorer_data(
     sub = tw[rows_idx]
     # the three largest theme shares of each cable, as [[theme id, share], ...]
     top3 = np.argsort(-sub, axis=1, kind="stable")[:, :3]
-    dates = cables["date"].iloc[rows_idx]
-    date_s = dates.dt.strftime("%Y-%m-%d").where(dates.notna(), "")
-    rows = []
-    for i, r in enumerate(rows_idx):
-        shares = [[int(ids[j]), round(float(sub[i, j]), 3)] for j in top3[i] if sub[i, j] > 0]
-        rows.append([
-            str(cables["ref"].iat[r]), str(date_s.iat[i]), _s(cables["origin"].iat[r]),
-            _s(cables["classification"].iat[r]), _s(cables["subject"].iat[r]),
-            int(theme[r]), round(float(own[r]), 3), shares,
-        ])
+    top_share = np.round(np.take_along_axis(sub, top3, axis=1), 3)
+    id_arr = np.asarray(ids)[top3]
+    picked = cables.iloc[rows_idx]
+    dates = picked["date"]
+    date_s = dates.dt.strftime("%Y-%m-%d").where(dates.notna(), "").tolist()
+    cols = [picked[c].astype(object).where(picked[c].notna(), "").astype(str).tolist()
+            for c in ("ref", "origin", "classification", "subject")]
+    own_r = np.round(own[rows_idx], 3).tolist()
+    theme_r = theme[rows_idx].astype(int).tolist()
+    rows = [
+        [cols[0][i], date_s[i], cols[1][i], cols[2][i], cols[3][i], theme_r[i], own_r[i],
+         [[int(t), float(v)] for t, v in zip(id_arr[i], top_share[i], strict=True) if v > 0]]
+        for i in range(len(rows_idx))
+    ]
     labels = {t["id"]: t["label"] for t in s["themes"]}
     topic_labels = {t["id"]: t["label"] for t in s["topics"]}
     out: dict[str, Any] = {
@@ -135,10 +139,6 @@ def explorer_data(
             "labels": [topic_labels.get(t, f"topic {t}") for t in ldavis["topic_ids"]],
         }
     return out
-
-
-def _s(v: Any) -> str:
-    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
 
 def write_cable_pages(

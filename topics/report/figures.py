@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import logging
+import multiprocessing as mp
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +39,7 @@ __all__ = [
     "PALETTE",
     "classical_mds",
     "distinct_colors",
+    "encode_figures",
     "figure_png",
     "plot_counts",
     "plot_dendrogram",
@@ -96,6 +99,53 @@ def figure_png(fig: Figure, *, dpi: int = 96) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     return buf.getvalue()
+
+
+#: Figures handed to forked encoder processes (set only while `encode_figures` runs).
+_TO_ENCODE: list[Figure] | None = None
+
+
+def _encode_at(i: int) -> bytes:
+    assert _TO_ENCODE is not None
+    return figure_png(_TO_ENCODE[i])
+
+
+def encode_figures(figs: dict[str, Figure], *, processes: int | None = None) -> dict[str, bytes]:
+    """PNG bytes of every figure; many figures are encoded by forked processes.
+
+    Drawing a figure to PNG is most of a report's figure time (50 per-theme figures at
+    K = 50). With 12 figures or more and two CPUs or more, the figures, already built, are
+    shared with forked worker processes (copy-on-write, nothing pickled but the PNG bytes)
+    that draw their share; elsewhere (no ``fork``, one CPU) they are drawn in turn.
+
+    Parameters
+    ----------
+    figs : dict
+        Stem -> Figure.
+    processes : int, optional
+        Workers; default the CPUs this process may use, at most 4.
+
+    Returns
+    -------
+    dict
+        Stem -> PNG bytes, in the order of ``figs``.
+    """
+    global _TO_ENCODE
+    stems = list(figs)
+    try:
+        n_cpu = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        n_cpu = os.cpu_count() or 1
+    n_proc = min(processes or n_cpu, 4, len(stems))
+    if len(stems) < 12 or n_proc < 2 or "fork" not in mp.get_all_start_methods():
+        return {stem: figure_png(figs[stem]) for stem in stems}
+    _TO_ENCODE = [figs[stem] for stem in stems]
+    try:
+        with mp.get_context("fork").Pool(n_proc) as pool:
+            pngs = pool.map(_encode_at, range(len(stems)), chunksize=2)
+    finally:
+        _TO_ENCODE = None
+    return dict(zip(stems, pngs, strict=True))
 
 
 def _new(width: float, height: float, *, constrained: bool = True) -> Figure:
