@@ -39,13 +39,16 @@ def load(store_dir: Path) -> tuple[dict, dict]:
 
     store = CorpusStore(store_dir)
     cols = ["ref", "date", "classification", "origin", "tags", "subject", "references",
-            "classified_by", "body"]
+            "classified_by", "reasons", "body"]
     table = store.to_pandas()
     records = {r["ref"]: r for r in table[cols].to_dict("records")}
     for r in records.values():
         r["date"] = r["date"].to_pydatetime() if r["date"] is not None else None
         for key in ("tags", "references"):
             r[key] = list(r[key]) if r[key] is not None else None
+        for key in ("subject", "classified_by", "reasons", "body"):
+            if not isinstance(r[key], str):
+                r[key] = None  # pandas gives NaN for a missing string
     rejects = {}
     for rej in store.rejects():
         loc = str(rej.get("locator") or "")
@@ -99,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name} disagrees: {' '.join(refs[:ex])}")
     for reason, refs in sorted(rep.reject_refs.items()):
         print(f"  rejected ({reason}): {' '.join(refs[:ex])}")
+    print(f"  body text in reasons: {' '.join(rep.body_in_reasons[:ex])}")
     worst = sorted(rep.lost_cables, key=lambda t: -t[1])[:ex]
     print(f"  most words lost: {json.dumps(worst)}")
     for name, refs in sorted(rep.leftover_refs.items()):

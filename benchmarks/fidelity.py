@@ -108,6 +108,13 @@ def read_pages(zip_path: Path, manifest: dict[str, dict[str, str]]) -> Iterator[
             yield Page(row["file"], row, pres[0], pres[1])
 
 
+_DUMP_HEADER_ENDS = re.compile(r"(?mi)^[ \t]*-{3,}[ \t]*header ends[ \t]*-{3,}[ \t]*$")
+# paragraph numbers and markings, summary/comment markers: formatting, not words
+_MARKUP = re.compile(
+    r"\(\s*(?:U|C|S|SBU|TS|LOU|FOUO|NF)(?:\s*/{1,2}\s*[A-Z]+)*\s*\)|(?<![\w.])\d{1,2}\.(?=\s|\()|"
+    r"\b(?:END\s+|BEGIN\s+)?(?:SUMMARY|COMMENT)\b\s*[.:]?",
+    re.I,
+)
 # a cables.csv row opening another cable's record, appended to the page by a mirror
 _FOREIGN_ROW = re.compile(
     r"(?m)^[ \t]*\d{4,7}[ \t]+\d{1,4}[/-]\d{1,2}[/-]\d{2,4}[ \t]+\d{1,2}:\d\d(?::\d\d)?[ \t]+"
@@ -124,6 +131,9 @@ def page_words(body: str, ref: str | None = None) -> list[str]:
             if row.group(1) != ref and body[:row.start()].strip():
                 body = body[:row.start()]
                 break
+    dump = _DUMP_HEADER_ENDS.search(body)
+    if dump is not None:  # a cables.csv record: its metadata lines are no cable words
+        body = body[dump.end():]
     m = _FIRST_PARA.search(body)
     if m is not None:
         body = body[m.start():]
@@ -131,12 +141,13 @@ def page_words(body: str, ref: str | None = None) -> list[str]:
     body = _BANNER_LINE.sub(" ", body)
     body = _SIPDIS.sub(" ", body)
     body = _DIST_LIST.sub(" ", body)
+    body = _MARKUP.sub(" ", body)
     return _WORD.findall(body.lower())
 
 
 def lost_runs(page: list[str], stored: str, n: int = 4, min_run: int = 8) -> list[list[str]]:
     """Runs of ``min_run`` or more page words that no stored ``n``-word window covers."""
-    words = _WORD.findall(stored.lower())
+    words = _WORD.findall(_MARKUP.sub(" ", stored).lower())
     grams = {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
     kept = [False] * len(page)
     for i in range(len(page) - n + 1):
@@ -214,13 +225,19 @@ class FidelityReport:
     reject_refs: dict[str, list[str]] = field(default_factory=dict)
     lost_cables: list[tuple[str, int]] = field(default_factory=list)
     words_lost: int = 0
+    body_in_reasons: list[str] = field(default_factory=list)
     words_compared: int = 0
     leftovers: Counter = field(default_factory=Counter)
     leftover_refs: dict[str, list[str]] = field(default_factory=dict)
     disagree_refs: dict[str, list[str]] = field(default_factory=dict)
 
     def rate(self, name: str) -> float:
+        """Agreement over all pages (a reject counts as a disagreement)."""
         return self.agree[name] / self.pages if self.pages else 0.0
+
+    def rate_stored(self, name: str) -> float:
+        """Agreement over the stored cables."""
+        return self.agree[name] / self.records if self.records else 0.0
 
     def rows(self) -> list[tuple[str, Any, Any]]:
         """The fidelity table: (measure, value, target)."""
@@ -230,11 +247,15 @@ class FidelityReport:
         ]
         for name in ("created", "classification", "origin", "tags", "tags (line + continuation)"):
             target = ">= 99%" if name.startswith("tags") else ">= 99.5%"
-            out.append((f"{name} agrees", f"{100 * self.rate(name):.2f}%", target))
+            out.append((f"{name} agrees (of pages / of stored cables)",
+                        f"{100 * self.rate(name):.2f}% / {100 * self.rate_stored(name):.2f}%",
+                        target))
         for reason, n in sorted(self.rejects.items()):
             out.append((f"reject: {reason}", n, "only pages without prose"))
         out.append(("cables losing >= 50 words", len(self.lost_cables), 0))
         out.append(("words lost (runs of 8+)", self.words_lost, ""))
+        out.append(("cables with body text in `reasons` (12+ words)", len(self.body_in_reasons),
+                    0))
         out.append(("page words compared", self.words_compared, ""))
         for name in LEFTOVERS:
             out.append((f"bodies with {name}", self.leftovers[name], 0))
@@ -282,8 +303,11 @@ def compare(pages: Iterable[Page], records: dict[str, dict[str, Any]],
                 rep.disagree_refs.setdefault(name, []).append(ref)
         stored = " ".join(
             str(x) for x in (rec.get("subject"), " ".join(rec.get("references") or ()),
-                             rec.get("classified_by"), rec.get("body")) if x
+                             rec.get("classified_by"), rec.get("reasons"), rec.get("body"))
+            if x
         )
+        if len(_WORD.findall(rec.get("reasons") or "")) >= 12:
+            rep.body_in_reasons.append(ref)
         words = page_words(page.body, ref)
         rep.words_compared += len(words)
         lost = sum(len(r) for r in lost_runs(words, stored))

@@ -735,7 +735,7 @@ def _parse_tags(value: str) -> tuple[str, ...]:
             t = _TAG_JUNK.sub("", w).upper()
             if t:
                 out.extend(split_run_together(t))
-    return tuple(out)
+    return tuple(dict.fromkeys(out))  # a tag repeated on the line is one tag
 
 
 def _is_tags_cont(line: str) -> bool:
@@ -789,9 +789,18 @@ def _strip_recipient(line: str) -> str:
     return _PRECEDENCE.sub("", s).strip()
 
 
+_ROUTING_ZONE = 60  # a routing header's lines (FM, TO, INFO lists) come first
+
+
 def _split_header(lines: list[str]) -> int:
-    """Index of the first body line (the classification line after the routing header)."""
-    fm = _find_line(lines, _FM_RE)
+    """Index of the first body line (the classification line after the routing header).
+
+    The routing header's FM line stands in the first lines, before the classification
+    line: in an all-capitals body "FM FRATTINI SAID ..." (the Foreign Minister) further
+    down is text, and taking it for the header would cut everything before it.
+    """
+    cls = _find_line(lines, CLASS_LINE, _ROUTING_ZONE)
+    fm = _find_line(lines, _FM_RE, cls if cls is not None else _ROUTING_ZONE)
     start = fm + 1 if fm is not None else 0
     for i in range(start, len(lines)):
         if CLASS_LINE.match(lines[i]):
@@ -1066,10 +1075,16 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
             "header",
         )
     if not body.strip():
-        if _TRUNCATED.search(text):
+        if dump_note and "another cable's record" in dump_note:
             raise fail(
-                "cable has no prose: the published text breaks off in the header ('...'), "
-                "a truncated page",
+                "cable has no prose: the page's text after its header is another cable's "
+                f"record ({dump_note.split('(')[-1].split(')')[0]})",
+                "body",
+            )
+        if _TRUNCATED.search(text) or len(text) < 1000:
+            raise fail(
+                "cable has no prose: the published text breaks off in the header, a "
+                "truncated page",
                 "body",
             )
         raise fail(
