@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,49 @@ __all__ = ["main"]
 logger = logging.getLogger("cable_topics.cli")
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+
+_EXAMPLES = """examples:
+  cable-topics ingest cables.csv cablegate-html/ --out store/
+  cable-topics info store/
+  cable-topics fit store/ --topics 50 --out runs/k50
+  cable-topics report runs/k50            # runs/k50/report/index.html
+  cable-topics run study.toml model.n_topics=30 --out runs/study
+  cable-topics demo                       # the bundled sample, end to end
+
+Run `cable-topics COMMAND --help` for a command's options."""
+
+_COMMAND_EXAMPLES = {
+    "ingest": "example:\n  cable-topics ingest cables.csv pages/ archive.zip --out store/",
+    "info": "example:\n  cable-topics info store/ | head -20",
+    "fit": "example:\n  cable-topics fit store/ --model nmf --topics 50 --seed 0 --out runs/k50",
+    "sweep": "example:\n  cable-topics sweep store/ --topics 10:100:10 --seeds 3 --out sweep/",
+    "report": "example:\n  cable-topics report runs/k50   # writes runs/k50/report/",
+    "run": "example:\n  cable-topics run study.toml model.n_topics=30 corpus.date_from=2006-01-01",
+    "verify": "example:\n  cable-topics verify runs/study",
+    "demo": "example:\n  cable-topics demo --out runs/demo",
+    "coverage": "example:\n  cable-topics coverage store/ --out cov/ --figures",
+}
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                     argparse.RawDescriptionHelpFormatter):
+    """Defaults after each option's help (not for flags or required ones); examples kept
+    as written."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.required or action.default is None or action.default is False or \
+                action.default == argparse.SUPPRESS:
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cable-topics")
+    except PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        return "unknown"
 
 
 def _out(text: str = "") -> None:
@@ -180,6 +224,16 @@ def cmd_fit(args: argparse.Namespace) -> int:
     }
     cfg = RunConfig.from_dict(data)
     out = Path(args.out)
+    manifest = out / "manifest.json"
+    if manifest.exists() and not args.force:
+        try:
+            old = json.loads(manifest.read_text(encoding="utf-8")).get("config_hash")
+        except (OSError, json.JSONDecodeError):
+            old = None
+        if old != cfg.config_hash():  # the same command again only re-uses its cache
+            raise ValueError(
+                f"{out} already holds a run with other settings; pass --force to overwrite "
+                "it, or choose another --out")
     run(cfg, out, force=args.force, progress=True, until="evaluate")
     _print_themes(out)
     _out(f"\nrun directory: {out.resolve()}")
@@ -247,9 +301,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cable-topics",
         description="Topic models and theme reports for diplomatic cable corpora.",
+        epilog=_EXAMPLES, formatter_class=_HelpFormatter,
     )
-    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="more log output: -v this tool's steps, -vv also the libraries' "
+                        "(gensim, ...)")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add = sub.add_parser
+
+    def add_parser(name: str, **kw):  # every command shows its defaults and examples
+        return _add(name, formatter_class=_HelpFormatter, epilog=_COMMAND_EXAMPLES.get(name),
+                    **kw)
+
+    sub.add_parser = add_parser  # type: ignore[method-assign]
 
     s = sub.add_parser("ingest", help="read cable files into a corpus store")
     s.add_argument("sources", nargs="+", help="files, folders or .zip/.gz archives")
@@ -262,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("info", help="summarize a corpus store")
-    s.add_argument("store")
+    s.add_argument("store", help="a corpus store directory (from ingest)")
     s.set_defaults(func=cmd_info)
 
     s = sub.add_parser("coverage", help="estimate the share of each post-year's cables a "
@@ -279,42 +344,43 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_coverage)
 
     s = sub.add_parser("fit", help="fit a topic model and themes on a store")
-    s.add_argument("store")
-    s.add_argument("--model", default="nmf", choices=engines)
-    s.add_argument("--topics", type=int, default=20)
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--out", required=True)
-    s.add_argument("--force", action="store_true")
+    s.add_argument("store", help="a corpus store directory (from ingest)")
+    s.add_argument("--model", default="nmf", choices=engines, help="topic-model engine")
+    s.add_argument("--topics", type=int, default=20, help="number of topics K")
+    s.add_argument("--seed", type=int, default=0, help="the run's seed")
+    s.add_argument("--out", required=True, help="run directory to write")
+    s.add_argument("--force", action="store_true",
+                   help="write into a run directory that holds another run's results")
     s.set_defaults(func=cmd_fit)
 
     s = sub.add_parser("sweep", help="fit K x seeds and recommend a number of topics")
-    s.add_argument("store")
+    s.add_argument("store", help="a corpus store directory (from ingest)")
     s.add_argument("--topics", default="5:40:5", help="START:STOP:STEP (inclusive) or a,b,c")
-    s.add_argument("--seeds", type=int, default=3)
-    s.add_argument("--model", default="nmf", choices=engines)
-    s.add_argument("--jobs", type=int, default=2)
-    s.add_argument("--out", required=True)
+    s.add_argument("--seeds", type=int, default=3, help="seeds per K (for stability)")
+    s.add_argument("--model", default="nmf", choices=engines, help="topic-model engine")
+    s.add_argument("--jobs", type=int, default=2, help="fits run in parallel")
+    s.add_argument("--out", required=True, help="directory for the sweep's tables and figure")
     s.set_defaults(func=cmd_sweep)
 
     s = sub.add_parser("report", help="render the report of a finished run")
-    s.add_argument("run")
+    s.add_argument("run", help="a run directory (from fit or run)")
     s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("run", help="run a whole study from a TOML config")
-    s.add_argument("config")
+    s.add_argument("config", help="a TOML config (every key: docs/config.md)")
     s.add_argument("overrides", nargs="*", help="section.key=value overrides")
     s.add_argument("--out", help="run directory (default runs/NAME)")
     s.add_argument("--force", action="store_true", help="re-run every stage")
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser("verify", help="re-run a run and check the results are identical")
-    s.add_argument("run")
+    s.add_argument("run", help="a run directory (from fit or run)")
     s.set_defaults(func=cmd_verify)
 
     s = sub.add_parser("demo", help="run the bundled study on the bundled sample corpus")
     s.add_argument("overrides", nargs="*", help="section.key=value overrides")
-    s.add_argument("--out", default="runs/demo")
-    s.add_argument("--force", action="store_true")
+    s.add_argument("--out", default="runs/demo", help="run directory to write")
+    s.add_argument("--force", action="store_true", help="re-run every stage")
     s.set_defaults(func=cmd_demo)
     return p
 
@@ -324,6 +390,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # libraries' own INFO lines (gensim's lifecycle events, ...) only with -vv
+    for noisy in ("gensim", "smart_open", "numexpr", "matplotlib", "PIL"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if args.verbose < 2 else level)
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, _SafeLogFilter) for f in handler.filters):
             handler.addFilter(_SafeLogFilter())
@@ -335,6 +404,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         _err(f"cable-topics {args.command}: error: {exc}")
         return 2
+    except BrokenPipeError:
+        # the reader went away (`cable-topics info | head -1`): no traceback, no second
+        # error when Python flushes stdout at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except OSError as exc:
         # disk full, permission denied, a file where a folder is needed: one line, exit 2
         where = f": {exc.filename}" if getattr(exc, "filename", None) else ""

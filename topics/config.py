@@ -14,6 +14,7 @@ Example
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import hashlib
 import json
@@ -83,8 +84,10 @@ class CorpusConfig:
         "skipped and listed as rejects; FIFOs and devices are never read)."
     )
     store: str = _opt("", "An existing CorpusStore to read instead of ingesting 'sources'.")
-    date_from: str = _opt("", "Keep cables on or after this date (YYYY-MM-DD); '' = no limit.")
-    date_to: str = _opt("", "Keep cables before this date (YYYY-MM-DD); '' = no limit.")
+    date_from: str = _opt("", "Keep cables on or after this date (YYYY-MM-DD); '' = no limit.",
+                          date=True)
+    date_to: str = _opt("", "Keep cables before this date (YYYY-MM-DD); '' = no limit.",
+                        date=True)
     origins: list[str] = _opt([], "Keep only these sending posts (e.g. 'Embassy Tokyo').")
     tags: list[str] = _opt([], "Keep only cables with at least one of these TAGS.")
     classifications: list[str] = _opt([], "Keep only these classifications.")
@@ -391,6 +394,12 @@ def _check_value(key: str, value: Any, kind: Any, meta: Any) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{key} must be a string; got {value!r}.")
     lo, hi, choices = meta.get("min"), meta.get("max"), meta.get("choices")
+    if meta.get("date") and value:
+        try:  # checked here, not when the filter first meets a cable
+            datetime.date.fromisoformat(value if len(value) == 10 else "bad")
+        except ValueError:
+            raise ConfigError(f"{key} must be a date written YYYY-MM-DD (e.g. '2009-01-01'); "
+                              f"got {value!r}.") from None
     if lo is not None and value < lo:
         raise ConfigError(f"{key} must be >= {lo}; got {value!r}.")
     if hi is not None and value > hi:
