@@ -74,7 +74,7 @@ def test_prevalence_axis_skips_sparse_tail_and_leaves_gaps():
     sub = counts.loc[["2005", "2007", "2008"]]
     expect = sub[0] / sub.sum(axis=1)
     np.testing.assert_allclose(y[dense], expect.to_numpy())
-    assert "1966-2002 before not drawn" in ax_n.get_xlabel()
+    assert ax_n.get_xlabel() == "2003-2010 (23 earlier cables not drawn); gaps: < 10 cables"
 
 
 def test_year_counts_spaced_as_real_years():

@@ -246,11 +246,11 @@ def plot_prevalence(
         ax_n.bar(x[dense], total[dense], color=_NEUTRAL, width=width)
         ax_n.bar(x[~dense], total[~dense], color="#C9CED2", width=width)
         _style(ax_n, "", "", "cables")
-        ax_n.set_xlabel(window.note(unit), fontsize=7, color=_NEUTRAL)
+        ax_n.set_xlabel(window.short_note(unit), fontsize=7, color=_NEUTRAL)
         ax_n.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
         _year_ticks(ax_n)
     else:
-        ax.set_xlabel(window.note(unit), fontsize=7, color=_NEUTRAL)
+        ax.set_xlabel(window.short_note(unit), fontsize=7, color=_NEUTRAL)
         _year_ticks(ax)
     return ax
 

@@ -87,6 +87,17 @@ class DenseWindow:
                 "cables left as gaps")
 
 
+    def short_note(self, unit: str = "year") -> str:
+        """The cut in a few words for a small panel: "2003-2010 (18 earlier cables not
+        drawn); gaps: < 10 cables"."""
+        if self.start is None:
+            return f"no {unit} has {self.min_cables}+ cables"
+        out = [f"{self.n_before:,} earlier"] if self.n_before else []
+        out += [f"{self.n_after:,} later"] if self.n_after else []
+        cut = f" ({' and '.join(out)} cables not drawn)" if out else ""
+        return f"{self.start}-{self.end}{cut}; gaps: < {self.min_cables} cables"
+
+
 def _prev(label: str) -> str:
     year, _, month = label.partition("-")
     if not month:
