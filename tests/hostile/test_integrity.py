@@ -13,7 +13,6 @@ import pytest
 
 from tests.hostile.conftest import SAMPLE, cli, run_python
 from tests.hostile.test_runs import small_config
-from topics.pipeline import run, verify
 
 
 @pytest.fixture(scope="module")
@@ -81,24 +80,6 @@ def test_item12_inflating_or_lying_npz_is_refused(tmp_path):
         fh.write(bytes(64))
     with pytest.raises(UnsafeArrayFile, match="declares"):
         load_dtm(d)
-
-
-def test_item13_verify_sees_edits_to_the_report(tmp_path):
-    """`verify` missed edits to index.html, report.md, the report's exports and effects.csv."""
-    out = tmp_path / "run"
-    run(small_config(), out)
-    report = out / "report"
-    (report / "index.html").write_text((report / "index.html").read_text().replace(
-        "</body>", "<p>edited</p></body>"))
-    (report / "report.md").write_text((report / "report.md").read_text() + "\nedited\n")
-    (report / "effects.csv").write_text((report / "effects.csv").read_text() + "x,1\n")
-    (report / "themes.parquet").write_bytes((report / "themes.parquet").read_bytes()[:-40])
-    result = verify(out)
-    changed = {d["file"] for d in result["differences"]}
-    edited = {"report/index.html", "report/report.md", "report/effects.csv",
-              "report/themes.parquet"}
-    assert not result["identical"] and result["first_difference"] == "report"
-    assert changed == edited, changed ^ edited
 
 
 def test_item14_config_toml_is_valid_for_any_unicode(tmp_path):

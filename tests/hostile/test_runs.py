@@ -15,7 +15,7 @@ import pytest
 from corpora.store import CorpusStore
 from tests.hostile.conftest import N_SAMPLE, ROOT, SAMPLE, sample_refs
 from topics.config import RunConfig
-from topics.pipeline import run
+from topics.pipeline import run, verify
 
 
 def small_config(**sections) -> RunConfig:
@@ -188,3 +188,20 @@ def test_item9_temp_files_in_a_run_directory_are_cleaned(done_run):
     stale[2].mkdir()
     run(small_config(), done_run)
     assert not any(p.exists() for p in stale)
+
+
+def test_item13_verify_sees_edits_to_the_report(done_run):
+    """`verify` missed edits to index.html, report.md, the report's exports and effects.csv."""
+    out = done_run  # the last test of this module: it edits the finished run
+    report = out / "report"
+    (report / "index.html").write_text((report / "index.html").read_text().replace(
+        "</body>", "<p>edited</p></body>"))
+    (report / "report.md").write_text((report / "report.md").read_text() + "\nedited\n")
+    (report / "effects.csv").write_text((report / "effects.csv").read_text() + "x,1\n")
+    (report / "themes.parquet").write_bytes((report / "themes.parquet").read_bytes()[:-40])
+    result = verify(out)
+    changed = {d["file"] for d in result["differences"]}
+    edited = {"report/index.html", "report/report.md", "report/effects.csv",
+              "report/themes.parquet"}
+    assert not result["identical"] and result["first_difference"] == "report"
+    assert changed == edited, changed ^ edited
