@@ -304,3 +304,17 @@ def test_encode_figures_in_workers_matches_serial():
 
     for k in figs:  # the same pixels, whichever process drew them
         np.testing.assert_array_equal(imread(io.BytesIO(many[k])), imread(io.BytesIO(one[k])))
+
+
+def test_reject_kind_says_what_without_where():
+    from topics.report.data import reject_kind
+
+    rec = {"path": "../shared/x.zip", "reason": "cable not parsed: cable has no body text "
+           "after the header (only routing/header lines found) (at ../shared/x.zip:member "
+           "2007/10/07MANAMA963.html 07MANAMA963)"}
+    assert reject_kind(rec) == ("cable not parsed: cable has no body text after the header "
+                                "(only routing/header lines found)")
+    assert reject_kind({"reason": "unrecognised format: /data/x.bin"}) == "unrecognised format"
+    assert reject_kind({"path": "/d/a.txt", "reason": "cannot read /d/a.txt"}) == "cannot read"
+    assert reject_kind({"reason": "no date-time group"}) == "no date-time group"
+    assert reject_kind({}) == "(unknown)"

@@ -35,7 +35,12 @@ from topics.report.exports import (
     themes_frame,
     topics_frame,
 )
-from topics.report.figures import encode_figures, report_figures, theme_colors
+from topics.report.figures import (
+    distinct_colors,
+    encode_figures,
+    report_figures,
+    theme_colors,
+)
 from topics.report.figures_many import MIN_POST_CABLES
 from topics.report.ldavis import ldavis_data, write_ldavis_json
 
@@ -305,6 +310,8 @@ def render_report(
         **s,
         "fig": fig_by,
         "colors": theme_colors(data.theme_ids),
+        # past 16 themes every theme is grey: a swatch would say nothing
+        "colors_distinct": distinct_colors(data.theme_ids),
         "effects": [
             _pivot(effects, "year", s["themes"], years),
             _pivot(effects, "classification", s["themes"], class_order),
