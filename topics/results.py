@@ -273,8 +273,9 @@ class Run:
         """Files for R users, in ``out``: Parquet with real list columns, Matrix Market.
 
         Writes ``doc_topics.parquet`` (``tags`` a list<string> column), ``topic_terms.parquet``
-        (long: topic, term, weight, rank), ``themes.parquet`` and ``topics.parquet`` (list
-        columns as lists), ``ldavis.json`` (``LDAvis::serVis``) and, where the run has a
+        (long: topic, term, weight, rank), both also as CSV for base R, ``themes.parquet``
+        and ``topics.parquet`` (list columns as lists), ``ldavis.json`` (``LDAvis::serVis``)
+        and, where the run has a
         document-term matrix, ``dtm.mtx`` + ``dtm_rows.txt`` + ``dtm_terms.txt``
         (``Matrix::readMM``, then ``quanteda::as.dfm``). See ``docs/results.md``.
 
@@ -288,8 +289,17 @@ class Run:
         dt["date"] = dt["date"].astype("datetime64[us, UTC]")
         written.append(_parquet(out / "doc_topics.parquet", pa.Table.from_pandas(
             dt, preserve_index=False)))
+        long = self.topic_terms_long()
         written.append(_parquet(out / "topic_terms.parquet",
-                                pa.Table.from_pandas(self.topic_terms_long(), preserve_index=False)))
+                                pa.Table.from_pandas(long, preserve_index=False)))
+        # the same two tables as CSV for R without the arrow package (base read.csv);
+        # tags joined with ";"
+        written.append(atomic_write_bytes(out / "topic_terms.csv",
+                                          long.to_csv(index=False).encode("utf-8")))
+        flat = dt.assign(tags=dt["tags"].map(";".join),
+                         date=dt["date"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        written.append(atomic_write_bytes(out / "doc_topics.csv",
+                                          flat.to_csv(index=False).encode("utf-8")))
         for name, frame in (("themes", self.themes), ("topics", self.topics)):
             frame = frame.reset_index()
             keep = [c for c in frame.columns if c != "representative" or name == "themes"]
