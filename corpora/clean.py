@@ -490,7 +490,10 @@ def _lines_pass(text: str) -> list:
         if i >= 60:
             break
         if _EO_OR_TAGS.match(lines[i]):
-            zone = i
+            # the lines before the E.O./TAGS line are header unless a paragraph opened
+            # there: then it is a later section's repeated header, not this text's
+            if not any(_is_para_start(lines[j]) for j in range(i)):
+                zone = i
             break
     kept: list[int] = []
     i = zone

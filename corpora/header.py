@@ -420,6 +420,12 @@ def _unglue(text: str, ref: str | None = None) -> str:
     )
     for pat, rep, flags in subs:
         t = re.sub(pat, rep, t, flags=flags)
+    return _unglue_body(t, ref)
+
+
+def _unglue_body(t: str, ref: str | None = None) -> str:
+    """Page-break lines and paragraphs of a body whose line breaks were lost put back on
+    lines of their own (see `_unglue`)."""
     pinned = _page_break_of(ref)
     n = 0
     if pinned is not None:  # each page-break line on a line of its own
@@ -436,20 +442,10 @@ def _unglue(text: str, ref: str | None = None) -> str:
     return t
 
 
-#: A line of 600+ characters with a header field (REF, Classified By, REASON, SUBJECT, E.O., TAGS)
-#: in its first 400 characters and a marked paragraph after it: the body was glued onto it.
-_LONG_FIELD_LINE = re.compile(
-    r"^(?=[^\n]{600})(?=[^\n]{0,400}?(?:\bE\.?\s?O\.?[ \t]*" + CLASSIFYING_EO + r"|\bTAGS?\b|\bSUBJ(?:ECT)?[ \t]*:|"
-    r"\bREF(?:S|ERENCES?)?[ \t]*:|\bCLASSIFI?E?D[ \t]+BY\b|\bREASONS?[ \t]*:[ \t]*1\.\d)"
-    r"[^\n]*?\b\d{1,2}\.[ \t]*\((?:U|C|S|SBU|TS|[SC]//?NF)\)[ \t])[^\n]*",
-    _I | _M,
-)
-
-
 #: A header-field line (REF, Classified By, SUBJECT) that a body may have been glued onto.
 _GLUE_FIELD_HEAD = re.compile(
     r"^[ \t]*+(?:¶[ \t]*+)?(?:REF(?:S|ERENCES?)?[ \t]*+:|(?:\(\w{1,4}\)[ \t]*+)?"
-    r"CLASSIFI?E?D[ \t]++BY\b|SUBJ(?:ECT)?[ \t]*+:)",
+    r"CLASSIFI?E?D[ \t]++BY\b|SUBJ(?:ECT)?[ \t]*+:|REASONS?[ \t]*+:)",
     _I,
 )
 #: The same fields later in a line (a subject's continuation ``... CONFERENCE REF: A) ...``),
@@ -482,9 +478,11 @@ _REASON_TAIL = re.compile(r"(?:1\.\d[a-z]?|\band|\bor|&|,)[ \t]*+$", _I)
 
 
 _GLUE_ZONE = 80  # header fields stand in a cable's first lines
+_BODY_LINE = re.compile(r"^[ \t]*+(?:¶[ \t]*+\d|\d{1,2}\.[ \t]*+\((?:U|C|S|SBU|TS)\b)")
+_LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z][a-z'-]*+")
 
 
-def _split_glued_fields(text: str) -> tuple[str, int]:
+def _split_glued_fields(text: str, ref: str | None = None) -> tuple[str, int]:
     """Put the body on a line of its own where a page lost its line breaks after a header
     field (``REF: STATE 74305  (SBU) According to FCO ...``, ``Classified By: Ambassador X
     for reasons 1.4 (b) and (d) 1. (C) Summary ...``): the field's value ends where the
@@ -496,13 +494,18 @@ def _split_glued_fields(text: str) -> tuple[str, int]:
     lines = text.split("\n")
     n = 0
     for i, ln in enumerate(lines[:_GLUE_ZONE]):
+        if _BODY_LINE.match(ln):
+            break  # the body has begun: "Ref: 2008/515" in a quoted note is text
         if len(ln) < 40:
             continue
         # a field keyword inside the line ("... PRIORITIES Classified By: CDA ...") opens a
-        # line of its own, so the field before it ends there
+        # line of its own, so the field before it ends there; not after prose ("(begin
+        # text) Ref: 09/107 To: Mr. Chairman")
         pieces = []
         cur = 0
         for m in _GLUE_FIELD_INLINE.finditer(ln, 0, 400):
+            if len(_LOWER_WORD.findall(ln, max(cur, m.start() - 80), m.start())) >= 4:
+                break
             if ln[cur:m.start()].strip():
                 pieces.append(ln[cur:m.start()].rstrip())
                 cur = m.start()
@@ -513,7 +516,10 @@ def _split_glued_fields(text: str) -> tuple[str, int]:
             at = _glued_body_start(last, head.end())
             if at is not None:
                 pieces[-1] = last[:at].rstrip()
-                pieces.append("\n" + last[at:].lstrip())
+                body = last[at:].lstrip()
+                if len(body) >= 600:  # a whole body on one line: its paragraphs back
+                    body = _unglue_body(body, ref)
+                pieces.append("\n" + body)
         if len(pieces) > 1:
             lines[i] = "\n".join(pieces)
             n += 1
@@ -600,13 +606,6 @@ def _strip_dump_records(text: str, ref: str | None) -> tuple[str, str | None]:
             )
             break
     return text, note
-
-
-def _has_long_line(text: str) -> bool:
-    """True when a line of ``text`` has 600 characters or more (`_LONG_FIELD_LINE` needs one)."""
-    if len(text) < 600:
-        return False
-    return max(map(len, text.split("\n"))) >= 600
 
 
 def _is_glued(text: str) -> bool:
@@ -923,16 +922,10 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
             "newlines lost in source: paragraphs split at ¶ signs only; subject and "
             "header field ends inferred from the next field's keyword"
         )
-    elif _has_long_line(text) and _LONG_FIELD_LINE.search(text):
+    else:
         # a header field line that runs into the body ("REF: TRIPOLI 401  CLASSIFIED BY: ...
         # 1. (C) Summary: ..."): split that line alone, or the field would swallow the body
-        text = _LONG_FIELD_LINE.sub(lambda m: _unglue(m.group(0), container_ref), text)
-        notes.append(
-            "newlines lost in source: a header field runs into the body; split at the next "
-            "field's keyword and at paragraph numbers"
-        )
-    if not glued:
-        text, n_split = _split_glued_fields(text)
+        text, n_split = _split_glued_fields(text, container_ref)
         if n_split:
             notes.append(
                 "newlines lost in source: the body ran on from a header field line; split "
