@@ -210,6 +210,11 @@ def plot_post_heatmap(
     keep = total[total >= min_post].sort_values(ascending=False, kind="stable")
     posts = list(keep.index[:max_posts])
     n_left = int((total < min_post).sum())
+    if not posts:  # a small corpus: no post has enough cables for a share
+        ax.text(0.5, 0.5, f"no post has {min_post}+ cables", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        return posts, n_left
     sub = counts.loc[posts].T  # themes x posts
     c = sub.to_numpy(dtype=float)
     share = c / np.where(keep.iloc[: len(posts)].to_numpy() > 0, keep.iloc[: len(posts)], 1)
