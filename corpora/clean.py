@@ -84,7 +84,9 @@ _CAVEAT = (
 _MARKER_LINES = (
     r"SECTION\s+\d{1,2}\s+OF\s+\d{1,2}.*",
     _CAVEAT + r"(?:[\s,;]+" + _CAVEAT + r")*",
-    r"[-=_\s]*[-=_]{3,}[-=_\s]*",  # section rules: -----, ----- --
+    # section rules (-----, ----- --): rule characters and blanks only, three rule
+    # characters in a row; possessive, so a long rule costs linear time
+    r"(?=[^\n]*?[-=_]{3})[-=_\t\x0b\x0c\r \u00a0]*+",
     r"(?:BEGIN|END)\s+(?:SUMMARY|COMMENT|TEXT|NOTE)\.?:?",
     r"(?:SUMMARY|COMMENT|END|NOTE)\s*[.:]?",
     r"C\s?O\s?R\s?R\s?E\s?C\s?T\s?E\s?D\s+C\s?O\s?P\s?Y.*",
@@ -95,9 +97,6 @@ _MARKER_LINES = (
 )
 # Lines dropped wherever they occur (whole-line matches, after stripping). Routing patterns
 # are case-sensitive: case-insensitive, R[A-Z]{3,7} would eat the word "Rebecca".
-_DROP_LINE = [re.compile(p) for p in _ROUTING_LINES] + [
-    re.compile(p, _I) for p in _MARKER_LINES
-]
 _DROP_LINE_CS_PATTERNS = (  # case-sensitive: would eat prose if case-insensitive
     (
         r"(?:(?:[A-Z][A-Z/&-]*\s+){0,2}(?:STATE|DEPT|DEPARTMENT|NSC|DOD|OSD|SECDEF|DOE|NRC|"
@@ -109,7 +108,6 @@ _DROP_LINE_CS_PATTERNS = (  # case-sensitive: would eat prose if case-insensitiv
     r"FOR\s+[A-Z]{1,6}/[^a-z]*",
     r"(?:[A-Z][A-Za-z/&-]*\s+){0,2}(?:also\s+)?for\s+[A-Z/]{2,}[^a-z]*",
 )
-_DROP_LINE_CS = [re.compile(p) for p in _DROP_LINE_CS_PATTERNS]
 # All of the above as one alternation, so a line costs one regex call, not 33 (the same
 # lines match: fullmatch backtracks into every alternative).
 _DROP_ANY = re.compile(
@@ -125,7 +123,7 @@ _HEADER_FIELD = re.compile(
     r"(?:\(\w{1,4}\)\s*)?CLASSIFI?E?D\s+BY\b|REASONS?\s*:\s*1\.\d)",
     _I,
 )
-_REF_ITEM = re.compile(r"^\s*¶?\s*[A-Z]\.\s+(?:\d{2}\s+)?[A-Z][A-Z ]+\s\d")
+_REF_ITEM = re.compile(r"^\s*+¶?+\s*+[A-Z]\.\s++(?:\d{2}\s+)?[A-Z][A-Z ]+\s\d")
 _EO_OR_TAGS = re.compile(
     r"^\s*(?:¶\s*)?(?:E\.?\s?O\.?\s*" + CLASSIFYING_EO + r"|TAGS?\b|SUBJ(?:ECT)?\s*:)", _I
 )
@@ -178,27 +176,27 @@ _ZEROS = str.maketrans("0123456789", "0000000000")
 _SPACE_RUN = re.compile("  +")
 _BLANKS_TO_SPACE = str.maketrans({"\t": " ", "\u00a0": " "})
 _TAB_TO_SPACE = str.maketrans({"\t": " "})
-_SIGNATURE = re.compile(r"^\s*-?\s*[A-Z][A-Z'.-]{1,25}(?:\s+[A-Z][A-Z'.-]{1,25}){0,2}\s*$")
+_SIGNATURE = re.compile(r"^\s*+-?+\s*+[A-Z][A-Z'.-]{1,25}(?:\s+[A-Z][A-Z'.-]{1,25}){0,2}\s*$")
 
 #: Compiled patterns that must not match anywhere in a body returned by `clean_body`.
 BOILERPLATE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"VZCZC"),
-    re.compile(r"^\s*DE\s+R[A-Z]{3,7}\s*#", _M),
+    re.compile(r"^[^\S\n]*+DE\s+R[A-Z]{3,7}\s*#", _M),
     re.compile(r"ZN[YR]\s+[A-Z]{5}\s+ZZH"),
     re.compile(r"\bR[UH][A-Z]{2,5}/[A-Z]"),
-    re.compile(r"^\s*FM\s+(?:AMEMBASSY|AMCONSUL|SECSTATE|USMISSION)", _M),
-    re.compile(r"^\s*TO\s+(?:R[A-Z]{3,7}/|SECSTATE|AMEMBASSY)", _M),
+    re.compile(r"^[^\S\n]*+FM\s+(?:AMEMBASSY|AMCONSUL|SECSTATE|USMISSION)", _M),
+    re.compile(r"^[^\S\n]*+TO\s+(?:R[A-Z]{3,7}/|SECSTATE|AMEMBASSY)", _M),
     re.compile(r"\b\d{8}\s+\d{3}(?:\.\d+)?\s+OF\s+\d{3}(?!\d)", _I),
     re.compile(r"SIPDIS", _I),
     re.compile(r"\bSECTION\s+\d{1,2}\s+OF\s+\d{1,2}\b"),
-    re.compile(r"^\s*" + CLASS_WORD + r"\s*$", _M),
+    re.compile(r"^[^\S\n]*+" + CLASS_WORD + r"[^\S\n]*+$", _M),
     re.compile(
-        r"^\s*(?:E\.?\s?O\.?\s*" + CLASSIFYING_EO + r"|TAGS\b|SUBJECT\s*:|Classified\s+By\b)", _I | _M
+        r"^[^\S\n]*+(?:E\.?\s?O\.?\s*" + CLASSIFYING_EO + r"|TAGS\b|SUBJECT\s*:|Classified\s+By\b)", _I | _M
     ),
     re.compile(r"X{4,}"),
     re.compile(r"¶"),
     re.compile(r"\b(?:END|BEGIN)\s+(?:SUMMARY|COMMENT)\b", _I),
-    re.compile(r"^\s*-{3,}", _M),
+    re.compile(r"^[^\S\n]*+-{3,}", _M),
 )
 
 _PB = object()  # sentinel for a removed page-break or repeated classification line
@@ -215,25 +213,30 @@ _BLANK_RUN = re.compile("\n\n\n+")  # literal prefix: a fast scan (see _SPACE_RU
 # test accepts lies inside some scan match (``\s`` may also cross a line end: the scan
 # finds a superset). Only the lines a scan match touches get the exact per-line test; every
 # other line is known to pass through unchanged, without per-line regex calls.
-_SCAN_HEADER_FIELD = re.compile(r"\n" + _HEADER_FIELD.pattern[1:], _I)  # covers _EO_OR_TAGS
+#: A line's leading blanks in a scan: ``\\s*`` there would run on across every following
+#: blank line at each line start (quadratic in a run of blank lines).
+_LEAD = r"[^\S\n]*+"
+_SCAN_HEADER_FIELD = re.compile(  # covers _EO_OR_TAGS
+    r"\n" + _LEAD + _HEADER_FIELD.pattern[len(r"^\s*"):], _I
+)
 # Classification lines (any case) and dropped lines (their own case rules), as one scan.
 # Every case-sensitive drop pattern but the last (``... for USTR``) opens with a capital,
 # digit, slash or hyphen not followed by a lower-case letter (checked in test_clean.py), so
 # a lookahead skips them on the common line that opens with a capitalized word.
 _SCAN_LINE = re.compile(
-    r"\n(?:(?i:\s*(?:Telegram\s*)?" + CLASS_WORD + r")|\s*(?:"
+    r"\n(?:(?i:" + _LEAD + r"(?:Telegram\s*)?" + CLASS_WORD + r")|" + _LEAD + r"(?:"
     + r"(?=[A-Z\d/-](?![a-z]))(?:" + "|".join(
         [f"(?:{p})" for p in _ROUTING_LINES] + [f"(?:{p})" for p in _DROP_LINE_CS_PATTERNS[:-1]]
     ) + r")|(?:" + _DROP_LINE_CS_PATTERNS[-1] + r")|"
     + "|".join(f"(?i:{p})" for p in _MARKER_LINES)
-    + r")\s*(?=\n))"
+    + r")[^\S\n]*(?=\n))"
 )
 #: Literal guards of the per-line substitutions (a line without them passes unchanged).
 _SUB_GUARDS = ("---", "====", "____", "/", "SECTION", "VZCZC", "ZZH")
 # A strong paragraph start (pilcrow or marking) needs one of these at the line start.
-_SCAN_STRONG = re.compile(r"\n\s*(?:¶|\(|(?:\d{1,3}|[A-Z])\.\s*\()", _I)
+_SCAN_STRONG = re.compile(r"\n" + _LEAD + r"(?:¶|\(|(?:\d{1,3}|[A-Z])\.\s*\()", _I)
 # A line `_is_para_start` or `_strong_start` accepts starts with one of these.
-_SCAN_PARA = re.compile(r"\n\s*(?:¶|\(|(?:\d{1,3}|[A-Z])\.(?=\s|\())", _I)
+_SCAN_PARA = re.compile(r"\n" + _LEAD + r"(?:¶|\(|(?:\d{1,3}|[A-Z])\.(?=\s|\())", _I)
 #: `_clean_text` changes a normalized line only when its lower-cased text holds one of these.
 _DIRTY_WORDS = ("summary", "comment", "note", "text", "¶")
 

@@ -14,12 +14,19 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from corpora.cable import CLASSIFICATIONS, Cable, CableParseError, Disagreement, Source
-from corpora.clean import CLASS_LINE, CLASSIFYING_EO, PAGE_BREAK, clean_body, field_continues
+from corpora.clean import (
+    CLASS_LINE,
+    CLASS_WORD,
+    CLASSIFYING_EO,
+    PAGE_BREAK,
+    clean_body,
+    field_continues,
+)
 from corpora.tags import is_known_tag, split_run_together, split_tags
 
 __all__ = [
@@ -51,7 +58,7 @@ _DTG_RE = re.compile(
     r"(?<![\dA-Za-z])(?:(?P<prec>[ZOPRM](?:\s?[ZOPRM])?)\s+)?(?P<day>\d{2})(?P<hh>\d{2})"
     r"(?P<mm>\d{2})\s?Z\s+(?P<mon>[A-Za-z]{3})\s+(?P<year>\d{4}|\d{2})(?!\d)"
 )
-_DE_RE = re.compile(r"^\s*DE\s+(?P<ri>R[A-Z]{3,7})\s*#\s*(?P<serial>\d{1,7})(?:/\d+)?", _M)
+_DE_RE = re.compile(r"^[ \t]*+DE\s+(?P<ri>R[A-Z]{3,7})\s*#\s*(?P<serial>\d{1,7})(?:/\d+)?", _M)
 # The sender in capitals ("FM AMEMBASSY CAIRO"): a sentence-cased heading such as
 # "FM on the Way Out?" (FM = Foreign Minister) is no routing line. Trailing blanks are
 # part of the group (callers strip it): a lazy ``.*?\s*$`` costs quadratic time.
@@ -69,16 +76,29 @@ _POST_SERIAL = re.compile(
     _I,
 )
 _PAGE_LINE = re.compile(
-    r"^\s*(?P<post>(?:[A-Z][A-Z.'-]*\s+){1,4}?)(?P<serial>\d{8})\s+\d{3}(?:\.\d+)?\s+OF\s+\d{3}",
+    r"^[ \t]*+(?P<post>(?:[A-Z][A-Z.'-]*+[ \t]++){1,4}?)(?P<serial>\d{8})\s+\d{3}(?:\.\d+)?\s+OF\s+\d{3}",
     _I | _M,
 )
 _CAVEATS = (
     "NOFORN", "SIPDIS", "EXDIS", "NODIS", "LIMDIS", "STADIS", "NOCONTRACT", "ORCON",
     "PROPIN", "CHEROKEE", "ROGER", "SPECAT", "TERREP",
 )
-_PRECEDENCE = re.compile(
-    r"(?:\s+(?:IMMEDIATE|PRIORITY|ROUTINE|FLASH|NIACT|\d{1,5}))+\s*$"
-)
+_PRECEDENCE_WORDS = frozenset(("IMMEDIATE", "PRIORITY", "ROUTINE", "FLASH", "NIACT"))
+
+
+def _strip_precedence(s: str) -> str:
+    """``s`` without its trailing precedence words and serial numbers ("SECSTATE WASHDC
+    PRIORITY 1556" -> "SECSTATE WASHDC"), token by token (a regex over the suffix would
+    cost quadratic time on long runs of numbers)."""
+    words = s.split()
+    n = len(words)
+    while n > 1 and (words[n - 1] in _PRECEDENCE_WORDS or (
+        words[n - 1].isdigit() and len(words[n - 1]) <= 5
+    )):
+        n -= 1
+    if n == len(words):
+        return s
+    return " ".join(words[:n])
 _FIELD_START = re.compile(
     r"^\s*(?:¶\s*)?(?:E\.?\s?O\.?\s*" + CLASSIFYING_EO + r"|TAGS?\b|SUBJ(?:ECT)?\s*:|REFS?\s*:|"
     r"(?:\(\w{1,4}\)\s*)?CLASSIFI?E?D\s+BY\b|(?:\d{1,2}\.|¶))",
@@ -97,19 +117,19 @@ _INFO = re.compile(r"^INFO\s")
 _ROUTING_HEAD = re.compile(r"^(?:FM|DE|ZN[YR]|VZCZC|BT)\b")
 _DIST_LIST = re.compile(r"^(?:INFO\s+)?(?:[A-Z]{2,6}-\d\d\s*)+")
 _ROUTING_CONT = re.compile(
-    r"^\s*(?:TO|INFO)\s|^\s*R[A-Z]{3,7}/|^\s*(?:AMEMBASSY|AMCONSUL|SECSTATE|USMISSION|"
-    r"[A-Z ]+WASHDC)"
+    r"^\s*+(?:(?:TO|INFO)\s|R[A-Z]{3,7}/|(?:AMEMBASSY|AMCONSUL|SECSTATE|USMISSION|"
+    r"[A-Z ]+WASHDC))"
 )
 # Each caveat is a whole word: two of them never overlap, so one scan finds them all.
 _CAVEATS_ANY = re.compile(r"\b(?:" + "|".join(f"({c})" for c in _CAVEATS) + r")\b", _I)
 _SIPDIS_I = re.compile("SIPDIS", _I)
-_SENSITIVE_LINE = re.compile(r"^\s*SENSITIVE\b", _I | _M)
+_SENSITIVE_LINE = re.compile(r"^[ \t]*+SENSITIVE\b", _I | _M)
 _REST_CAVEATS = re.compile(r"//\s*\w+|\bSENSITIVE\b|\bNOFORN\b", _I)
 _FIELD_ZONE = re.compile(r"^\s*(?:¶\s*)?(?:E\.?\s?O\.?|TAGS?\b|SUBJ)", _I)
 _DECL = re.compile(r"DECL\w*\s*:?\s*(.*)", _I)
 _NA = re.compile(r"N/?A", _I)
-_SUBJ_CUT = re.compile(r"\s+(?=REFS?\s*:|Classified\s+By\b)", _I)
-_REASONS_LINE = re.compile(r"^\s*REASONS?\s*:?\s*(1\.\d.*)$", _I | _M)
+_SUBJ_CUT = re.compile(r"(?<!\s)\s++(?=REFS?\s*:|Classified\s+By\b)", _I)
+_REASONS_LINE = re.compile(r"^[ \t]*+REASONS?[ \t]*+:?+[ \t]*+(1\.\d.*)$", _I | _M)
 _YEAR4 = re.compile(r"\d{4}")
 _TRUNCATED = re.compile(r"(?:\.\.\.|…)[ \t]*+(?:\n|$)")
 _SUBJ_SPLIT = re.compile(r"SUBJ(?:ECT)?\s*:", _I)
@@ -118,8 +138,8 @@ _TAG_JUNK = re.compile(r"[^A-Za-z0-9_-]")
 _TAG_SEP = re.compile(r"[\s,;]+")
 _REF_LETTERED = re.compile(r"[A-Z]\.\s")
 _REF_ITEM_SPLIT = re.compile(r"\s(?=[A-Z]\.\s+\S)")
-_REASONS_WORD = re.compile(r"[\s;,]*\b(?:for\s+)?reasons?\b\s*:?\s*", _I)
-_EO_TAIL = re.compile(r"[,;]?\s*E\.?\s?O\.?\s*1\d{4}\s*,?\s*$")
+_REASONS_WORD = re.compile(r"(?<![\s;,])[\s;,]*+\b(?:for\s++)?reasons?\b\s*+:?+\s*+", _I)
+_EO_TAIL = re.compile(r"(?<![\s,;])[,;]?+\s*+E\.?\s?O\.?\s*+1\d{4}\s*+,?+\s*+$")
 _REASON_CODE = re.compile(r"\d\.\d.*")
 _ORIGIN_HEAD = re.compile(r"^(?:AMEMBASSY|AMCONSUL|USMISSION|AMCONGEN)\s+")
 #: Characters the case-insensitive patterns match as an ASCII letter that ``str.lower``
@@ -293,7 +313,7 @@ def canonical_origin(raw: str) -> str | None:
     up = s.upper()
     if up != s:  # already canonical (mixed case), e.g. "Embassy Tokyo"
         return s
-    up = _PRECEDENCE.sub("", up).strip()
+    up = _strip_precedence(up).strip()
     if up in _ORIGIN_FIXED:
         return _ORIGIN_FIXED[up]
     head, _, rest = up.partition(" ")
@@ -529,11 +549,14 @@ def _split_glued_fields(text: str, ref: str | None = None) -> tuple[str, int]:
 def _glued_body_start(line: str, start: int) -> int | None:
     """Where the body starts in a header-field line from offset ``start`` (its value), or
     None when the line holds only the field."""
+    first = True
     for m in _GLUED_PARA.finditer(line, start):
-        before = line[start:m.start()]
-        if not before.strip():
+        if first and not line[start:m.start()].strip():
             return None  # a field with no value before the paragraph: nothing glued
-        if _REASON_TAIL.search(before):
+        first = False
+        # what stands just before (a bounded look: the whole prefix would cost quadratic
+        # time over a line of many markings)
+        if _REASON_TAIL.search(line, max(start, m.start() - 40), m.start()):
             continue
         if len(line) - m.start() < 30:
             return None
@@ -568,7 +591,6 @@ _DUMP_ROW = re.compile(
 )
 
 
-_ESCAPED_EOL = re.compile(r"[ \t]*+\\[ \t]*+$", _M)
 
 
 def _strip_escaped_newlines(text: str) -> str:
@@ -579,7 +601,42 @@ def _strip_escaped_newlines(text: str) -> str:
     marked = sum(ln.rstrip().endswith("\\") for ln in lines)
     if marked < 3 or marked * 4 < sum(bool(ln.strip()) for ln in lines):
         return text
-    return _ESCAPED_EOL.sub("", text)
+    out = []
+    for ln in lines:
+        s = ln.rstrip()
+        out.append(s[:-1].rstrip() if s.endswith("\\") else ln)
+    return "\n".join(out)
+
+
+_PREVIEW_CUT = re.compile(r"(?:\.\.\.|…)[ \t]*+\n")
+_SERIAL = re.compile(r"\b\d{5,6}\b")
+
+
+def _strip_preview(text: str) -> tuple[str, bool]:
+    """The cable after a cut-off preview: pages that open with the first lines of the
+    cable ending in "..." and then repeat the whole cable from its classification line
+    (same serial) keep only the repeat."""
+    cut = _PREVIEW_CUT.search(text)
+    if cut is None or cut.start() > 6000:
+        return text, False
+    first = text.lstrip().split("\n", 1)[0]
+    m = CLASS_LINE.match(first)
+    serial = _SERIAL.search(first) if m else None
+    if serial is None:
+        return text, False
+    start = cut.end()
+    while True:
+        nl = text.find("\n", start)
+        line = text[start:nl if nl >= 0 else len(text)]
+        if line.strip():
+            break
+        if nl < 0:
+            return text, False
+        start = nl + 1
+    head = line[:200]
+    if re.match(r"[ \t]*+(?:" + CLASS_WORD + ")", head, _I) and serial.group(0) in head:
+        return text[start:], True
+    return text, False
 
 
 def _strip_dump_records(text: str, ref: str | None) -> tuple[str, str | None]:
@@ -639,7 +696,12 @@ def _line_scan(pat: re.Pattern[str]) -> re.Pattern[str] | None:
     if pat not in _LINE_SCANS:
         src = pat.pattern
         ok = src.startswith("^") and "^" not in src[1:].replace("[^", "")
-        _LINE_SCANS[pat] = re.compile("\n" + src[1:], pat.flags | _M) if ok else None
+        body = src[1:]
+        for lead in (r"\s*+", r"\s*", r"[ \t]*+", r"[ \t]*"):
+            if body.startswith(lead):  # "\n\s*" would run across every later blank line
+                body = r"[^\S\n]*+" + body[len(lead):]
+                break
+        _LINE_SCANS[pat] = re.compile("\n" + body, pat.flags | _M) if ok else None
     return _LINE_SCANS[pat]
 
 
@@ -676,7 +738,7 @@ _TAGS_LINE = re.compile(r"^\s*(?:¶\s*)?TAGS?\b\s*:?\s*(?P<v>.*)$", _I)
 _TAGS_CONT = re.compile(r"^\s*+(?:\[?+[A-Z0-9]{2,}+\]?+(?:\(#\))?+[\s,;]*+)++$")
 _SUBJ_LINE = re.compile(r"^\s*(?:¶\s*)?SUBJ(?:ECT)?\s*:\s*(?P<v>.*)$", _I)
 _REF_LINE = re.compile(r"^\s*(?:¶\s*)?REF(?:S|ERENCES?)?\s*:\s*(?P<v>.*)$", _I)
-_REF_CONT = re.compile(r"^\s*¶?\s*[A-Z]\.\s+\S")
+_REF_CONT = re.compile(r"^[^\S\n]*+¶?+[^\S\n]*+[A-Z]\.\s++\S")
 _CLBY_LINE = re.compile(r"^\s*(?:\(\w{1,4}\)\s*)?CLASSIFI?E?D\s+BY\s*:?\s*(?P<v>.*)$", _I)
 _CLBY_CONT = re.compile(
     r"^\s*(?!¶|\d{1,2}\.\s)(?!\((?:U|C|S|SBU|TS|[SC]//?NF)\)\s+(?!AND\b|OR\b))\S", _I
@@ -785,7 +847,7 @@ def _strip_period(s: str) -> str:
 def _strip_recipient(line: str) -> str:
     s = _TO_INFO_HEAD.sub("", line)
     s = _RI_HEAD.sub("", s.strip())
-    return _PRECEDENCE.sub("", s).strip()
+    return _strip_precedence(s).strip()
 
 
 _ROUTING_ZONE = 60  # a routing header's lines (FM, TO, INFO lists) come first
@@ -913,6 +975,9 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
     container_ref = meta.get("ref")
     text = _strip_escaped_newlines(text)
     text, dump_note = _strip_dump_records(text, container_ref)
+    text, preview = _strip_preview(text)
+    if preview:
+        notes.append("page preview left out: the page repeats the cable after a cut-off preview")
     if dump_note:
         notes.append(dump_note)
     if _is_glued(text):
@@ -953,7 +1018,7 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
     )
     origin_raw = fm.group("fm").strip() if fm else None
     if origin_raw:
-        origin_raw = _PRECEDENCE.sub("", origin_raw).strip() or None
+        origin_raw = _strip_precedence(origin_raw).strip() or None
     h_origin = canonical_origin(origin_raw) if origin_raw else None
     to, info = _recipients(hlines)
 

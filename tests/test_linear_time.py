@@ -1,0 +1,286 @@
+"""Every regex over untrusted text runs in linear time, and so do the parsers built on them.
+
+Each module-level compiled pattern of the cable parser and the readers is searched over
+adversarial texts (runs of capitals, long TAGS lines, blank-line runs, repeated field
+keywords and markings, 1 MB single lines) at a base size and at ten times that size; the
+larger must cost less than 20 times the smaller (a quadratic pattern costs 100 times, a
+catastrophic one never finishes). The checks run in a child process with a time limit, so
+a pattern that backtracks catastrophically fails the test instead of hanging it, and the
+failure names the pattern and the input family. Hypothesis draws further inputs: a short
+unit of cable-like tokens repeated, fed to `parse_cable` and `clean_body`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+#: Modules whose regexes read untrusted text.
+MODULES = (
+    "corpora.header",
+    "corpora.clean",
+    "corpora.tags",
+    "corpora.read.base",
+    "corpora.read.raw",
+    "corpora.read.cablegate_html",
+    "corpora.read.cablegate_csv",
+    "corpora.read.jsonl",
+    "corpora.read.alx",
+    "corpora.read.plusd",
+    "corpora.read.frus",
+    "corpora.read.detect",
+)
+
+#: Input families: a unit repeated to a given size (characters).
+FAMILIES: dict[str, str] = {
+    "capitals": "ABCDEFGHIJKLMNOP",
+    "capital words": "ABCDEFGHIJ ",
+    "tags line": "PREL PGOV KDEM ",
+    "tags continuation": "[PREL](#) ",
+    "blank lines": "\n",
+    "space lines": " \n",
+    "spaces": " ",
+    "tabs and blanks": "\t \n",
+    "digits": "0123456789",
+    "markings": "1. (C) ",
+    "ref items": "REF: A. CAIRO 458 ",
+    "eo": "E.O. 12958: ",
+    "classified by": "Classified By: ",
+    "pilcrows": "¶",
+    "dots": "...",
+    "page breaks": "TOKYO 00001346 002.2 OF 006 ",
+    "dtg": "150843Z JUN 09 ",
+    "sections": "SECTION 01 OF 02 ",
+    "letter spaced": "C O N F I D E N T I A L ",
+    "fm lines": "FM " + " " * 8,
+    "prose": "the minister said that ",
+    "slashes": "//",
+    "hyphens": "- ",
+}
+
+BASE = 2_000
+FACTOR = 10
+SLACK = 20.0
+FLOOR_S = 0.002  # below 2 ms, timings are noise: compare against this floor
+
+
+def _anchored_only(source: str, name: str) -> bool:
+    """True when the module uses pattern ``name`` only as ``name.match(`` or
+    ``name.fullmatch(`` (one start position: a whole-text search overstates its cost)."""
+    uses = re.findall(re.escape(name) + r"\b(\.\w+)?", source)
+    calls = [u for u in uses[1:] if u]  # uses[0] is the definition
+    return bool(calls) and len(calls) == len(uses) - 1 and all(
+        c in (".match", ".fullmatch") for c in calls
+    )
+
+
+def _patterns(module: str) -> list[tuple[str, re.Pattern[str], bool]]:
+    """(name, pattern, anchored) for every module-level pattern; ``anchored`` when the
+    module only matches it at the start of a string. Line patterns that `_find_line`
+    scans over whole texts are added in their scan form."""
+    import inspect
+
+    mod = importlib.import_module(module)
+    source = inspect.getsource(mod)
+    out = []
+    for name, value in sorted(vars(mod).items()):
+        if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+            out.append((f"{module}.{name}", value, _anchored_only(source, name)))
+        elif isinstance(value, (list, tuple)):
+            for i, v in enumerate(value):
+                if isinstance(v, re.Pattern) and isinstance(v.pattern, str):
+                    out.append((f"{module}.{name}[{i}]", v, False))
+    line_scan = getattr(mod, "_line_scan", None)
+    if line_scan is not None:
+        for name, pat, _ in list(out):
+            scan = line_scan(pat) if pat.pattern.startswith("^") else None
+            if scan is not None:
+                out.append((f"{name} (line scan)", scan, False))
+    return out
+
+
+def _best(fn: Callable[[], object], repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _grows_linearly(fn: Callable[[str], object], small: str, large: str, limit: float) -> tuple:
+    """(ok, small_s, large_s): ``fn(large)`` costs at most ``limit`` times ``fn(small)``.
+    Timings are minima over tries, re-measured when a try fails: load on the machine only
+    ever adds time, so one quiet try is the truth."""
+    ts = tl = float("inf")
+    for _ in range(3):
+        ts = min(ts, _best(lambda: fn(small), repeats=2))
+        tl = min(tl, _best(lambda: fn(large), repeats=1))
+        if tl <= limit * max(ts, 0.005):
+            return True, ts, tl
+    return False, ts, tl
+
+
+def _make(unit: str, size: int, tail: str = "x") -> str:
+    return (unit * (size // len(unit) + 1))[:size] + tail
+
+
+def _scan(pattern: re.Pattern[str], text: str, anchored: bool = False) -> Callable[[], object]:
+    if anchored:
+        return lambda: (pattern.match(text), pattern.fullmatch(text))
+    return lambda: sum(1 for _ in pattern.finditer(text))
+
+
+def audit_module(module: str) -> list[dict]:
+    """Time every pattern of ``module`` on every family at BASE and FACTOR * BASE; return
+    the slow ones. Progress goes to stdout (one line per pattern) so a parent that times
+    out can say which pattern hung."""
+    slow = []
+    for name, pat, anchored in _patterns(module):
+        for fam, unit in FAMILIES.items():
+            print(json.dumps({"pattern": name, "family": fam}), flush=True)
+            for tail in ("x", "\n"):
+                big = _make(unit, BASE * FACTOR, tail)
+                large = _best(_scan(pat, big, anchored), repeats=1)
+                if large <= SLACK * FLOOR_S:
+                    continue  # fast at the large size: nothing to compare
+                small = _best(_scan(pat, _make(unit, BASE, tail), anchored))
+                for _ in range(3):  # re-measured: load only ever adds time
+                    large = min(large, _best(_scan(pat, big, anchored), 1))
+                    if large <= SLACK * max(small, FLOOR_S):
+                        break
+                if large > SLACK * max(small, FLOOR_S):
+                    slow.append({"pattern": name, "family": fam, "tail": tail,
+                                 "small_s": small, "large_s": large})
+    return slow
+
+
+def _run_audit(module: str, timeout: float = 240.0) -> tuple[list[dict], str | None]:
+    code = (
+        "import json, sys; from tests.test_linear_time import audit_module; "
+        f"print(json.dumps({{'slow': audit_module({module!r})}}), flush=True)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        lines = [json.loads(ln) for ln in out.splitlines() if ln.startswith("{")]
+        return [], (f"{lines[-1]['pattern']} on {lines[-1]['family']!r}" if lines else "?")
+    lines = [json.loads(ln) for ln in out.splitlines() if ln.startswith("{")]
+    return lines[-1]["slow"], None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module", MODULES)
+def test_every_pattern_is_linear(module):
+    slow, hung = _run_audit(module)
+    assert hung is None, f"{hung} did not finish on an adversarial input (backtracking)"
+    assert not slow, "super-linear patterns (10x input cost > 20x time):\n" + "\n".join(
+        f"  {s['pattern']} on {s['family']!r}: {s['small_s'] * 1e3:.2f} ms -> "
+        f"{s['large_s'] * 1e3:.2f} ms" for s in slow
+    )
+
+
+def test_audit_catches_a_catastrophic_pattern(monkeypatch):
+    # the audit itself must be able to fail: the old TAGS continuation pattern
+    # (09TRIPOLI678 hung the parser on it) is flagged as slow or hanging
+    old = re.compile(r"^\s*(?:\[?[A-Z0-9]{2,}\]?(?:\(#\))?[\s,;]*)+$")
+    small = _best(lambda: old.match(_make("ABCDEFGHIJKLMNOP", 14, " x")), repeats=1)
+    large = _best(lambda: old.match(_make("ABCDEFGHIJKLMNOP", 18, " x")), repeats=1)
+    assert large > 4 * max(small, 1e-4)  # exponential: 4 more capitals cost far more
+
+
+# ------------------------------------------------------------------ whole parsers
+
+
+def _parsers() -> dict[str, Callable[[str], object]]:
+    from corpora.cable import CableParseError, Source
+    from corpora.clean import clean_body
+    from corpora.header import normalize_classification, parse_cable
+
+    src = Source("t.txt", "record 1", "", "raw")
+
+    def parse(text: str) -> object:
+        try:
+            return parse_cable(text, source=src)
+        except CableParseError:
+            return None
+
+    def classification(text: str) -> object:
+        try:
+            return normalize_classification(text)
+        except CableParseError:
+            return None
+
+    return {"parse_cable": parse, "clean_body": clean_body,
+            "normalize_classification": classification}
+
+
+HEADER = (
+    "C O N F I D E N T I A L SECTION 01 OF 02 CAIRO 000458\n\nSIPDIS\n\n"
+    "E.O. 12958: DECL: 06/15/2019\nTAGS: PREL PGOV EG\nSUBJECT: A SUBJECT\n\n"
+    "REF: STATE 1234\n\nClassified By: Ambassador X for reasons 1.4 (b) and (d)\n\n"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_parsers_are_linear_on_each_family(family):
+    unit = FAMILIES[family]
+    for name, fn in _parsers().items():
+        for prefix in ("", HEADER):
+            # 50k and 200k characters: both past the length at which a text with few line
+            # breaks is read as glued (another code path, not a growth rate); 4x the
+            # input may cost 8x the time (a quadratic parser costs 16x)
+            ok, small, large = _grows_linearly(
+                fn, prefix + _make(unit, 50_000), prefix + _make(unit, 200_000), 8
+            )
+            assert ok, (
+                f"{name} on {family!r} (header={bool(prefix)}): "
+                f"{small * 1e3:.1f} ms -> {large * 1e3:.1f} ms for 10x the input"
+            )
+
+
+@pytest.mark.slow
+def test_one_megabyte_single_line_is_parsed_quickly():
+    from corpora.clean import clean_body
+
+    parse = _parsers()["parse_cable"]
+    for unit in ("ABCDEFGHIJ ", "the minister said that ", "1. (C) ", "TAGS: PREL "):
+        line = _make(unit, 1 << 20, "")
+        for fn in (parse, clean_body):
+            t = _best(lambda fn=fn, line=line: fn(HEADER + line), repeats=1)
+            assert t < 20.0, f"{getattr(fn, '__name__', fn)} took {t:.1f} s on 1 MB of {unit!r}"
+
+
+_TOKENS = st.sampled_from([
+    "PREL", "PGOV ", "TAGS: ", "[KDEM](#) ", "ABCDEFGHIJ", " ", "\n", "\n\n", "\t", "1. ",
+    "(C) ", "(SBU) ", "¶", "REF: ", "A. ", "CAIRO 458 ", "E.O. 12958: ", "Classified By: ",
+    "SECTION 01 OF 02 ", "TOKYO 00001346 002.2 OF 006", "150843Z JUN 09 ", "SUBJECT: ",
+    "FM ", "AMEMBASSY ", "...", "the ", "said ", "//", "-", "0000", "x", "SIPDIS ",
+])
+
+
+@pytest.mark.slow
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(unit=st.lists(_TOKENS, min_size=1, max_size=8).map("".join))
+def test_parsers_are_linear_on_repeated_units(unit):
+    for name, fn in _parsers().items():
+        small_text = _make(unit, 50_000)
+        large_text = _make(unit, 200_000)
+        ok, small, large = _grows_linearly(fn, small_text, large_text, 8)
+        assert ok, (
+            f"{name} on {unit!r} repeated: {small * 1e3:.1f} ms -> {large * 1e3:.1f} ms"
+        )
