@@ -108,6 +108,13 @@ def read_pages(zip_path: Path, manifest: dict[str, dict[str, str]]) -> Iterator[
             yield Page(row["file"], row, pres[0], pres[1])
 
 
+# a routing block glued into the text (VZCZC ... FM ... TO ... INFO ...) up to the
+# classification line or E.O. line that ends it
+_ROUTING_BLOCK = re.compile(
+    r"VZCZC[\s\S]{0,4000}?(?=C O N F I D|S E C R E T|\bUNCLAS|\bCONFIDENTIAL\b|\bSECRET\b|"
+    r"E\.O\.|$)"
+)
+_REDACTED = re.compile(r"[Xx]{4,}")  # media partners' redactions: no words
 _DUMP_HEADER_ENDS = re.compile(r"(?mi)^[ \t]*-{3,}[ \t]*header ends[ \t]*-{3,}[ \t]*$")
 # paragraph numbers and markings, summary/comment markers: formatting, not words
 _MARKUP = re.compile(
@@ -141,6 +148,8 @@ def page_words(body: str, ref: str | None = None) -> list[str]:
     body = _BANNER_LINE.sub(" ", body)
     body = _SIPDIS.sub(" ", body)
     body = _DIST_LIST.sub(" ", body)
+    body = _ROUTING_BLOCK.sub(" ", body)
+    body = _REDACTED.sub(" ", body)
     body = _MARKUP.sub(" ", body)
     return _WORD.findall(body.lower())
 
