@@ -306,6 +306,7 @@ def _touched(pattern: re.Pattern[str], scan: str, starts: list[int], out: set[in
 
 _LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z][a-z'-]*+")
 _TAGS_OR_EO = re.compile(r"^[ \t]*+(?:¶[ \t]*+)?(?:E\.?\s?O\.?|TAGS?\b)", _I)
+_REASONS_CONT = re.compile(r"^[ \t]*+(?:for[ \t]++)?reasons?\b", _I)
 _SUBJ_HEAD = re.compile(r"^[ \t]*+(?:¶[ \t]*+)?SUBJ", _I)
 
 
@@ -316,13 +317,17 @@ def field_continues(first: str, line: str, count: int) -> bool:
 
     TAGS and E.O. values are capitals: a line with small letters ends them. A field written
     in capitals ends at a line of three or more lower-case words; a mixed-case one at a
-    line of eight, and a subject after three lines.
+    line of eight, and a subject after three lines. A "for reasons ..." line always
+    continues (the Classified By line's reasons).
     """
+    if _REASONS_CONT.match(line):
+        return True  # "for reasons 1.4 (b) and (d)." goes on a Classified By line
     lower = len(_LOWER_WORD.findall(line))
     if _TAGS_OR_EO.match(first):
         return lower == 0 and count < 4
-    value_lower = len(_LOWER_WORD.findall(first))
-    if value_lower <= 1:  # capitals ("for" and "By" aside)
+    head = _HEADER_FIELD.match(first)
+    value = first[head.end():] if head else first
+    if not any(c.islower() for c in value):  # written in capitals
         return lower < 3
     if _SUBJ_HEAD.match(first) and count >= 3:
         return False

@@ -812,8 +812,13 @@ def _is_tags_cont(line: str) -> bool:
     return known * 2 >= len(words)
 
 
+_PAGE_BREAK_IN_VALUE = re.compile(_GLUED_PAGE_BREAK)
+
+
 def _split_refs(value: str) -> tuple[str, ...]:
     value = value.replace("¶", " ")
+    if "OF" in value.upper():
+        value = _PAGE_BREAK_IN_VALUE.sub(" ", value)  # "TRIPOLI 00001066 001.2 OF 004"
     value = _WS_RUN.sub(" ", value).strip()
     if not value:
         return ()
