@@ -124,7 +124,7 @@ _MARKUP = re.compile(
 )
 # a cables.csv row opening another cable's record, appended to the page by a mirror
 _FOREIGN_ROW = re.compile(
-    r"(?m)^[ \t]*\d{4,7}[ \t]+\d{1,4}[/-]\d{1,2}[/-]\d{2,4}[ \t]+\d{1,2}:\d\d(?::\d\d)?[ \t]+"
+    r"(?<!\S)\d{4,7}[ \t]+\d{1,4}[/-]\d{1,2}[/-]\d{2,4}[ \t]+\d{1,2}:\d\d(?::\d\d)?[ \t]+"
     r"(\d\d[A-Z][A-Z0-9]*)"
 )
 

@@ -523,7 +523,7 @@ def _split_glued_fields(text: str, ref: str | None = None) -> tuple[str, int]:
         # text) Ref: 09/107 To: Mr. Chairman")
         pieces = []
         cur = 0
-        for m in _GLUE_FIELD_INLINE.finditer(ln, 0, 400):
+        for m in _GLUE_FIELD_INLINE.finditer(ln, 0, 3000):
             if len(_LOWER_WORD.findall(ln, max(cur, m.start() - 80), m.start())) >= 4:
                 break
             if ln[cur:m.start()].strip():
@@ -585,9 +585,8 @@ def _prose_start(line: str, start: int) -> int | None:
 _DUMP_HEADER_ENDS = re.compile(r"^[ \t]*+-{3,}+[ \t]*+header ends[ \t]*+-{3,}+[ \t]*+$", _I | _M)
 _DUMP_CABLE_ENDS = re.compile(r"^[ \t]*+={3,}+[ \t]*+CABLE ENDS[ \t]*+={3,}+", _I | _M)
 _DUMP_ROW = re.compile(
-    r"^[ \t]*+\d{4,7}[ \t]++\d{1,4}[/-]\d{1,2}[/-]\d{2,4}[ \t]++\d{1,2}:\d\d(?::\d\d)?+[ \t]++"
-    r"(?P<ref>\d\d[A-Z][A-Z0-9]*+)",
-    _M,
+    r"(?<!\S)\d{4,7}[ \t]++\d{1,4}[/-]\d{1,2}[/-]\d{2,4}[ \t]++\d{1,2}:\d\d(?::\d\d)?+[ \t]++"
+    r"(?P<ref>\d\d[A-Z][A-Z0-9]*+)"
 )
 
 
