@@ -89,7 +89,9 @@ def test_real_themes_follow_different_subject_tags(real_run):
     assert len(top_tag) >= 10, top_tag  # K=20 topics give at least 10 non-empty themes
     counts = Counter(top_tag.values())
     assert len(counts) >= len(top_tag) / 2, counts
-    assert counts.most_common(1)[0][1] <= 3, counts
+    # PREL (external relations) heads a quarter of real cables: it may lead a quarter of
+    # the themes, no more
+    assert counts.most_common(1)[0][1] <= len(top_tag) / 4, counts
     # The labels are distinctive: each theme's dominant TAG is over-represented in it.
     assert all(th["tags"][0]["lift"] > 1.0 for th in themes if th["tags"])
 

@@ -142,7 +142,7 @@ def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") 
                 elem.clear()
                 if stack:
                     stack[-1].remove(elem)  # keep a volume's tree from growing
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError) as exc:  # LookupError: an unknown encoding declared
         yield reject(
             path,
             locate(prefix, f"document {n_docs + 1}"),
