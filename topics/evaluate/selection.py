@@ -49,6 +49,7 @@ from topics.evaluate.scores import (
     tag_agreement,
 )
 from topics.evaluate.stability import stability
+from topics.report.exports import neutralize_frame
 from topics.runinfo import atomic_write
 
 __all__ = ["parse_k_range", "plot_sweep", "recommend_k", "sweep"]
@@ -349,7 +350,7 @@ def _tabulate(out: Path, ks: list[int], seeds: list[int], results: dict, top_n: 
 
 
 def _write_outputs(out: Path, table: pd.DataFrame) -> None:
-    atomic_write(out / "sweep.csv", lambda fh: fh.write(table.to_csv(index=False).encode()))
+    atomic_write(out / "sweep.csv", lambda fh: fh.write(neutralize_frame(table).to_csv(index=False).encode()))
     k, reason = recommend_k(table)
     if "edge" in reason:
         logger.warning("sweep: %s", reason)

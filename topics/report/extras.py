@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 
 from topics.events import detect_events
 from topics.prevalence import load_coverage, weighted_prevalence
+from topics.report.exports import neutralize_frame
 from topics.runinfo import atomic_write_bytes as atomic_write
 
 __all__ = [
@@ -283,7 +284,8 @@ def _weighted_section(run: Any, theme_weight: np.ndarray, theme_ids: list[int],
     fig_rel = ""
     if not res.note:
         atomic_write(out_dir / "weighted_prevalence.csv",
-                     res.table.assign(label=[labels.get(int(t), "") for t in res.table["theme"]])
+                     neutralize_frame(res.table.assign(
+                         label=[labels.get(int(t), "") for t in res.table["theme"]]))
                      .to_csv(index=False, float_format="%.6g").encode("utf-8"))
         fig = _fig(8, 0.28 * len(theme_ids) + 1.2)
         plot_weighted_prevalence(res.table, labels, fig.add_subplot())
@@ -336,7 +338,7 @@ def _events_section(run: Any, theme_weight: np.ndarray, theme_ids: list[int],
                          columns=["theme", "start", "end", "n_cables", "expected", "weight",
                                   "p_value", "refs"])
     table.insert(1, "label", [labels.get(int(t), "") for t in table["theme"]])
-    atomic_write(out_dir / "events.csv", table.to_csv(index=False).encode("utf-8"))
+    atomic_write(out_dir / "events.csv", neutralize_frame(table).to_csv(index=False).encode("utf-8"))
     if figures is not None:
         mark_bursts(figures, bursts)
     fig_rel = ""

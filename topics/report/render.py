@@ -32,6 +32,7 @@ from topics.report.exports import (
     atomic_write,
     export_sources,
     export_tables,
+    neutralize_frame,
     themes_frame,
     topics_frame,
 )
@@ -285,7 +286,7 @@ def render_report(
     export_tables(out_dir, run_dir / "doc_topics.parquet", themes_df, topics_df, effects)
     exports = ["doc_topics.csv", "doc_topics.parquet", "themes.csv", "themes.parquet",
                "topics.csv", "topics.parquet", "effects.csv", "effects.parquet"]
-    atomic_write(out_dir / "differences.csv", diffs.to_csv(index=False).encode("utf-8"))
+    atomic_write(out_dir / "differences.csv", neutralize_frame(diffs).to_csv(index=False).encode("utf-8"))
     exports.append("differences.csv")
     if s["corpus"]["sources"]:
         export_sources(out_dir, s["corpus"]["sources"])
