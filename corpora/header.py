@@ -20,6 +20,7 @@ from typing import Any
 
 from corpora.cable import CLASSIFICATIONS, Cable, CableParseError, Disagreement, Source
 from corpora.clean import (
+    _LOWER_WORD,
     CLASS_LINE,
     CLASS_WORD,
     CLASSIFYING_EO,
@@ -499,7 +500,6 @@ _REASON_TAIL = re.compile(r"(?:1\.\d[a-z]?|\band|\bor|&|,)[ \t]*+$", _I)
 
 _GLUE_ZONE = 80  # header fields stand in a cable's first lines
 _BODY_LINE = re.compile(r"^[ \t]*+(?:¶[ \t]*+\d|\d{1,2}\.[ \t]*+\((?:U|C|S|SBU|TS)\b)")
-_LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z][a-z'-]*+")
 
 
 def _split_glued_fields(text: str, ref: str | None = None) -> tuple[str, int]:

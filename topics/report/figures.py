@@ -25,9 +25,13 @@ from matplotlib.ticker import MaxNLocator
 from scipy.cluster.hierarchy import dendrogram, linkage
 from scipy.spatial.distance import pdist, squareform
 
-from topics.report.figures_many import (
+from topics.report.figures_many import (  # one figure style for both modules
+    _LABEL,
+    _TITLE,
     MIN_CELL_CABLES,
     MIN_POST_CABLES,
+    _short,
+    _style,
     plot_post_heatmap,
     plot_time_heatmap,
     plot_topic_correlation,
@@ -62,8 +66,6 @@ PALETTE = (
 _NEUTRAL = "#5F6B73"
 #: Small multiples show at most this many themes (the largest); tables show all.
 MAX_PANELS = 16
-_TITLE = 11
-_LABEL = 9
 
 
 def theme_colors(ids: Sequence[int]) -> dict[int, str]:
@@ -157,20 +159,6 @@ def _new(width: float, height: float, *, constrained: bool = True) -> Figure:
 def _year_ticks(ax: Axes) -> None:
     # ticks at whole years whatever the period: labels never crowd where periods do
     ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True, min_n_ticks=1))
-
-
-def _style(ax: Axes, title: str, xlabel: str, ylabel: str) -> Axes:
-    ax.set_title(title, fontsize=_TITLE, loc="left")
-    ax.set_xlabel(xlabel, fontsize=_LABEL)
-    ax.set_ylabel(ylabel, fontsize=_LABEL)
-    ax.tick_params(labelsize=8)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    return ax
-
-
-def _short(text: str, n: int = 28) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def plot_counts(
