@@ -47,11 +47,17 @@ __all__ = [
     "generate_corpus",
     "iter_synthetic_cables",
     "main",
+    "planted_themes",
 ]
 
 logger = logging.getLogger(__name__)
 
 GENERATOR_VERSION = "1"
+
+#: Corpus profiles: ``default`` (short cables, ~470 words, 8 themes: fast tests) and
+#: ``cablegate`` (real Cablegate length, vocabulary, posts and dates, 50 themes:
+#: `corpora.synthetic_cablegate`).
+PROFILES = ("default", "cablegate")
 
 
 @dataclass(frozen=True)
@@ -486,27 +492,45 @@ def _letter_spaced(classification: str) -> str:
 
 
 class _Generator:
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, profile: str = "default"):
         self.rng = np.random.default_rng(seed)
-        self.vocab = _Vocab(PLANTED_THEMES, POSTS)
+        self.profile = None
+        if profile == "cablegate":
+            from corpora.synthetic_cablegate import YEAR_WEIGHTS, YEARS, CablegateProfile
+
+            self.profile = CablegateProfile(POSTS)
+            self.vocab = self.profile
+            self.themes = self.profile.themes
+            self.years, self.year_weights = YEARS, YEAR_WEIGHTS
+        elif profile == "default":
+            self.vocab = _Vocab(PLANTED_THEMES, POSTS)
+            self.themes = PLANTED_THEMES
+            self.years, self.year_weights = _YEARS, _YEAR_WEIGHTS
+        else:
+            raise ValueError(
+                f"synthetic cables: 'profile' must be one of {list(PROFILES)}. Got {profile!r}."
+            )
         rng = self.rng
         # Per-post state drawn once: the signing chief of mission, a favourite theme (a
         # mild preference: geography correlates with themes without determining them).
         self.signers = [_LAST[i].upper() for i in rng.integers(0, len(_LAST), len(POSTS))]
-        self.favourite = rng.integers(0, len(PLANTED_THEMES), len(POSTS))
+        self.favourite = rng.integers(0, len(self.themes), len(POSTS))
         self.serials: dict[tuple[int, int], int] = {}
         self.seq: dict[int, int] = {}
 
     def cable(self) -> SyntheticCable:
         rng = self.rng
-        n_themes = len(PLANTED_THEMES)
-        pi = int(rng.integers(len(POSTS)))
+        n_themes = len(self.themes)
+        if self.profile is None:
+            pi = int(rng.integers(len(POSTS)))
+        else:
+            pi = int(rng.choice(len(POSTS), p=self.profile.post_weights))
         post = POSTS[pi]
         probs = np.full(n_themes, 1.0)
         probs[self.favourite[pi]] += 1.0
         ti = int(rng.choice(n_themes, p=probs / probs.sum()))
-        theme = PLANTED_THEMES[ti]
-        year = int(rng.choice(_YEARS, p=_YEAR_WEIGHTS))
+        theme = self.themes[ti]
+        year = int(rng.choice(self.years, p=self.year_weights))
         span_days = 59 if year == 2010 else 365
         date = datetime(year, 1, 1) + timedelta(
             days=int(rng.integers(span_days)),
@@ -528,7 +552,10 @@ class _Generator:
 
     # -- rendering -------------------------------------------------------------------
     def _paragraphs(self, rng, pi, theme, ti) -> list[tuple[str | None, str]]:
-        n_words = int(np.clip(rng.lognormal(math.log(320), 0.35), 150, 580))
+        if self.profile is None:
+            n_words = int(np.clip(rng.lognormal(math.log(320), 0.35), 150, 580))
+        else:
+            n_words = self.profile.n_words(rng)
         words = self.vocab.draw(rng, ti, pi, n_words)
         # Phrases are several words: cut the token stream at n_words words.
         lengths = np.cumsum([w.count(" ") + 1 for w in words])
@@ -697,7 +724,21 @@ class _Generator:
         return lines
 
 
-def iter_synthetic_cables(n: int, seed: int = 0) -> Iterator[SyntheticCable]:
+def planted_themes(profile: str = "default") -> tuple[Theme, ...]:
+    """The planted themes of a profile (`PLANTED_THEMES` for ``"default"``)."""
+    if profile == "default":
+        return PLANTED_THEMES
+    if profile == "cablegate":
+        from corpora.synthetic_cablegate import CablegateProfile
+
+        return CablegateProfile(POSTS).themes
+    raise ValueError(f"synthetic cables: 'profile' must be one of {list(PROFILES)}. "
+                     f"Got {profile!r}.")
+
+
+def iter_synthetic_cables(
+    n: int, seed: int = 0, *, profile: str = "default"
+) -> Iterator[SyntheticCable]:
     """Yield ``n`` synthetic cables lazily.
 
     Parameters
@@ -706,6 +747,10 @@ def iter_synthetic_cables(n: int, seed: int = 0) -> Iterator[SyntheticCable]:
         Number of cables, >= 0.
     seed : int
         Seed of the one ``numpy.random.default_rng`` stream everything is drawn from.
+    profile : {"default", "cablegate"}
+        ``"cablegate"``: real Cablegate body lengths (median ~800 words), a Zipfian
+        vocabulary of 40,000 words, 50 planted themes, Cablegate's post and year shares
+        (`corpora.synthetic_cablegate`). The default corpus is unchanged by this option.
 
     Yields
     ------
@@ -728,7 +773,7 @@ def iter_synthetic_cables(n: int, seed: int = 0) -> Iterator[SyntheticCable]:
     """
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
         raise ValueError(f"iter_synthetic_cables: 'n' must be an int >= 0. Got {n!r} instead.")
-    gen = _Generator(int(seed))
+    gen = _Generator(int(seed), profile)
     for _ in range(int(n)):
         yield gen.cable()
 
@@ -736,8 +781,8 @@ def iter_synthetic_cables(n: int, seed: int = 0) -> Iterator[SyntheticCable]:
 _README = """# Synthetic cable corpus
 
 Generated by `corpora.synthetic` (generator version {version}) with
-`generate_corpus(n_cables={n}, seed={seed}, cables_per_file={per_file})`.
-Regenerate: `python -m corpora.synthetic OUT --n {n} --seed {seed} --per-file {per_file}`.
+`generate_corpus(n_cables={n}, seed={seed}, cables_per_file={per_file}{profile_kw})`.
+Regenerate: `python -m corpora.synthetic OUT --n {n} --seed {seed} --per-file {per_file}{profile_arg}`.
 
 These are NOT real cables. Each file is written in the raw Cablegate text layout (routing
 block, date-time group, FM/TO/INFO, classification line, SIPDIS, E.O. 12958, TAGS,
@@ -761,6 +806,7 @@ def generate_corpus(
     cables_per_file: int = 1,
     *,
     progress_every: int = 10_000,
+    profile: str = "default",
 ) -> Path:
     """Write a synthetic corpus: raw cable files, ``truth.csv`` and ``README.md``.
 
@@ -779,6 +825,8 @@ def generate_corpus(
         each cable ending with the ``NNNN`` end-of-message line as on the wire.
     progress_every : int
         Log a line every this many cables.
+    profile : {"default", "cablegate"}
+        See `iter_synthetic_cables`.
 
     Returns
     -------
@@ -798,6 +846,7 @@ def generate_corpus(
         raise ValueError(
             f"generate_corpus: 'cables_per_file' must be an int >= 1. Got {cables_per_file}."
         )
+    themes_of = planted_themes(profile)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     root = out / "cables"
@@ -815,8 +864,9 @@ def generate_corpus(
     with open(out / "truth.csv", "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["ref", "theme", "theme_name"])
-        for i, cable in enumerate(iter_synthetic_cables(n_cables, seed), start=1):
-            writer.writerow([cable.ref, cable.theme, PLANTED_THEMES[cable.theme].name])
+        cables = iter_synthetic_cables(n_cables, seed, profile=profile)
+        for i, cable in enumerate(cables, start=1):
+            writer.writerow([cable.ref, cable.theme, themes_of[cable.theme].name])
             if cables_per_file == 1:
                 path = root / f"{cable.date:%Y}" / f"{cable.date:%m}" / f"{cable.ref}.txt"
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -837,7 +887,7 @@ def generate_corpus(
         "each cable ending with an `NNNN` end-of-message line."
     )
     themes = "\n".join(
-        f"| {t.id} | {t.name} | {' '.join(t.tags)} |" for t in PLANTED_THEMES
+        f"| {t.id} | {t.name} | {' '.join(t.tags)} |" for t in themes_of
     )
     (out / "README.md").write_text(
         _README.format(
@@ -846,7 +896,9 @@ def generate_corpus(
             seed=seed,
             per_file=cables_per_file,
             layout=layout,
-            k=len(PLANTED_THEMES),
+            k=len(themes_of),
+            profile_kw="" if profile == "default" else f", profile={profile!r}",
+            profile_arg="" if profile == "default" else f" --profile {profile}",
             themes=themes,
         ),
         encoding="utf-8",
@@ -865,10 +917,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=400, help="number of cables (default 400)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-file", type=int, default=1, help="cables per file (default 1)")
+    parser.add_argument("--profile", choices=PROFILES, default="default",
+                        help="cablegate: real cable lengths, vocabulary, posts, dates, "
+                        "50 themes (default: default)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
-        generate_corpus(args.out, args.n, args.seed, args.per_file)
+        generate_corpus(args.out, args.n, args.seed, args.per_file, profile=args.profile)
     except ValueError as exc:
         parser.error(str(exc))
     return 0
