@@ -45,6 +45,8 @@ import pandas as pd
 from scipy import stats
 from scipy.special import gammaln
 
+from corpora.csvsafe import neutralize_frame
+
 __all__ = [
     "COVERAGE_COLUMNS",
     "CoverageResult",
@@ -668,9 +670,11 @@ def coverage(
     if out is not None:
         out_dir = Path(out)
         out_dir.mkdir(parents=True, exist_ok=True)
-        _atomic_text(out_dir / "coverage.csv", table.to_csv(index=False, float_format="%.6g"))
-        _atomic_text(out_dir / "variants.csv", variants.to_csv(index=False))
-        _atomic_text(out_dir / "unparsed.csv", unparsed.to_csv(index=False))
+        # ids and post names come from the data: no live formula cells (corpora.csvsafe)
+        _atomic_text(out_dir / "coverage.csv",
+                     neutralize_frame(table).to_csv(index=False, float_format="%.6g"))
+        _atomic_text(out_dir / "variants.csv", neutralize_frame(variants).to_csv(index=False))
+        _atomic_text(out_dir / "unparsed.csv", neutralize_frame(unparsed).to_csv(index=False))
         _atomic_text(out_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
         logger.info("coverage of %s: %d post-years, observed share %s -> %s", source_name,
                     len(table), summary.get("observed_share"), out_dir)

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 import scipy.io
 import scipy.sparse as sp
 
+from corpora.csvsafe import neutralize_frame
 from topics.report.data import RunDirectoryError, RunInputs, load_run
 from topics.report.ldavis import ldavis_data, write_ldavis_json
 from topics.report.termviews import RANKINGS, load_dtm, stm_score
@@ -293,13 +294,13 @@ class Run:
         written.append(_parquet(out / "topic_terms.parquet",
                                 pa.Table.from_pandas(long, preserve_index=False)))
         # the same two tables as CSV for R without the arrow package (base read.csv);
-        # tags joined with ";"
-        written.append(atomic_write_bytes(out / "topic_terms.csv",
-                                          long.to_csv(index=False).encode("utf-8")))
+        # tags joined with ";", formula-like cells quoted (corpora.csvsafe; Parquet keeps them)
+        written.append(atomic_write_bytes(out / "topic_terms.csv", neutralize_frame(
+            long).to_csv(index=False).encode("utf-8")))
         flat = dt.assign(tags=dt["tags"].map(";".join),
                          date=dt["date"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        written.append(atomic_write_bytes(out / "doc_topics.csv",
-                                          flat.to_csv(index=False).encode("utf-8")))
+        written.append(atomic_write_bytes(out / "doc_topics.csv", neutralize_frame(
+            flat).to_csv(index=False).encode("utf-8")))
         for name, frame in (("themes", self.themes), ("topics", self.topics)):
             frame = frame.reset_index()
             keep = [c for c in frame.columns if c != "representative" or name == "themes"]

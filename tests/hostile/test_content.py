@@ -106,3 +106,23 @@ def test_item11_terminal_safe_keeps_text():
     assert terminal_safe("Ankara\tİstanbul\nok ü 😀") == "Ankara\tİstanbul\nok ü 😀"
     assert terminal_safe("a\x1b[2Jb\x9bc\u202ed") == "a\\x1b[2Jb\\x9bc\\u202ed"
     assert Path  # (module used above)
+
+
+def test_item10_coverage_csvs_neutralise_formulas(tmp_path):
+    """Ids that are formulas land in ``unparsed.csv`` (and post names in the other two):
+    the coverage CSVs follow the report exports' rule (`corpora.csvsafe`)."""
+    from corpora.coverage import coverage
+
+    ids = ["09TOKYO10", "09TOKYO20", "09TOKYO30", *FORMULAS]
+    res = coverage(ids, tmp_path / "cov", min_cables=2)
+    assert list(res.unparsed["ref"]) == FORMULAS  # the frame keeps the true values
+    n_quoted = 0
+    for name in ("coverage", "variants", "unparsed"):
+        rows = list(csv.reader(io.StringIO((tmp_path / "cov" / f"{name}.csv").read_text())))
+        cells = [c for row in rows[1:] for c in row]
+        live = [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")
+                or (c.startswith("-") and not _is_number(c))]
+        assert not live, (name, live)
+        n_quoted += sum(c.startswith(("'=", "'+", "'-", "'@")) for c in cells)
+    assert n_quoted == 5  # =HYPERLINK, =cmd, +1+1, -2+3, @SUM(1): kept, as text
+    assert "TOKYO" in (tmp_path / "cov" / "coverage.csv").read_text()

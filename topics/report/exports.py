@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from corpora.csvsafe import neutralize_cell, neutralize_frame
 from topics.runinfo import atomic_write_bytes
 
 __all__ = [
@@ -113,18 +114,6 @@ def export_sources(out_dir: str | Path, sources: list[dict]) -> Path:
     return atomic_write(Path(out_dir) / "sources.csv", _csv_bytes(table))
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralize_cell(value):
-    """A CSV cell that a spreadsheet will not run: text starting with ``= + - @``, a tab
-    or a carriage return gets a leading ``'`` (OWASP CSV injection); other values as given.
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_bytes(table: pa.Table) -> bytes:
     """``table`` as CSV bytes, every text cell passed through `neutralize_cell`."""
     cols = []
@@ -139,16 +128,6 @@ def csv_bytes(table: pa.Table) -> bytes:
 
 
 _csv_bytes = csv_bytes
-
-
-def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells went through `neutralize_cell` (for CSV writers
-    that use ``DataFrame.to_csv``; the frame given is not changed)."""
-    out = frame.copy()
-    for name in out.columns:
-        if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
-            out[name] = out[name].map(neutralize_cell)
-    return out
 
 
 def _parquet_bytes(table: pa.Table) -> bytes:
