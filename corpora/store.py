@@ -748,6 +748,8 @@ class _Ingest:
                     if info["skip"]:
                         logger.info("%s: unchanged since last ingest, not read again",
                                     info["path"])
+                        if self.progress is not None:
+                            self.progress(info["path"], n_total)
                         continue
                     if key in self.files_in:
                         replaced.add(key)

@@ -23,3 +23,7 @@ def test_notebook_runs(path, tmp_path):
     client.execute()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+    # no progress-bar warnings ("TqdmWarning: IProgress not found") in what readers see
+    noise = [o["text"] for c in nb.cells for o in c.get("outputs", [])
+             if o.get("name") == "stderr" and "Warning" in o.get("text", "")]
+    assert not noise, noise

@@ -91,9 +91,9 @@ class _SafeLogFilter(logging.Filter):
 
 def _progress_bar(desc: str, unit: str = "file"):
     """A tqdm progress bar on stderr (hidden when stderr is not a terminal)."""
-    from tqdm.auto import tqdm
+    from topics.progress import progress_bar
 
-    return tqdm(desc=desc, unit=unit, file=sys.stderr, disable=None)
+    return progress_bar(desc=desc, unit=unit, file=sys.stderr, disable=None)
 
 
 # --- ingest / info --------------------------------------------------------------------
@@ -126,18 +126,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for src in args.sources:
         if not Path(src).exists():
             raise ConfigError(f"ingest: source {src!r} does not exist.")
-    bar = _progress_bar("ingest", unit="cable")
+    from topics.progress import ingest_bar
 
-    def on_progress(_path: object, n_total: int) -> None:
-        # CorpusStore calls progress(path, records read so far) after each file.
-        bar.update(n_total - bar.n)
-
-    try:
-        store = CorpusStore.ingest(args.sources, args.out, format=args.format,
-                                   progress=on_progress,
+    # files and bytes counted first: the bar shows a total and an ETA from the start
+    with ingest_bar(args.sources, follow_symlinks=args.follow_symlinks, file=sys.stderr,
+                    disable=None) as bar:
+        store = CorpusStore.ingest(args.sources, args.out, format=args.format, progress=bar,
                                    follow_symlinks=args.follow_symlinks)
-    finally:
-        bar.close()
     summary = store.summary()
     _print_summary(summary)
     _out(f"\nstore: {Path(args.out).resolve()}")

@@ -40,9 +40,9 @@ _META_COLUMNS = ["ref", "date", "origin", "classification", "tags", "subject_tag
 
 
 def _tqdm(progress: bool, **kw):
-    from tqdm.auto import tqdm
+    from topics.progress import progress_bar  # no widget warning in notebooks
 
-    return tqdm(disable=not progress, **kw)
+    return progress_bar(disable=not progress, **kw)
 
 
 # --- ingest ------------------------------------------------------------------------------
@@ -53,16 +53,13 @@ def stage_ingest(state: Run, *, seed: int, progress: bool) -> dict:
 
     cfg = state.config.corpus
     if cfg.sources:
-        bar = _tqdm(progress, desc="ingest", unit="cable")
-        try:
-            store = CorpusStore.ingest(
-                cfg.sources, state.store_path, format=cfg.format,
-                follow_symlinks=cfg.follow_symlinks,
-                # CorpusStore calls progress(path, records read so far) after each file.
-                progress=lambda _path, n_total: bar.update(n_total - bar.n),
-            )
-        finally:
-            bar.close()
+        from topics.progress import ingest_bar
+
+        # files and bytes counted first: the bar has a total and an ETA from the start
+        with ingest_bar(cfg.sources, follow_symlinks=cfg.follow_symlinks,
+                        disable=not progress) as bar:
+            store = CorpusStore.ingest(cfg.sources, state.store_path, format=cfg.format,
+                                       follow_symlinks=cfg.follow_symlinks, progress=bar)
     else:
         store = CorpusStore(state.store_path)
     counts = store.manifest.get("counts", {})
@@ -218,13 +215,41 @@ def stage_vectorize(state: Run, *, seed: int, progress: bool) -> dict:
 
 # --- model --------------------------------------------------------------------------------
 
+def model_params(state: Run) -> dict:
+    """The engine's parameters: ``[model.params]``, plus the run's store as the TAGS of
+    ``llda``/``plda`` (``label_store``) and ``[themes.seeds]`` as ``seed_words`` for engines
+    that take them (a parameter given in ``[model.params]`` wins)."""
+    from topics.models import ENGINES
+
+    cfg = state.config
+    params = dict(cfg.model.params)
+    names = ENGINES[cfg.model.engine].param_names()
+    if "label_store" in names:
+        params.setdefault("label_store", str(state.store_path.resolve()))
+    if cfg.themes.seeds and "seed_words" in names:
+        params.setdefault("seed_words", {k: list(v) for k, v in cfg.themes.seeds.items()})
+    if getattr(ENGINES[cfg.model.engine], "uses_metadata", False):  # dmr, dtm
+        params.setdefault("covariates", str(write_run_covariates(state.store_path, state.dir)))
+    return params
+
+
+def write_run_covariates(store_path: Path, run_dir: Path) -> Path:
+    """``RUN/covariates.parquet``: post, classification, genre, year of the modelled
+    cables (`topics.formula.cable_covariates`), what ``dmr`` and ``dtm`` model."""
+    from topics.formula import cable_covariates, write_covariates
+
+    dtm = load_dtm(run_dir / "dtm")
+    frame = cable_covariates(store_path, dtm.refs, run_dir / "genres.json")
+    return write_covariates(frame, (run_dir / "covariates.parquet").resolve())
+
+
 def stage_model(state: Run, *, seed: int, progress: bool) -> dict:
     from topics.models import make_model
 
     cfg = state.config
     dtm = load_dtm(state.dir / "dtm")
     model = make_model(cfg.model.engine, n_topics=cfg.model.n_topics, seed=seed,
-                       **cfg.model.params)
+                       **model_params(state))
     model.fit(dtm)
     model.save(state.dir / "model")
     return {"n_topics": int(model.n_topics_), "n_docs": dtm.n_docs, "n_terms": dtm.n_terms}
@@ -266,6 +291,11 @@ def stage_themes(state: Run, *, seed: int, progress: bool) -> dict:
     theme_rows = label_themes(themes, dtm, doc_topic, meta_df, n=cfg.themes.n_terms)
     # A topic that no cable has as its dominant topic is not a theme (ids stay the model's).
     theme_rows = [row for row in theme_rows if row["size"] > 0]
+    names = getattr(model, "topic_names_", None)
+    if names and any(names):  # TAG topics (llda/plda), seeded themes ([themes.seeds])
+        from topics.models.tomotopy_labeled import name_rows
+
+        name_rows(topic_rows, theme_rows, names)
 
     columns = {name: meta.column(name) for name in _META_COLUMNS}
     k = doc_topic.shape[1]
@@ -321,7 +351,7 @@ def stage_evaluate(state: Run, *, seed: int, progress: bool) -> dict:
         mats = [np.asarray(base.topic_term_)]
         for i in range(cfg.evaluation.stability_seeds):
             m = make_model(cfg.model.engine, n_topics=cfg.model.n_topics, seed=seed + i + 1,
-                           **cfg.model.params).fit(dtm)
+                           **model_params(state)).fit(dtm)
             mats.append(np.asarray(m.topic_term_))
         result["stability"] = ev.stability(mats, terms=list(dtm.vocabulary.terms))
     atomic_write_json(state.dir / "evaluation.json", _jsonable(result))
@@ -379,8 +409,13 @@ def _sweep_store(store, ks, *, n_seeds, engine, out_dir, n_jobs, config):
     _, _, tokens = read_tokens(prep)
     # Agreement with TAGS and posts is tabulated beside the scores (not used to choose K).
     meta = load_cable_meta(Path(store).resolve(), dtm.refs).to_pydict()
+    from topics.models import ENGINES
+
+    params = {}
+    if getattr(ENGINES.get(engine), "uses_metadata", False):  # dmr, dtm: their covariates
+        params = {**base.model.params, "covariates": str(write_run_covariates(store, prep))}
     table = ev.sweep(dtm, tokens, ks, seeds=list(range(n_seeds)), engine=engine,
-                     out_dir=out_dir, n_jobs=n_jobs,
+                     out_dir=out_dir, n_jobs=n_jobs, **params,
                      subject_tags=[ev.first_subject_tag(t) for t in meta["tags"]],
                      origins=meta["origin"])
     return table, ev.recommend_k(table)
