@@ -1,6 +1,7 @@
 """`cable-topics`: a thin command-line shell over the library.
 
-Commands: ``ingest``, ``info``, ``coverage``, ``fit``, ``sweep``, ``report``, ``run``, ``verify``, ``demo``.
+Commands: ``ingest``, ``info``, ``coverage``, ``fit``, ``sweep``, ``report``, ``run``, ``verify``, ``demo``,
+``suggest-tags``.
 Run ``cable-topics COMMAND --help`` for each one's options.
 """
 
@@ -42,6 +43,8 @@ _COMMAND_EXAMPLES = {
     "verify": "example:\n  cable-topics verify runs/study",
     "demo": "example:\n  cable-topics demo --out runs/demo",
     "coverage": "example:\n  cable-topics coverage store/ --out cov/ --figures",
+    "suggest-tags": "example:\n  cable-topics fit store/ --model plda --topics 50 --out runs/plda\n"
+                    "  cable-topics suggest-tags frus-store/ --model runs/plda --out tags.csv",
 }
 
 
@@ -287,6 +290,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_suggest_tags(args: argparse.Namespace) -> int:
+    from topics.tagsuggest import suggest_store
+
+    result = suggest_store(args.store, args.model, args.out)
+    _out(f"{result['n_cables']:,} cables, {result['n_with_suggestion']:,} with a suggested TAG "
+         f"(suggester: {result['method']})")
+    _out(f"suggestions: {Path(result['out']).resolve()}")
+    _out(f"evaluation: {Path(result['out']).with_suffix('').resolve()}.evaluation.csv")
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -356,6 +370,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--jobs", type=int, default=2, help="fits run in parallel")
     s.add_argument("--out", required=True, help="directory for the sweep's tables and figure")
     s.set_defaults(func=cmd_sweep)
+
+    s = sub.add_parser("suggest-tags", help="suggest subject TAGS for a store's cables from "
+                       "a TAG-supervised run (llda/plda)")
+    s.add_argument("store", help="a corpus store directory (from ingest)")
+    s.add_argument("--model", required=True, help="a run of `fit --model plda` (or llda); its "
+                   "suggester is calibrated and evaluated on first use (RUN/tag_suggest/)")
+    s.add_argument("--out", required=True, help="CSV to write (ref, suggested, scores)")
+    s.set_defaults(func=cmd_suggest_tags)
 
     s = sub.add_parser("report", help="render the report of a finished run")
     s.add_argument("run", help="a run directory (from fit or run)")

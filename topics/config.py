@@ -150,7 +150,8 @@ class ModelConfig:
     engine: str = _opt(
         "nmf",
         "Engine.",
-        choices=("lda", "lda-multicore", "lda-gibbs", "lda-sklearn", "nmf", "lsi", "hdp"),
+        choices=("lda", "lda-multicore", "lda-gibbs", "lda-sklearn", "nmf", "lsi", "hdp",
+                 "llda", "plda", "dmr", "dtm"),
     )
     n_topics: int = _opt(20, "Number of topics K.", min=2)
     params: dict = _opt({}, "Engine parameters (e.g. iterations, passes, alpha).")
@@ -166,6 +167,11 @@ class ThemesConfig:
     n_themes: int = _opt(0, "Number of themes for k-means/agglomerative (0 = n_topics).", min=0)
     n_terms: int = _opt(20, "Top terms per topic and theme.", min=1)
     label_method: str = _opt("frex", "Term ranking for labels.", choices=("frex", "lift", "prob"))
+    seeds: dict = _opt(
+        {}, "Seeded (guided) themes: theme name -> seed words, e.g. nonproliferation = "
+        "['iaea', 'enrichment', 'npt']; the model keeps these themes, named, and finds the "
+        "rest (engines lda-gibbs and plda; docs/engines.md)."
+    )
 
 
 @dataclass(frozen=True)
@@ -252,6 +258,7 @@ class RunConfig:
                 raise ConfigError(f"[{section}] must be a table; got {raw!r}.")
             kwargs[section] = _build_section(section, klass, raw)
         cfg = cls(**kwargs)
+        _check_seeds(cfg)
         if base_dir is not None:
             cfg = cfg._resolve_paths(Path(base_dir))
         return cfg
@@ -345,6 +352,35 @@ class RunConfig:
 
 
 # --- validation helpers -------------------------------------------------------------
+
+#: Engines that take ``[themes.seeds]`` (their ``seed_words`` parameter).
+SEEDED_ENGINES = ("lda-gibbs", "plda")
+
+
+def _check_seeds(cfg: RunConfig) -> None:
+    """[themes.seeds]: names -> non-empty lists of words, each word once, a seeded engine."""
+    seeds = cfg.themes.seeds
+    if not seeds:
+        return
+    seen: dict[str, str] = {}
+    for name, words in seeds.items():
+        if not isinstance(words, list) or not words or not all(
+                isinstance(w, str) and w.strip() for w in words):
+            raise ConfigError(f"themes.seeds.{name} must be a non-empty list of words; got "
+                              f"{words!r}.")
+        for w in words:
+            if seen.get(w, name) != name:
+                raise ConfigError(f"themes.seeds: the word {w!r} seeds both {seen[w]!r} and "
+                                  f"{name!r}; give each word to one theme.")
+            seen[w] = name
+    if cfg.model.engine not in SEEDED_ENGINES:
+        raise ConfigError(
+            f"themes.seeds needs a model engine that takes seed words ({', '.join(SEEDED_ENGINES)}"
+            f"); model.engine is {cfg.model.engine!r}. Set model.engine = \"lda-gibbs\".")
+    if len(seeds) > cfg.model.n_topics:
+        raise ConfigError(f"themes.seeds names {len(seeds)} themes but model.n_topics is "
+                          f"{cfg.model.n_topics}; raise n_topics.")
+
 
 def _unknown(section: str, key: str, valid: list[str]) -> str:
     where = f"[{section}] " if section else ""

@@ -68,7 +68,7 @@ STAGE_OUTPUTS = {
     "ingest": ("store",),
     "tokenize": ("tokens.parquet",),
     "vectorize": ("dtm",),
-    "model": ("model",),
+    "model": ("model", "covariates.parquet"),  # covariates: dmr and dtm only
     "themes": ("doc_topics.parquet", "topics.json"),
     "evaluate": ("evaluation.json",),
     "report": ("report",),
@@ -269,6 +269,8 @@ def _run_locked(config: RunConfig, run_dir: Path, overrides: list[str] | None, *
             if stage == "ingest":
                 extra = _source_fingerprint(config.corpus.sources) if config.corpus.sources \
                     else str(Path(config.corpus.store).resolve())
+            if stage == "model" and config.themes.seeds:  # seed words shape the model
+                extra = json.dumps(config.themes.seeds, sort_keys=True)
             if stage == "report" and not config.report.enabled:
                 state.records[stage] = {"skipped": "report.enabled = false"}
                 continue

@@ -1,17 +1,22 @@
 """Topic models behind one interface: `TopicModel`, `make_model`, `load_model`, `ENGINES`.
 
-Engines wrap gensim, scikit-learn and tomotopy (none is re-implemented):
+Engines wrap gensim, scikit-learn and tomotopy; ``lda-sparse`` is our own numba sampler:
 
 =================  ==========================================  ================================
 engine             library                                     inference
 =================  ==========================================  ================================
 ``lda-gibbs``      tomotopy ``LDAModel``                       collapsed Gibbs sampling
+``lda-sparse``     our numba sampler (no library wrapped)      SparseLDA collapsed Gibbs
 ``lda``            gensim ``LdaModel``                         online variational Bayes
 ``lda-multicore``  gensim ``LdaMulticore``                     online VB in worker processes
 ``lda-sklearn``    scikit-learn ``LatentDirichletAllocation``  batch variational Bayes
 ``nmf``            scikit-learn ``NMF`` on TF-IDF              coordinate descent (default)
 ``lsi``            gensim ``LsiModel``                         randomised truncated SVD
 ``hdp``            gensim ``HdpModel``                         online VB, number of topics inferred
+``llda``           tomotopy ``LLDAModel`` (subject TAGS)       Gibbs, one topic per TAG
+``plda``           tomotopy ``PLDAModel`` (subject TAGS)       Gibbs, TAG topics + latent topics
+``dmr``            tomotopy ``DMRModel`` / ``GDMRModel``       Gibbs, prior from covariates
+``dtm``            tomotopy ``DTModel`` (yearly slices)        SGLD + Gibbs, drifting topics
 =================  ==========================================  ================================
 
 Examples
@@ -31,6 +36,9 @@ from topics.models.base import ModelFormatError, TopicModel, read_params
 from topics.models.gensim_lda import GensimLda, GensimLdaMulticore
 from topics.models.gensim_other import GensimHdp, GensimLsi
 from topics.models.sklearn_models import SklearnLda, SklearnNmf
+from topics.models.sparse_lda import SparseLda
+from topics.models.tomotopy_covariates import TomotopyDmr, TomotopyDtm
+from topics.models.tomotopy_labeled import TomotopyLlda, TomotopyPlda
 from topics.models.tomotopy_lda import TomotopyLda
 
 __all__ = [
@@ -47,12 +55,17 @@ ENGINES: dict[str, type[TopicModel]] = {
     cls.engine: cls
     for cls in (
         TomotopyLda,
+        SparseLda,
         GensimLda,
         GensimLdaMulticore,
         SklearnLda,
         SklearnNmf,
         GensimLsi,
         GensimHdp,
+        TomotopyLlda,
+        TomotopyPlda,
+        TomotopyDmr,
+        TomotopyDtm,
     )
 }
 

@@ -79,6 +79,10 @@ class TomotopyLda(TopicModel):
         Sampling threads; see the module notes on determinism.
     parallel : {"none", "default", "copy_merge", "partition"}, default "none"
         tomotopy's ``ParallelScheme``.
+    seed_words : dict of str -> list of str, optional
+        Seeded (guided) topics, ``[themes.seeds]``: topic ``i`` is the i-th named theme,
+        its seed words tied to it with ``set_word_prior``
+        (`topics.models.tomotopy_labeled.apply_seed_words`); ``topic_names_`` names them.
     """
 
     engine = "lda-gibbs"
@@ -95,6 +99,7 @@ class TomotopyLda(TopicModel):
         infer_iterations: int = 100,
         workers: int = 1,
         parallel: str = "none",
+        seed_words: dict[str, list[str]] | None = None,
     ):
         self.n_topics = n_topics
         self.seed = seed
@@ -106,6 +111,13 @@ class TomotopyLda(TopicModel):
         self.infer_iterations = infer_iterations
         self.workers = workers
         self.parallel = parallel
+        self.seed_words = seed_words
+
+    @property
+    def topic_names_(self) -> tuple[str, ...]:
+        """Each topic's name: the seeded themes' names, '' for the others."""
+        names = list(self.seed_words or {})
+        return tuple(names + [""] * (self.n_topics_ - len(names)))
 
     def _validate_params(self) -> None:
         super()._validate_params()
@@ -122,6 +134,12 @@ class TomotopyLda(TopicModel):
                 f"The 'parallel' parameter of {owner} must be one of {list(PARALLEL_SCHEMES)}. "
                 f"Got {self.parallel!r} instead."
             )
+        from topics.models.tomotopy_labeled import check_seed_words
+
+        check_seed_words(owner, self.seed_words)
+        if self.seed_words and len(self.seed_words) > self.n_topics:
+            raise ValueError(f"{owner}: {len(self.seed_words)} seeded themes but only "
+                             f"n_topics={self.n_topics}")
 
     def _scheme(self):
         tp = _tomotopy()
@@ -132,6 +150,10 @@ class TomotopyLda(TopicModel):
         mdl = tp.LDAModel(k=self.n_topics, alpha=self.alpha, eta=self.eta, seed=self.seed, min_cf=0)
         mdl.optim_interval = self.optim_interval
         mdl.burn_in = self.burn_in
+        if self.seed_words:
+            from topics.models.tomotopy_labeled import apply_seed_words
+
+            apply_seed_words(mdl, self.seed_words, self.terms_, eta=self.eta)
         rows = []
         # tomotopy aborts the process on an empty document, so cables without a kept term
         # are left out and given the prior (normalised alpha) below.

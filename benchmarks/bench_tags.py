@@ -1,0 +1,133 @@
+"""TAG suggestion on real cables: plda/llda label-topic shares beside logistic regression.
+
+On a corpus store (default the lead's 4,000-cable dev store, ``/tmp/lead/dev-store``), the
+cables are tokenized and vectorized once with the default config (cached in ``--work``),
+then for each engine spec `topics.tagsuggest.build_suggester` splits the tagged cables
+(seeded: 60% fit, 15% calibration, 25% test), fits the TAG-supervised topic model and the
+one-vs-rest logistic regression on TF-IDF on the fit cables, chooses per-TAG thresholds
+(and LR's C) on the calibration cables and scores every method on the test cables.
+
+Printed: one row per (engine spec, method) with micro-F1 over all label TAGS, micro-F1
+over the 20 most common specific subject TAGS (not PREL/PGOV), how many of those reach
+F1 >= 0.5, and the fit time; then the per-TAG F1 of the 20 specific TAGS. Results are
+written to ``--work/results.json``.
+
+Run (niced, it takes minutes)::
+
+    nice -n 10 python -m benchmarks tags
+    python -m benchmarks tags --specs "plda:50,llda:0" --seeds 0,1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.common import print_table
+
+DEV_STORE = Path("/tmp/lead/dev-store")
+
+
+def _prep(store: Path, work: Path):
+    """Tokenize and vectorize the store once with the default config (cached)."""
+    from topics.config import RunConfig
+    from topics.pipeline import run
+    from topics.stages import load_cable_meta, load_dtm
+
+    cfg = RunConfig.from_dict({"corpus": {"store": str(store.resolve())},
+                               "report": {"enabled": False}})
+    prep = work / "prep"
+    run(cfg, prep, until="vectorize")
+    dtm = load_dtm(prep / "dtm")
+    tags = load_cable_meta(store.resolve(), dtm.refs).column("subject_tags").to_pylist()
+    return dtm, [t or [] for t in tags]
+
+
+def parse_specs(text: str) -> list[tuple[str, int]]:
+    """``"plda:50,llda:30"`` -> [("plda", 50), ("llda", 30)]."""
+    out = []
+    for item in filter(None, (s.strip() for s in text.split(","))):
+        engine, _, k = item.partition(":")
+        if engine not in ("plda", "llda") or not k.isdigit():
+            raise SystemExit(f"bench tags: bad spec {item!r}; expected plda:K or llda:K")
+        out.append((engine, int(k)))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from topics.tagsuggest import build_suggester
+
+    p = argparse.ArgumentParser(prog="python -m benchmarks tags", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--store", type=Path, default=DEV_STORE)
+    p.add_argument("--work", type=Path, default=Path("/tmp/bench_tags"))
+    p.add_argument("--run", type=Path, help="reuse the matrix of this run of the store "
+                   "(e.g. from `cable-topics fit STORE --model plda`) instead of preparing one")
+    p.add_argument("--specs", default="plda:50,llda:200",
+                   help="engine:K list (plda K = latent topics, llda K = most common TAGS)")
+    p.add_argument("--seeds", default="0", help="split and model seeds, e.g. 0,1")
+    p.add_argument("--iterations", type=int, default=500)
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if not (args.store / "cables.parquet").is_file():
+        print(f"bench tags: no corpus store at {args.store}; ingest the dev zip first:\n"
+              "  cable-topics ingest ../shared/data/cablegate-dev/cables-4000.zip --out "
+              f"{args.store}", file=sys.stderr)
+        return 2
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.run:
+        from topics.stages import load_cable_meta, load_dtm
+
+        dtm = load_dtm(args.run / "dtm")
+        tags = [t or [] for t in load_cable_meta(args.store.resolve(), dtm.refs)
+                .column("subject_tags").to_pylist()]
+    else:
+        dtm, tags = _prep(args.store, args.work)
+    results = []
+    per_tag = {}
+    for engine, k in parse_specs(args.specs):
+        for seed in (int(s) for s in args.seeds.split(",")):
+            t0 = time.perf_counter()
+            _, report = build_suggester(dtm, tags, engine=engine, n_topics=k, seed=seed,
+                                        params={"iterations": args.iterations})
+            total = time.perf_counter() - t0
+            for method, e in report["methods"].items():
+                results.append({"spec": f"{engine}:{k}", "seed": seed, "method": method,
+                                "micro_f1": e["micro_f1"],
+                                "micro_f1_specific": e.get("micro_f1_specific"),
+                                "specific_ge_0_5": e.get("specific_f1_ge_0_5"),
+                                "n_specific": e.get("n_specific"),
+                                "chosen": method == report["chosen"],
+                                "fit_model_s": report["seconds"]["fit_model"],
+                                "total_s": round(total, 1), "lr_C": report["lr_C"],
+                                "n_labels": len(report["labels"]), "split": report["split"]})
+                per_tag[(f"{engine}:{k}", seed, method)] = {
+                    r["tag"]: r for r in e["per_tag"] if r["tag"] in report["specific_tags"]}
+            specific = report["specific_tags"]
+            (args.work / "results.json").write_text(json.dumps(
+                {"results": results, "specific_tags": specific}, indent=1))
+    print(f"\nTAG suggestion on {args.store} ({dtm.n_docs:,} modelled cables, "
+          f"{sum(map(bool, tags)):,} with TAGS); test = 25% of the tagged cables\n")
+    print_table(
+        ["spec", "seed", "method", "micro-F1 (all labels)", "micro-F1 (20 specific)",
+         "specific TAGS F1 >= 0.5", "chosen on calib.", "model fit s"],
+        [[r["spec"], r["seed"], r["method"], f"{r['micro_f1']:.3f}",
+          f"{r['micro_f1_specific']:.3f}", f"{r['specific_ge_0_5']}/{r['n_specific']}",
+          "yes" if r["chosen"] else "", f"{r['fit_model_s']:.1f}"] for r in results])
+    keys = list(per_tag)
+    print("\nper-TAG F1 (test cables; support = test cables carrying the TAG)\n")
+    rows = []
+    for tag in specific:
+        first = next((per_tag[k][tag] for k in keys if tag in per_tag[k]), None)
+        rows.append([tag, first["support"] if first else 0] +
+                    [f"{per_tag[k][tag]['f1']:.2f}" if tag in per_tag[k] else "-" for k in keys])
+    print_table(["TAG", "support"] + [f"{s} s{seed} {m}" for s, seed, m in keys], rows)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
