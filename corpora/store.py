@@ -47,7 +47,7 @@ import pyarrow.parquet as pq
 
 from corpora.cable import Cable, Disagreement, Paragraph, Reject, Source
 from corpora.locking import LOCK_NAME, exclusive_lock, remove_stale
-from corpora.read import FORMATS, iter_entries, read_file, sha256_file
+from corpora.read import check_format, iter_entries, read_file, sha256_file
 from corpora.read.base import open_regular
 
 __all__ = ["CorpusStore", "SCHEMA", "PARSER_VERSION", "cable_to_row", "cables_to_batch",
@@ -232,6 +232,7 @@ class CorpusStore:
         n_jobs: int = 2,
         follow_symlinks: bool = False,
         lock_wait: float = 0.0,
+        columns: str | dict[str, str] | None = None,
     ) -> CorpusStore:
         """Read ``sources`` into the store at ``out`` (created if needed) and open it.
 
@@ -242,7 +243,8 @@ class CorpusStore:
         out : path
             Store directory.
         format : str
-            ``"auto"`` or a key of `corpora.read.FORMATS`.
+            ``"auto"``, ``"table"`` (your own CSV/JSON Lines/Parquet, `corpora.read.table`)
+            or a key of `corpora.read.FORMATS`.
         append : bool
             Keep the records already in the store (default). With False the store is
             rebuilt from ``sources`` alone.
@@ -259,6 +261,10 @@ class CorpusStore:
         lock_wait : float
             Seconds to wait for another ingest into ``out`` to finish (default 0: fail at
             once with `corpora.locking.FolderLocked`).
+        columns : dict or str, optional
+            Field -> column mapping for tables (``{"ref": "doc_id", "body": "text",
+            "date": "sent"}`` or ``"ref=doc_id,body=text,date=sent"``); implies
+            ``format="table"``. The manifest records it: a changed mapping re-reads the files.
 
         Returns
         -------
@@ -271,11 +277,7 @@ class CorpusStore:
         FileExistsError
             When ``out`` is a non-empty folder that is not a store.
         """
-        if format != "auto" and format not in FORMATS:
-            raise ValueError(
-                f"The 'format' parameter of CorpusStore.ingest must be 'auto' or one of "
-                f"{', '.join(FORMATS)}. Got {format!r} instead."
-            )
+        format = check_format(format, columns, "CorpusStore.ingest")
         out = Path(out)
         if out.exists() and not out.is_dir():
             raise FileExistsError(f"{out} is a file, not a folder; choose another out= directory")
@@ -294,6 +296,51 @@ class CorpusStore:
             files_in = {f["path"]: f for f in (old.manifest["sources"] if old else [])}
             return _Ingest(out, old, files_in, format, progress, n_jobs,
                            follow_symlinks).run(sources)
+
+    @classmethod
+    def ingest_frame(cls, frame: Any, out: str | os.PathLike,
+                     columns: str | dict[str, str] | None = None, *, name: str = "dataframe",
+                     **kw: Any) -> CorpusStore:
+        """Ingest a pandas DataFrame (one row per document) into the store at ``out``.
+
+        The frame is written as ``NAME.parquet`` in a temporary folder and ingested with
+        ``format="table"`` (`corpora.read.table`): rows that cannot be read become rejects
+        naming the row and field, the rest is stored as from any file.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+        out : path
+            Store directory.
+        columns : dict or str, optional
+            Field -> column mapping (default: columns named like the fields, ``text`` for
+            the body).
+        name : str
+            The file name the manifest and rejects show.
+        **kw
+            As for `ingest` (``append``, ``lock_wait``, ...).
+
+        Raises
+        ------
+        ValueError
+            When a mapped column is missing (the message lists the frame's columns).
+        """
+        import tempfile
+
+        from corpora.read import table
+
+        cols = table.parse_columns(columns)
+        check = table._resolve(cols, [str(c) for c in frame.columns])  # noqa: SLF001
+        if isinstance(check, str):
+            raise ValueError(f"ingest_frame: {check}")
+        if not re.fullmatch(r"[\w.-]{1,100}", name):
+            raise ValueError(f"ingest_frame: name must be a short file name (letters, digits, "
+                             f"'.', '_', '-'). Got {name!r} instead.")
+        with tempfile.TemporaryDirectory(prefix="cable-topics-frame-") as tmp:
+            path = Path(tmp) / f"{name}.parquet"
+            frame = frame.rename(columns=str)
+            pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+            return cls.ingest([path], out, format=table.format_spec(check), **kw)
 
     # ------------------------------------------------------------------ reading
     def __len__(self) -> int:

@@ -34,7 +34,9 @@ _EXAMPLES = """examples:
 Run `cable-topics COMMAND --help` for a command's options."""
 
 _COMMAND_EXAMPLES = {
-    "ingest": "example:\n  cable-topics ingest cables.csv pages/ archive.zip --out store/",
+    "ingest": "examples:\n  cable-topics ingest cables.csv pages/ archive.zip --out store/\n"
+              "  cable-topics ingest letters.csv --columns ref=doc_id,body=text,date=sent "
+              "--out store/",
     "info": "example:\n  cable-topics info store/ | head -20",
     "fit": "example:\n  cable-topics fit store/ --model nmf --topics 50 --seed 0 --out runs/k50",
     "sweep": "example:\n  cable-topics sweep store/ --topics 10:100:10 --seeds 3 --out sweep/",
@@ -129,13 +131,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for src in args.sources:
         if not Path(src).exists():
             raise ConfigError(f"ingest: source {src!r} does not exist.")
+    from corpora.read import check_format
     from topics.progress import ingest_bar
+
+    check_format(args.format, args.columns, "ingest")  # a bad --columns fails before any work
 
     # files and bytes counted first: the bar shows a total and an ETA from the start
     with ingest_bar(args.sources, follow_symlinks=args.follow_symlinks, file=sys.stderr,
                     disable=None) as bar:
         store = CorpusStore.ingest(args.sources, args.out, format=args.format, progress=bar,
-                                   follow_symlinks=args.follow_symlinks)
+                                   follow_symlinks=args.follow_symlinks, columns=args.columns)
     summary = store.summary()
     _print_summary(summary)
     _out(f"\nstore: {Path(args.out).resolve()}")
@@ -329,7 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("sources", nargs="+", help="files, folders or .zip/.gz archives")
     s.add_argument("--out", required=True, help="store directory (created or appended)")
     s.add_argument("--format", default="auto",
-                   help="raw, cablegate-csv, cablegate-html, jsonl, plusd, frus, alx or auto")
+                   help="raw, cablegate-csv, cablegate-html, jsonl, plusd, frus, alx, auto, "
+                        "or table (your own CSV/TSV/JSON Lines/Parquet, see --columns)")
+    s.add_argument("--columns", default=None, metavar="FIELD=COLUMN,...",
+                   help="read the sources as tables, with this column mapping, e.g. "
+                        "ref=doc_id,body=text,date=sent (fields: ref, body, date, released, "
+                        "origin, classification, subject, tags, header; body is required)")
     s.add_argument("--follow-symlinks", action="store_true",
                    help="read symlinks that point outside the source folders (default: "
                         "skipped and listed as rejects)")

@@ -6,7 +6,9 @@ memory holds one record (one page, one CSV row) at a time, never the corpus.
 
 Formats (`FORMATS`): ``raw``, ``cablegate-csv``, ``cablegate-html``, ``jsonl``, ``plusd``,
 ``frus``, ``alx`` and ``archive`` (``.zip``/``.gz``). Each reader module has
-``read(path, *, sha256)`` and ``sniff(head, path)``.
+``read(path, *, sha256)`` and ``sniff(head, path)``. Your own tables (CSV, JSON Lines,
+Parquet with a column mapping) are read by `corpora.read.table` when asked for
+(``format="table"`` or ``columns=``); they are never detected.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 
-from corpora.read import archive
+from corpora.read import archive, table
 from corpora.read.base import (
     HEAD_BYTES,
     NotRegularFile,
@@ -33,6 +35,7 @@ from corpora.read.detect import ARCHIVE, READERS, detect_format
 
 __all__ = [
     "FORMATS",
+    "check_format",
     "detect_format",
     "iter_entries",
     "iter_files",
@@ -46,6 +49,32 @@ logger = logging.getLogger(__name__)
 
 #: Format name -> reader module.
 FORMATS: dict[str, ModuleType] = {**READERS, ARCHIVE: archive}
+
+
+def check_format(format: str, columns: str | dict[str, str] | None = None,
+                 where: str = "read_cables") -> str:
+    """The format string to read with: ``format`` checked, or the table spec for
+    ``columns`` (`corpora.read.table.format_spec`).
+
+    Raises
+    ------
+    ValueError
+        On an unknown format, a bad mapping, or ``columns`` with a cable format.
+    """
+    if columns is not None:
+        if format not in ("auto", table.NAME):
+            raise ValueError(f"{where}: columns= reads tables (format 'table'); got "
+                             f"format={format!r} too")
+        return table.format_spec(columns)
+    if table.is_table_format(format):
+        table.spec_columns(format)  # checks the mapping
+        return format
+    if format != "auto" and format not in FORMATS:
+        raise ValueError(
+            f"The 'format' parameter of {where} must be 'auto', 'table' or one of "
+            f"{', '.join(FORMATS)}. Got {format!r} instead."
+        )
+    return format
 
 
 def sha256_file(path: str | os.PathLike) -> str:
@@ -192,6 +221,14 @@ def _read_file(path: str, format: str, sha256: str | None, data: bytes | None
                ) -> Iterator[Record]:
     if sha256 is None:
         sha256 = sha256_file(path) if data is None else hashlib.sha256(data).hexdigest()
+    if table.is_table_format(format):
+        columns = table.spec_columns(format)
+        if data is not None:
+            yield from table.read_stream(io.BytesIO(data), path=path, sha256=sha256,
+                                         columns=columns)
+        else:
+            yield from table.read(path, sha256=sha256, columns=columns)
+        return
     if format == "auto":
         if data is not None:
             head = data[:HEAD_BYTES]
@@ -221,6 +258,7 @@ def read_cables(
     *,
     on_progress: Callable[[str, int], None] | None = None,
     follow_symlinks: bool = False,
+    columns: str | dict[str, str] | None = None,
 ) -> Iterator[Record]:
     """Read cables from files, folders and archives, lazily.
 
@@ -230,13 +268,17 @@ def read_cables(
         Files, folders (walked recursively in sorted order) and ``.zip``/``.gz`` archives.
     format : str
         A key of `FORMATS` to force one reader for every file (archive members included),
-        or ``"auto"`` to detect each file's format (logged per file).
+        ``"table"`` for your own CSV/JSON Lines/Parquet tables (`corpora.read.table`), or
+        ``"auto"`` to detect each file's format (logged per file).
     on_progress : callable, optional
         Called after each file as ``on_progress(path, n_records)`` with the number of
         records (cables and rejects) read so far.
     follow_symlinks : bool
         Follow symlinks whose target lies outside the folder being walked (default False:
         they become a `Reject`, as do FIFOs and devices, which are never read).
+    columns : dict or str, optional
+        Field -> column mapping of a table (``{"ref": "doc_id", "body": "text"}`` or
+        ``"ref=doc_id,body=text"``): reads every file as a table (`corpora.read.table`).
 
     Yields
     ------
@@ -256,11 +298,7 @@ def read_cables(
     >>> from corpora.read import read_cables
     >>> cables = [r for r in read_cables("data/") if not isinstance(r, Reject)]  # doctest: +SKIP
     """
-    if format != "auto" and format not in FORMATS:
-        raise ValueError(
-            f"The 'format' parameter of read_cables must be 'auto' or one of "
-            f"{', '.join(FORMATS)}. Got {format!r} instead."
-        )
+    format = check_format(format, columns, "read_cables")
     n = 0
     n_files = 0
     for path, why in iter_entries(paths, follow_symlinks=follow_symlinks):
