@@ -66,7 +66,7 @@ _STAGE_SECTIONS = {
 #: Files and folders each stage writes (relative to the run directory).
 STAGE_OUTPUTS = {
     "ingest": ("store",),
-    "tokenize": ("tokens.parquet",),
+    "tokenize": ("tokens.parquet", "phrases.json", "genres.json"),  # the last two may be absent
     "vectorize": ("dtm",),
     "model": ("model", "covariates.parquet"),  # covariates: dmr and dtm only
     "themes": ("doc_topics.parquet", "topics.json"),

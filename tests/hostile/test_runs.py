@@ -72,6 +72,19 @@ def test_item7_changed_outputs_are_not_served(done_run):
     assert not (done_run / "report" / "figures" / "theme_11.png").exists()
 
 
+def test_item7_every_file_a_stage_writes_is_checked(done_run):
+    """The tokenize stage writes genres.json and phrases.json beside tokens.parquet: an
+    edited genres.json (read by the report's groups) is not served from the cache."""
+    genres = done_run / "genres.json"
+    good = genres.read_bytes()
+    genres.write_text('{"by_ref": {}}')
+    run(small_config(), done_run)
+    stages = _stages(done_run)
+    assert stages["tokenize"]["cached"] is False and genres.read_bytes() == good
+    # the same tokens again: what depends on them is still served from the cache
+    assert stages["model"]["cached"] is True and stages["report"]["cached"] is True
+
+
 def test_item7_forced_ingest_killed_is_redone(done_run, monkeypatch):
     """`run --force` killed during ingest -> every stage "cached", exit 0, and store/ holding
     only temp files."""
