@@ -36,6 +36,7 @@ __all__ = [
     "TextConfig",
     "ThemesConfig",
     "VocabularyConfig",
+    "BackendConfig",
     "parse_override",
     "sample_corpus_path",
 ]
@@ -211,6 +212,31 @@ class ReportConfig:
     )
 
 
+@dataclass(frozen=True)
+class BackendConfig:
+    """Where the work runs: this machine, or Apache Spark (docs/spark.md)."""
+
+    engine: str = _opt(
+        "local",
+        "'local' runs every stage in this process (and its worker processes); 'spark' "
+        "parses, tokenizes, vectorizes and infers topic shares on Spark executors (needs "
+        "the extra: pip install 'cable-topics[spark]'; docs/spark.md).",
+        choices=("local", "spark"),
+    )
+    master: str = _opt(
+        "local[*]", "Spark: the master URL ('local[*]', 'local-cluster[2,1,1024]', "
+        "'spark://host:7077', 'yarn'); ignored when a SparkSession is already running."
+    )
+    sample: int = _opt(
+        50000, "Spark: cables the model is fitted on (a seeded sample, on the driver with "
+        "[model] engine); every cable's topic shares are then inferred on the executors. "
+        "0 = fit on every cable.", min=0,
+    )
+    partitions: int = _opt(0, "Spark: partitions for tokenizing and inference (0 = Spark's "
+                           "default parallelism x 2).", min=0)
+    conf: dict = _opt({}, "Spark: more Spark settings (e.g. 'spark.executor.memory' = '4g').")
+
+
 _SECTIONS = {
     "corpus": CorpusConfig,
     "text": TextConfig,
@@ -219,6 +245,7 @@ _SECTIONS = {
     "themes": ThemesConfig,
     "evaluation": EvaluationConfig,
     "report": ReportConfig,
+    "backend": BackendConfig,
 }
 
 
@@ -235,6 +262,7 @@ class RunConfig:
     themes: ThemesConfig = field(default_factory=ThemesConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    backend: BackendConfig = field(default_factory=BackendConfig)
 
     # --- loading -------------------------------------------------------------------
     @classmethod
@@ -304,6 +332,17 @@ class RunConfig:
                 raise ConfigError(f"[corpus] sources: path {src!r} does not exist.")
         if self.corpus.store and not self.corpus.sources and not Path(self.corpus.store).exists():
             raise ConfigError(f"[corpus] store: path {self.corpus.store!r} does not exist.")
+        if self.backend.engine == "spark":
+            import importlib.util
+
+            if importlib.util.find_spec("pyspark") is None:
+                raise ConfigError(
+                    "[backend] engine = 'spark' needs pyspark: pip install "
+                    "'cable-topics[spark]' (and Java 17; docs/spark.md)."
+                )
+            if not self.backend.master.strip():
+                raise ConfigError("[backend] master must name a Spark master, e.g. 'local[*]' "
+                                  "or 'spark://host:7077'; got ''.")
         rep = self.report
         if rep.weighted_prevalence and rep.coverage and not Path(rep.coverage).exists():
             raise ConfigError(

@@ -260,7 +260,10 @@ def _run_locked(config: RunConfig, run_dir: Path, overrides: list[str] | None, *
     try:
         atomic_write_text(run_dir / "config.toml", config.to_toml())
         atomic_write_json(run_dir / "overrides.json", state.overrides)
-        from topics import stages  # late import: stages pull in the heavy libraries
+        if config.backend.engine == "spark":  # docs/spark.md; pyspark imported only here
+            from topics.spark import stages
+        else:
+            from topics import stages  # late import: stages pull in the heavy libraries
 
         upstream: str | None = None
         for stage in STAGES:
@@ -271,6 +274,9 @@ def _run_locked(config: RunConfig, run_dir: Path, overrides: list[str] | None, *
                     else str(Path(config.corpus.store).resolve())
             if stage == "model" and config.themes.seeds:  # seed words shape the model
                 extra = json.dumps(config.themes.seeds, sort_keys=True)
+            if stage == "model" and config.backend.engine == "spark":
+                # a model fitted on a sample differs from one fitted on every cable
+                extra += f" spark sample={config.backend.sample}"
             if stage == "report" and not config.report.enabled:
                 state.records[stage] = {"skipped": "report.enabled = false"}
                 continue

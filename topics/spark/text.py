@@ -1,0 +1,387 @@
+"""Tokenizing and vectorizing on Spark executors, with the single-machine rules.
+
+What the tokenize stage learns from the whole corpus (form cables' template shingles,
+person names, phrases) is counted on the executors and decided on the driver with the
+same rules as `corpora.genres.detect_genres`, `topics.names.learn_person_names` and
+gensim ``Phrases`` (`topics.text.learn_phrases`); the per-cable work (tokenizing with
+`topics.text.Tokenizer`, applying `topics.text.PhraseModel`, counting terms) runs on the
+executors. The vocabulary is pruned on the driver by `topics.vectorize`'s own rule
+(`_prune_columns`) from document frequencies counted on the executors, so a Spark run's
+tokens and vocabulary equal a single-machine run's on the same store and config
+(tests/test_spark.py).
+
+Rows keep the store's order: executors read the store's Parquet row groups (one task a
+row group) and only narrow transformations follow, so partition order is row order.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+__all__ = [
+    "count_df",
+    "detect_genres_spark",
+    "learn_person_names_spark",
+    "learn_phrases_spark",
+    "merge_parts",
+    "read_store_rdd",
+    "read_tokens_rdd",
+    "tokenize_rdd",
+    "write_parts",
+]
+
+logger = logging.getLogger(__name__)
+
+_DOC_COLUMNS = ["ref", "origin", "body", "tags", "subject", "date"]
+
+
+# --- reading ------------------------------------------------------------------------------
+
+def _filter_batch(batch: pa.RecordBatch, filters: dict) -> pa.RecordBatch:
+    """The rows of ``batch`` that pass `corpora.store.CorpusStore.iter_batches`'s filters
+    (the same expressions, applied to one row group)."""
+    from corpora.store import _as_utc
+
+    mask = np.ones(batch.num_rows, dtype=bool)
+    if filters.get("date_range") is not None:
+        start, end = filters["date_range"]
+        start, end = _as_utc(start, False), _as_utc(end, True)
+        dates = batch.column("date")
+        mask &= ~np.asarray(pc.is_null(dates))
+        if start is not None:
+            mask &= np.asarray(pc.fill_null(pc.greater_equal(dates, start), False))
+        if end is not None:
+            mask &= np.asarray(pc.fill_null(pc.less_equal(dates, end), False))
+    for key, column in (("origins", "origin"), ("classifications", "classification")):
+        if filters.get(key) is not None:
+            values = pa.array(list(filters[key]), pa.string())
+            mask &= np.asarray(pc.fill_null(pc.is_in(batch.column(column), values), False))
+    if filters.get("tags") is not None:
+        col = batch.column("tags")
+        hit = np.zeros(batch.num_rows, dtype=bool)
+        flat = pc.list_flatten(col)
+        if len(flat):
+            parents = np.asarray(pc.list_parent_indices(col))
+            found = np.asarray(pc.fill_null(
+                pc.is_in(flat, pa.array(list(filters["tags"]), pa.string())), False))
+            hit[parents[found]] = True
+        mask &= hit
+    if filters.get("min_length") is not None:
+        lengths = pc.fill_null(pc.utf8_length(batch.column("body")), 0)
+        mask &= np.asarray(pc.greater_equal(lengths, int(filters["min_length"])))
+    return batch if mask.all() else batch.filter(pa.array(mask))
+
+
+def read_store_rdd(spark, cables_path: str | Path, filters: dict, columns=_DOC_COLUMNS):
+    """The store's cables that pass ``filters``, as an RDD of dicts in store order (one
+    partition per Parquet row group, read on the executors from shared storage)."""
+    path = str(Path(cables_path).resolve())
+    n_groups = pq.ParquetFile(path).metadata.num_row_groups
+    cols = list(columns)
+    needed = sorted(set(cols) | {"date", "origin", "classification", "tags", "body"})
+
+    def read(groups: Iterator[int]) -> Iterator[dict]:
+        pf = pq.ParquetFile(path)
+        for g in groups:
+            table = pf.read_row_group(g, columns=needed).combine_chunks()
+            for b in table.to_batches():
+                yield from _filter_batch(b, filters).select(cols).to_pylist()
+
+    sc = spark.sparkContext
+    return sc.parallelize(range(n_groups), max(n_groups, 1)).mapPartitions(read)
+
+
+def read_tokens_rdd(spark, tokens_path: str | Path):
+    """``(ref, origin, tokens)`` of a tokens.parquet, in order (row groups as partitions)."""
+    path = str(Path(tokens_path).resolve())
+    n_groups = pq.ParquetFile(path).metadata.num_row_groups
+
+    def read(groups: Iterator[int]) -> Iterator[tuple]:
+        pf = pq.ParquetFile(path)
+        for g in groups:
+            t = pf.read_row_group(g).to_pydict()
+            yield from zip(t["ref"], t["origin"], t["tokens"], strict=True)
+
+    return spark.sparkContext.parallelize(range(n_groups), max(n_groups, 1)).mapPartitions(read)
+
+
+# --- genres -------------------------------------------------------------------------------
+
+def detect_genres_spark(docs, *, min_shingle_cables: int = 3, template_share: float = 0.4):
+    """`corpora.genres.detect_genres` over an RDD of cable dicts: the same dicts, in the
+    same order, each with its ``"genre"``.
+
+    Template shingles (word 5-grams in more than ``min_shingle_cables`` cables) are
+    counted on the executors; their sorted CRCs are broadcast and each cable's genre is
+    decided on the executors by `corpora.genres`'s rule.
+    """
+    from corpora.genres import _shingles
+
+    def shingles(d: dict) -> Iterable[int]:
+        return _shingles(d["body"] or "")
+
+    shared = (docs.flatMap(shingles).map(lambda x: (x, 1)).reduceByKey(lambda a, b: a + b)
+              .filter(lambda kv: kv[1] > min_shingle_cables).keys().collect())
+    template = docs.context.broadcast(np.unique(np.asarray(shared, dtype=np.uint32)))
+    logger.info("genres: %d template shingles", len(shared))
+
+    def genres(part: Iterator[dict]) -> Iterator[dict]:
+        table = template.value
+        for d in part:
+            yield {**d, "genre": _genre_of(d["body"] or "", d.get("subject"), table,
+                                           template_share)}
+
+    return docs.mapPartitions(genres)
+
+
+def _genre_of(body: str, subject: Any, template: np.ndarray, template_share: float) -> str:
+    """One cable's genre by `corpora.genres.detect_genres`'s rule, given the sorted CRCs
+    of the corpus's template shingles."""
+    import re
+
+    from corpora.genres import (
+        _DEMARCHE,
+        DEMARCHE_MAX_WORDS,
+        GENRE_CUES,
+        SUBJECT,
+        _shingles,
+        _structure,
+    )
+
+    subject = str(subject or "")
+    sh = _shingles(body)
+    if sh and len(template):
+        arr = np.fromiter(sh, dtype=np.uint32, count=len(sh))
+        pos = np.searchsorted(template, arr)
+        pos[pos == len(template)] = 0
+        shared = int(np.count_nonzero(template[pos] == arr))
+    else:
+        shared = 0
+    templated = bool(sh) and shared / len(sh) >= template_share
+    roster, labelled, _ = _structure(body)
+    if roster or templated or labelled:
+        genre = next((name for name, cue in GENRE_CUES if cue.search(subject)), None)
+        return genre or ("roster" if roster else "other form")
+    if (len(body.split()) <= DEMARCHE_MAX_WORDS
+            and _DEMARCHE.search(subject + " " + body[:400])
+            and re.search(r"\bdemarche\b", subject + " " + body[:600], re.I)):
+        return "demarche report"
+    return SUBJECT
+
+
+# --- person names -------------------------------------------------------------------------
+
+def _name_counts(texts: Iterable[str]) -> Iterator[tuple[Counter, Counter, Counter, Counter]]:
+    from topics.names import _CAP_RE, _LOWER_RE, _THE_RE, _after_titles, _is_all_caps
+
+    after, lower, capital, after_the = Counter(), Counter(), Counter(), Counter()
+    for text in texts:
+        if not text:
+            continue
+        caps = _is_all_caps(text)
+        after.update(_after_titles(text, caps))
+        if not caps:
+            lower.update(m.group() for m in _LOWER_RE.finditer(text))
+            capital.update(m.group().lower() for m in _CAP_RE.finditer(text))
+            after_the.update(m.group(1).lower() for m in _THE_RE.finditer(text))
+    yield after, lower, capital, after_the
+
+
+def _add4(a: tuple, b: tuple) -> tuple:
+    for x, y in zip(a, b, strict=True):
+        x.update(y)
+    return a
+
+
+def learn_person_names_spark(texts, *, extra_candidates: Iterable[str] = (),
+                             min_count: int = 2) -> frozenset[str]:
+    """`topics.names.learn_person_names` over an RDD of bodies: the counts of both of its
+    passes are made on the executors, the decisions on the driver by the same rule."""
+    from topics.names import (
+        _NEVER,
+        _PAIR_RE,
+        DEMONYMS,
+        MAX_LOWER_SHARE,
+        MAX_THE_SHARE,
+        TITLES,
+        _is_all_caps,
+    )
+
+    after, lower, capital, after_the = texts.mapPartitions(_name_counts).fold(
+        (Counter(), Counter(), Counter(), Counter()), _add4)
+    candidates = {w for w, c in after.items() if c >= min_count}
+    candidates |= {str(w).lower() for w in extra_candidates}
+
+    def passes(w: str) -> bool:
+        seen = lower[w] + capital[w]
+        return (seen >= 2 and lower[w] <= MAX_LOWER_SHARE * seen
+                and after_the[w] <= MAX_THE_SHARE * max(capital[w], 1))
+
+    names = {w for w in candidates if passes(w)} - (TITLES | DEMONYMS | _NEVER)
+    known = texts.context.broadcast(frozenset(names))
+
+    def beside(part: Iterator[str]) -> Iterator[Counter]:
+        found = known.value
+        out: Counter = Counter()
+        for text in part:
+            if not text or _is_all_caps(text):
+                continue
+            for m in _PAIR_RE.finditer(text):
+                a, b = m.group(1).lower(), m.group(2).lower()
+                if a in found and b not in found:
+                    out[b] += 1
+                elif b in found and a not in found:
+                    out[a] += 1
+        yield out
+
+    near = texts.mapPartitions(beside).fold(Counter(), lambda a, b: a + b if b else a)
+    names |= {w for w, c in near.items() if c >= min_count and passes(w)
+              and w not in TITLES | DEMONYMS | _NEVER}
+    logger.info("learn_person_names (spark): %d names from %d candidates", len(names),
+                len(candidates))
+    return frozenset(names)
+
+
+# --- tokens and phrases -------------------------------------------------------------------
+
+def tokenize_rdd(docs, options):
+    """``(ref, origin, tokens)`` of each cable dict, tokenized on the executors by
+    `topics.text.Tokenizer` (phrases not applied)."""
+    opts = docs.context.broadcast(options)
+
+    def run(part: Iterator[dict]) -> Iterator[tuple]:
+        from topics.text import Tokenizer
+
+        tok = Tokenizer(opts.value)
+        for d in part:
+            yield d["ref"], d["origin"] or "", tok(d["body"])
+
+    return docs.mapPartitions(run)
+
+
+def learn_phrases_spark(tokens, min_count: int = 5, threshold: float = 10.0, *,
+                        scoring: str = "default"):
+    """`topics.text.learn_phrases` (gensim ``Phrases``) over an RDD of token lists.
+
+    gensim counts unigrams and ``a_b`` bigrams in one vocabulary and scores each bigram
+    with its scorer, its vocabulary size and word count; the same counts are made on the
+    executors and scored there by gensim's own scorer. (gensim prunes its vocabulary past
+    40 M unigram + bigram types; this does not.)
+    """
+    from topics.text import PhraseModel
+
+    if scoring not in ("default", "npmi"):
+        raise ValueError(f"learn_phrases: scoring must be 'default' or 'npmi'. Got {scoring!r}.")
+
+    def keys(doc: Sequence[str]) -> Iterator[str]:
+        prev = None
+        for w in doc:
+            yield w
+            if prev is not None:
+                yield f"{prev}_{w}"
+            prev = w
+
+    vocab = tokens.flatMap(keys).map(lambda k: (k, 1)).reduceByKey(lambda a, b: a + b)
+    vocab.persist()
+    try:
+        len_vocab = vocab.count()
+        n_words = tokens.map(len).sum()
+        # each candidate key "a_..._b" with the counts of its first and last parts
+        cands = (vocab.filter(lambda kv: "_" in kv[0])
+                 .map(lambda kv: (kv[0].split("_")[0], (kv[0], kv[1]))))
+        with_a = cands.join(vocab).map(lambda x: (x[1][0][0].split("_")[-1],
+                                                  (x[1][0][0], x[1][0][1], x[1][1])))
+        scored = with_a.join(vocab).map(lambda x: (x[1][0][0], x[1][0][1], x[1][0][2], x[1][1]))
+
+        def score(part: Iterator[tuple]) -> Iterator[tuple[str, float]]:
+            from gensim.models.phrases import npmi_scorer, original_scorer
+
+            scorer = original_scorer if scoring == "default" else npmi_scorer
+            for phrase, n_ab, n_a, n_b in part:
+                s = scorer(worda_count=n_a, wordb_count=n_b, bigram_count=n_ab,
+                           len_vocab=len_vocab, min_count=min_count,
+                           corpus_word_count=n_words)
+                if s > threshold:
+                    yield phrase, float(s)
+
+        grams = dict(scored.mapPartitions(score).collect())
+    finally:
+        vocab.unpersist()
+    logger.info("learn_phrases (spark): %d phrases from %d token types", len(grams), len_vocab)
+    return PhraseModel(grams, min_count, float(threshold), scoring, "_")
+
+
+# --- writing parts ----------------------------------------------------------------------
+
+def write_parts(rdd, folder: Path, schema: pa.Schema, to_batch) -> list[str]:
+    """Each partition of ``rdd`` written by its executor as ``folder/part-NNNNNNN.parquet``
+    (``to_batch(rows) -> RecordBatch``); returns the written paths in partition order."""
+    where = str(Path(folder).resolve())
+
+    def write(index: int, part: Iterator) -> Iterator[tuple[int, str | None]]:
+        rows = list(part)
+        if not rows:
+            yield index, None
+            return
+        path = os.path.join(where, f"part-{index:07d}.parquet")
+        tmp = f"{path}.tmp-{os.getpid()}"
+        pq.write_table(pa.Table.from_batches([to_batch(rows)], schema=schema), tmp,
+                       compression="zstd")
+        os.replace(tmp, path)
+        yield index, path
+
+    done = sorted(rdd.mapPartitionsWithIndex(write).collect())
+    return [p for _, p in done if p is not None]
+
+
+def merge_parts(parts: list[str], schema: pa.Schema, out: Path) -> int:
+    """Concatenate Parquet parts (in order) into one file, atomically; returns the rows."""
+    from topics.runinfo import atomic_write
+
+    n = 0
+
+    def write(fh) -> None:
+        nonlocal n
+        with pq.ParquetWriter(fh, schema, compression="zstd") as writer:
+            for p in parts:
+                for batch in pq.ParquetFile(p).iter_batches(batch_size=10_000):
+                    writer.write_batch(batch)
+                    n += batch.num_rows
+
+    atomic_write(out, write)
+    return n
+
+
+def tokens_batch(rows: list[tuple]) -> pa.RecordBatch:
+    """``(ref, origin, tokens)`` rows as a tokens.parquet batch."""
+    refs, origins, toks = zip(*rows, strict=True) if rows else ((), (), ())
+    return pa.RecordBatch.from_arrays(
+        [pa.array(list(refs), pa.string()), pa.array(list(origins), pa.string()),
+         pa.array(list(toks), pa.list_(pa.string()))], schema=TOKENS_SCHEMA)
+
+
+TOKENS_SCHEMA = pa.schema([("ref", pa.string()), ("origin", pa.string()),
+                           ("tokens", pa.list_(pa.string()))])
+
+
+# --- vocabulary ---------------------------------------------------------------------------
+
+def count_df(tokens) -> tuple[list[str], np.ndarray, int]:
+    """Document frequency of every term over an RDD of ``(ref, origin, tokens)``:
+    ``(terms, df, n_docs)``, terms in no particular order."""
+    pairs = (tokens.flatMap(lambda r: set(r[2])).map(lambda t: (t, 1))
+             .reduceByKey(lambda a, b: a + b).collect())
+    n_docs = tokens.count()
+    terms = [t for t, _ in pairs]
+    return terms, np.array([c for _, c in pairs], dtype=np.int64), n_docs
+
