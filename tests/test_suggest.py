@@ -1,0 +1,102 @@
+"""TAG suggestion: split, thresholds, scores, the suggester's save/load and the CLI's checks."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+
+from tests.test_labeled import PLANTED, corpus
+from topics.cli import main
+from topics.tagsuggest import (
+    METHODS,
+    TagSuggester,
+    binarize,
+    build_suggester,
+    choose_thresholds,
+    evaluate_predictions,
+    split_tagged,
+    top_specific_tags,
+)
+
+
+def test_split_is_seeded_disjoint_and_only_tagged():
+    has = np.array([i % 5 != 0 for i in range(200)])
+    a = split_tagged(has, seed=1)
+    b = split_tagged(has, seed=1)
+    c = split_tagged(has, seed=2)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert not np.array_equal(a[2], c[2])
+    rows = np.concatenate(a)
+    assert len(rows) == len(set(rows.tolist())) == has.sum()
+    assert has[rows].all()
+    assert [len(x) for x in a] == [96, 24, 40]
+    with pytest.raises(ValueError, match="too few"):
+        split_tagged([True, True], seed=0)
+
+
+def test_thresholds_maximise_f1_on_what_they_see():
+    rng = np.random.default_rng(0)
+    y = rng.random((300, 3)) < 0.3
+    scores = np.where(y, rng.normal(0.7, 0.1, y.shape), rng.normal(0.4, 0.1, y.shape))
+    th = choose_thresholds(scores, y)
+    f_best = [f1_score(y[:, j], scores[:, j] >= th[j]) for j in range(3)]
+    for j in range(3):
+        for t in np.linspace(0.2, 0.9, 15):  # no other threshold does better
+            assert f1_score(y[:, j], scores[:, j] >= t) <= f_best[j] + 1e-12
+    # a column without positives gets the shared threshold
+    y[:, 2] = False
+    th2 = choose_thresholds(scores, y)
+    assert np.isfinite(th2[2]) and np.array_equal(th2[:2], th[:2])
+
+
+def test_evaluation_matches_sklearn():
+    rng = np.random.default_rng(3)
+    y = rng.random((100, 4)) < 0.3
+    pred = rng.random((100, 4)) < 0.3
+    e = evaluate_predictions(y, pred, ["A", "B", "C", "D"], specific=["B", "C"])
+    assert e["micro_f1"] == pytest.approx(f1_score(y, pred, average="micro"))
+    assert [r["f1"] for r in e["per_tag"]] == pytest.approx(
+        f1_score(y, pred, average=None).tolist())
+    assert e["micro_f1_specific"] == pytest.approx(f1_score(y[:, 1:3], pred[:, 1:3],
+                                                            average="micro"))
+    assert top_specific_tags([["PREL", "PHUM"], ["PHUM", "KNNP"], ["PGOV"]], n=1) == ["PHUM"]
+    assert binarize([["A", "Z"], []], ["A", "B"]).tolist() == [[1, 0], [0, 0]]
+
+
+def test_build_suggester_learns_planted_tags_and_round_trips(tmp_path):
+    dtm, tags = corpus(320, seed=4)
+    sugg, report = build_suggester(dtm, tags, engine="plda", n_topics=2, seed=0,
+                                   params={"iterations": 80})
+    assert set(report["methods"]) == {*METHODS, "lr@0.5"}
+    assert report["chosen"] in METHODS and sugg.method == report["chosen"]
+    assert report["split"]["n_test"] == 80
+    assert set(report["specific_tags"]) == set(PLANTED)
+    for m in METHODS:
+        e = report["methods"][m]
+        assert e["micro_f1_specific"] > 0.8, (m, e["micro_f1_specific"])
+        assert len(sugg.thresholds[m]) == len(sugg.labels)
+    sugg.save(tmp_path / "s")
+    back = TagSuggester.load(tmp_path / "s")
+    new, new_tags = corpus(30, seed=11)
+    for m in METHODS:
+        assert np.array_equal(back.scores(new, m), sugg.scores(new, m))
+    pred, _ = back.suggest(new)
+    col = {t: j for j, t in enumerate(back.labels)}
+    hit = np.mean([all(pred[i, col[t]] for t in row if t in PLANTED)
+                   for i, row in enumerate(new_tags)])
+    assert hit > 0.8
+    meta = json.loads((tmp_path / "s" / "suggester.json").read_text())
+    assert meta["method"] == sugg.method and meta["split"]["n_fit"] == 192
+
+
+def test_cli_suggest_tags_refuses_an_untagged_run(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.toml").write_text('[corpus]\nstore = "x"\n[model]\nengine = "nmf"\n')
+    assert main(["suggest-tags", str(tmp_path), "--model", str(run), "--out",
+                 str(tmp_path / "t.csv")]) == 2
+    assert "TAG-supervised run" in capsys.readouterr().err
+    assert not (tmp_path / "t.csv").exists()
