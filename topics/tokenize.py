@@ -1,0 +1,669 @@
+"""Cable text to tokens: the tokenizer, its options, and corpus tokenizing over processes.
+
+The tokenizer keeps what carries meaning in diplomatic cables and drops what does not.
+
+Kept
+    Acronyms (``DPRK`` -> ``dprk``, ``BMD``, ``NPT``), hyphenated words (``follow-on``),
+    letter-digit names (``g-20``, ``f-16``, ``h1n1``), dotted acronyms without the dots
+    (``E.U.`` -> ``eu``, ``U.S.S.R.`` -> ``ussr``).
+Normalized
+    The United States becomes one token, ``united_states``, because ``us`` is a stopword:
+    ``United States``, ``U.S.``, ``U.S.A.``, ``USA`` always, and a bare upper-case ``US`` in mixed-case text.
+    In all-caps cables (most of the 1970s) a bare ``US`` is the country unless it follows a
+    verb or preposition that takes an object pronoun (``TOLD US``, ``LET US``, ``WITH
+    US``), in which case it is the pronoun and dropped. ``U.N.``/``UN`` becomes
+    ``united_nations`` and ``U.K.``/``UK`` ``united_kingdom`` for the same reason.
+    Possessive ``'s`` is removed; other apostrophes are deleted (``don't`` -> ``dont``).
+Dropped
+    Numbers and tokens starting with a digit, reference ids (``09TOKYO1346``,
+    ``1974ATHENS02959_b``, ``STATE 097844``, ``TOKYO 001346``), redaction marks
+    (``XXXXXXXXXXXX``, ``xxxxx``), paragraph numbers and classification markings
+    (``1.``, ``(C)``, ``(SBU)``, ``(S//NF)``), URLs and e-mail addresses, tokens shorter
+    than ``min_token_len``, and stopwords: `ENGLISH_STOPWORDS` plus `CABLE_STOPWORDS`.
+
+Examples
+--------
+>>> tok = Tokenizer(TextOptions())
+>>> tok("1. (C) The U.S. raised DPRK missile tests and BMD follow-on talks (REF: STATE 097844).")
+['united_states', 'raised', 'dprk', 'missile', 'tests', 'bmd', 'follow-on', 'talks']
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields, replace
+from functools import lru_cache
+from itertools import islice
+from typing import Any
+
+from topics.names import DEMONYMS, NAME_PARTICLES, learn_person_names
+from topics.phrases import PhraseModel, learn_phrases
+from topics.stopwords import CABLE_STOPWORDS, ENGLISH_STOPWORDS, place_names
+
+__all__ = [
+    "TextOptions",
+    "Tokenizer",
+    "iter_tokenize",
+    "tokenize_corpus",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TextOptions:
+    """How text becomes tokens. Validated on construction.
+
+    Parameters
+    ----------
+    lowercase : bool, default True
+        Lower-case tokens (stopwords are always matched lower-case).
+    min_token_len, max_token_len : int, default 2 and 40
+        Tokens outside these lengths are dropped (``max`` catches run-together junk).
+    stopwords : bool, default True
+        Drop `ENGLISH_STOPWORDS`.
+    cable_stopwords : bool, default True
+        Drop `CABLE_STOPWORDS`.
+    extra_stopwords : tuple of str, default ()
+        More words to drop (matched lower-case).
+    keep_terms : tuple of str, default ()
+        Words never dropped as stopwords or place names (e.g. ``("system", "interest")``).
+    lemmatize : bool, default False
+        English lemmas from ``simplemma`` (``talks`` -> ``talk``); acronyms written in
+        capitals in the source, ``united_states`` and other joined tokens are left alone.
+    phrases : bool, default True
+        `tokenize_corpus` learns bigram phrases (``extended_deterrence``) with
+        `learn_phrases` and applies them.
+    phrase_min_count : int, default 5
+        Minimum bigram count for a phrase.
+    phrase_threshold : float, default 10.0
+        Score threshold; for ``phrase_scoring="npmi"`` it must lie in [-1, 1].
+    phrase_scoring : {"default", "npmi"}, default "default"
+        gensim's scorer: ``"default"`` is Mikolov et al. (2013), ``"npmi"`` is normalized
+        pointwise mutual information (Bouma 2009).
+    drop_place_names : bool, default True
+        Drop country, capital and post names (`place_names`).
+    drop_demonyms : bool, default True
+        Drop adjectives of nationality (`topics.names.DEMONYMS`: ``iranian``, ``russian``).
+    drop_person_names : bool, default True
+        Drop person names: those in ``person_names``, or, when it is empty, those
+        `tokenize_corpus` learns from the corpus (`topics.names.learn_person_names`).
+        A lone `Tokenizer` drops only ``person_names``.
+    person_names : tuple of str, default ()
+        Person names to drop (lower case).
+    authorless : bool, default True
+        Ask the pipeline to downsample post-specific words with `authorless_weights`.
+    authorless_threshold : float, default 2.0
+        Passed to `authorless_weights` as ``threshold``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the option, the value and what was expected.
+    """
+
+    lowercase: bool = True
+    min_token_len: int = 2
+    max_token_len: int = 40
+    stopwords: bool = True
+    cable_stopwords: bool = True
+    extra_stopwords: tuple[str, ...] = ()
+    keep_terms: tuple[str, ...] = ()
+    lemmatize: bool = False
+    phrases: bool = True
+    phrase_min_count: int = 5
+    phrase_threshold: float = 10.0
+    phrase_scoring: str = "default"
+    drop_place_names: bool = True
+    drop_demonyms: bool = True
+    drop_person_names: bool = True
+    person_names: tuple[str, ...] = ()
+    authorless: bool = True
+    authorless_threshold: float = 2.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type in ("bool",) and not isinstance(value, bool):
+                raise TypeError(
+                    f"The {f.name!r} option of TextOptions must be a bool. Got {value!r}."
+                )
+            if f.type == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+                raise TypeError(
+                    f"The {f.name!r} option of TextOptions must be an int. Got {value!r}."
+                )
+            if f.type == "float" and (
+                isinstance(value, bool) or not isinstance(value, int | float)
+            ):
+                raise TypeError(
+                    f"The {f.name!r} option of TextOptions must be a number. Got {value!r}."
+                )
+        for name in ("extra_stopwords", "keep_terms", "person_names"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not all(isinstance(w, str) for w in value):
+                raise TypeError(
+                    f"The {name!r} option of TextOptions must be a tuple of str. Got {value!r}."
+                )
+            object.__setattr__(self, name, tuple(value))
+        if self.min_token_len < 1:
+            raise ValueError(
+                f"The 'min_token_len' option of TextOptions must be >= 1. Got {self.min_token_len}."
+            )
+        if self.max_token_len < self.min_token_len:
+            raise ValueError(
+                f"The 'max_token_len' option of TextOptions must be >= min_token_len="
+                f"{self.min_token_len}. Got {self.max_token_len}."
+            )
+        if self.phrase_min_count < 1:
+            raise ValueError(
+                "The 'phrase_min_count' option of TextOptions must be >= 1. "
+                f"Got {self.phrase_min_count}."
+            )
+        if self.phrase_scoring not in ("default", "npmi"):
+            raise ValueError(
+                "The 'phrase_scoring' option of TextOptions must be 'default' or 'npmi'. "
+                f"Got {self.phrase_scoring!r}."
+            )
+        if self.phrase_scoring == "npmi" and not -1.0 <= self.phrase_threshold <= 1.0:
+            raise ValueError(
+                "The 'phrase_threshold' option of TextOptions must lie in [-1, 1] with "
+                f"phrase_scoring='npmi'. Got {self.phrase_threshold}."
+            )
+        if self.phrase_scoring == "default" and self.phrase_threshold <= 0:
+            raise ValueError(
+                "The 'phrase_threshold' option of TextOptions must be > 0 with "
+                f"phrase_scoring='default'. Got {self.phrase_threshold}."
+            )
+        if self.authorless_threshold < 1.0:
+            raise ValueError(
+                "The 'authorless_threshold' option of TextOptions must be >= 1 (a word may "
+                f"occur this many times its expected rate). Got {self.authorless_threshold}."
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict of all options (tuples as lists)."""
+        return {
+            f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
+            for f in fields(self)
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TextOptions:
+        """Build from a mapping (e.g. a TOML table); unknown keys are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(
+                f"Unknown TextOptions key(s) {unknown}; expected some of {sorted(known)}."
+            )
+        kw = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return cls(**kw)
+
+
+# ---------------------------------------------------------------------------- tokenizer
+
+_URL_RE = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_REDACTION_RE = re.compile(r"(?<![^\W\d_])[xX]{3,}(?![^\W\d_])")
+# Media partners' redaction notes: "[SOURCE REMOVED]", "[Name removed]", "(NAME REMOVED)".
+_REMOVED_NOTE_RE = re.compile(r"[\[(][^\])\n]{0,40}\bremoved[\])]", re.IGNORECASE)
+_MARKING_RE = re.compile(
+    r"\(\s*(?:U|C|S|TS|SBU|LOU|FOUO|NF)(?:\s*/{1,2}\s*[A-Z]+)*\s*\)", re.IGNORECASE
+)
+# ``STATE 097844``, ``SECSTATE 12345``, ``TOKYO 001346`` (a serial with a leading zero),
+# ``USNATO 123``: reference ids written as sender + serial.
+_REF_SENDER_RE = re.compile(
+    r"\b(?:(?:SEC)?STATE|USNATO|USUN|USEU|UNVIE|USOECD)\s+\d{2,7}\b|\b[A-Z]{3,}(?:\s[A-Z]{3,})?\s+0\d{3,6}\b"
+)
+_US_DOTTED_RE = re.compile(r"(?<![\w.])U\.\s?S\.?(?:\s?A\.?)?(?![\w.])")
+_UN_DOTTED_RE = re.compile(r"(?<![\w.])U\.\s?N\.?(?![\w.])")
+_UK_DOTTED_RE = re.compile(r"(?<![\w.])U\.\s?K\.?(?![\w.])")
+_SPELLED_RE = re.compile(r"\bunited\s+(states|nations|kingdom)\b", re.IGNORECASE)
+_DOTTED_ACRONYM_RE = re.compile(r"(?<![\w.])((?:[^\W\d_]\.){2,})(?![\w])")
+_BARE_RE = re.compile(r"\b(USA|UN|UK)\b")
+_US_RE = re.compile(r"\b([A-Za-z]+)?(\W+)?\bUS\b")
+# Verbs and prepositions taking an object pronoun: ``TOLD US``, ``LET US``, ``WITH US``.
+_PRONOUN_BEFORE = frozenset(
+    """let told tell tells telling gave give gives giving asked ask asks informed inform
+    informs briefed brief showed show shows sent send sends help helped helps join joined
+    invited invite urged urge assured assure reminded remind thanked thank to for with by
+    from between among against of about upon toward towards before after behind like
+    allow allowed allows leave left lets offered offer pressed press called call contacted
+    contact visited visit approached approach warned warn encouraged encourage requested
+    request advised advise""".split()
+)
+_POSSESSIVE_RE = re.compile(r"(?<=[^\W\d_])['’]s\b", re.IGNORECASE)
+_APOSTROPHE_RE = re.compile(r"(?<=[^\W\d_])['’](?=[^\W\d_])")
+# A token starts with a letter not preceded by a word character (so ``1970s``, ``09TOKYO``
+# and ``5th`` give nothing), continues with letters/digits, and may join parts with ``-``
+# or ``_`` (``follow-on``, ``united_states``).
+_TOKEN_RE = re.compile(r"(?<![\w])[^\W\d_][^\W_]*(?:[-_][^\W_]+)*")
+_ALLCAPS_MIN_LETTERS = 20
+
+
+def _is_all_caps(text: str) -> bool:
+    letters = [c for c in text[:5000] if c.isalpha()]
+    if len(letters) < _ALLCAPS_MIN_LETTERS:
+        return text.upper() == text
+    upper = sum(c.isupper() for c in letters)
+    return upper >= 0.9 * len(letters)
+
+
+@lru_cache(maxsize=1)
+def _multiword_place_re() -> re.Pattern[str]:
+    multi = sorted((n for n in place_names() if " " in n), key=len, reverse=True)
+    alternation = "|".join(r"\s+".join(map(re.escape, n.split())) for n in multi)
+    return re.compile(rf"\b(?:{alternation})\b", re.IGNORECASE)
+
+
+def _trie_pattern(names: list[str]) -> str:
+    """One regex matching the same strings as ``name1|name2|...``, factored by prefix.
+
+    CPython's regex engine tries every branch of a flat alternation at every position;
+    factored by common prefixes (``s(?:an\\s+jose|ao\\s+paulo|...)``) it tries a few
+    characters. Spaces become ``\\s+`` as in `_multiword_place_re`.
+    """
+    trie: dict = {}
+    for name in names:
+        node = trie
+        for ch in name:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        alts = [(r"\s+" if ch == " " else re.escape(ch)) + emit(child)
+                for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            alts.append("")
+        if len(alts) == 1:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")"
+
+    return emit(trie)
+
+
+@lru_cache(maxsize=1)
+def _multiword_place_finder() -> re.Pattern[str]:
+    """Zero-width matches exactly where `_multiword_place_re` can match (a prefix trie)."""
+    multi = sorted({" ".join(n.lower().split()) for n in place_names() if " " in n})
+    return re.compile(rf"\b(?=(?:{_trie_pattern(multi)})\b)", re.IGNORECASE)
+
+
+def _drop_multiword_places(text: str) -> str:
+    """``_multiword_place_re().sub(" ", text)``, several times faster.
+
+    The trie finder yields every position where the flat alternation can match; the flat
+    pattern is then matched there, left to right without overlap, so the replaced spans
+    are the ones ``sub`` replaces.
+    """
+    flat = _multiword_place_re()
+    pieces: list[str] = []
+    last = 0
+    for m in _multiword_place_finder().finditer(text):
+        start = m.start()
+        if start < last:
+            continue
+        hit = flat.match(text, start)
+        if hit is not None:
+            pieces.append(text[last:start])
+            pieces.append(" ")
+            last = hit.end()
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+# Characters that re.IGNORECASE folds onto ASCII letters (dotless i, long s, Kelvin sign,
+# dotted capital I): where one occurs, case-insensitive guards below are not trusted.
+_FOLDS_TO_ASCII = ("\u0131", "\u017f", "\u212a", "\u0130")
+_DOT_LETTER_DOT_RE = re.compile(r"\.[^\W\d_]\.")
+_ZERO_SERIAL_RE = re.compile(r"\s0\d{3}")
+
+
+def _may_fold(text: str) -> bool:
+    return not text.isascii() and any(c in text for c in _FOLDS_TO_ASCII)
+
+
+@lru_cache(maxsize=200_000)
+def _lemma(token: str) -> str:
+    import simplemma
+
+    return simplemma.lemmatize(token, lang="en")
+
+
+class Tokenizer:
+    """Callable turning one cable text into a list of tokens (see the module docstring).
+
+    Parameters
+    ----------
+    options : TextOptions, optional
+        Defaults to ``TextOptions()``.
+
+    Notes
+    -----
+    The tokenizer is stateless apart from caches, so calls are independent and the same
+    text always gives the same tokens. Phrases are not applied here: they are learned over a
+    corpus (`learn_phrases`, `tokenize_corpus`).
+    """
+
+    def __init__(self, options: TextOptions | None = None):
+        options = TextOptions() if options is None else options
+        if not isinstance(options, TextOptions):
+            raise TypeError(
+                f"Tokenizer expects a TextOptions. Got {type(options).__name__}; build one "
+                f"with TextOptions(...) or TextOptions.from_dict(...)."
+            )
+        self.options = options
+        drop: set[str] = set()
+        if options.stopwords:
+            drop |= ENGLISH_STOPWORDS
+        if options.cable_stopwords:
+            drop |= CABLE_STOPWORDS
+        drop |= {w.lower() for w in options.extra_stopwords}
+        if options.drop_place_names:
+            drop |= {n for n in place_names() if " " not in n}
+        if options.drop_demonyms:
+            drop |= DEMONYMS
+        names = frozenset(w.lower() for w in options.person_names)
+        if options.drop_person_names:
+            drop |= names
+        drop -= {w.lower() for w in options.keep_terms}
+        self._drop = frozenset(drop)
+        # "al-qadhafi": a name particle joined to a dropped name goes with it.
+        self._names = names if options.drop_person_names else frozenset()
+
+    def __repr__(self) -> str:
+        return f"Tokenizer({self.options!r})"
+
+    def __call__(self, text: str) -> list[str]:
+        """Tokens of ``text``, in order."""
+        if not isinstance(text, str):
+            raise TypeError(
+                f"Tokenizer expects a str (a cable body). Got {type(text).__name__}; "
+                f"decode bytes first and pass '' for a missing body."
+            )
+        opts = self.options
+        # Each pass runs only where the text holds what it needs to match (a substring
+        # test is ~100 times cheaper than a regex scan); the guards are necessary
+        # conditions, so the result is what running every pass gives.
+        low = text.lower()
+        fold = _may_fold(text)
+        if "://" in text or "www." in low:
+            text = _URL_RE.sub(" ", text)
+        if "@" in text:
+            text = _EMAIL_RE.sub(" ", text)
+        text = _MARKING_RE.sub(" ", text)
+        if ("STATE" in text or "US" in text or "UNVIE" in text
+                or _ZERO_SERIAL_RE.search(text)):
+            text = _REF_SENDER_RE.sub(" ", text)
+        if "xxx" in low:
+            text = _REDACTION_RE.sub(" ", text)
+        if "removed" in low:
+            text = _REMOVED_NOTE_RE.sub(" ", text)
+        text = self._normalize_names(text, "nited" in low or fold)
+        if opts.drop_place_names:
+            text = _drop_multiword_places(text)
+        if "'" in text or "\u2019" in text:
+            text = _POSSESSIVE_RE.sub("", text)
+            text = _APOSTROPHE_RE.sub("", text)
+        drop, lo, hi = self._drop, opts.min_token_len, opts.max_token_len
+        if not opts.lemmatize:
+            return self._plain_tokens(text, drop, lo, hi, opts.lowercase)
+        all_caps = opts.lemmatize and _is_all_caps(text)
+        out: list[str] = []
+        for match in _TOKEN_RE.finditer(text):
+            raw = match.group()
+            if "-" in raw:
+                raw = _trim_numeric_parts(raw)
+            low = raw.lower()
+            if low in drop or not lo <= len(low) <= hi:
+                continue
+            if self._names and "-" in low:
+                head, _, rest = low.partition("-")
+                if head in NAME_PARTICLES and rest in self._names:
+                    continue
+            # Capitals mark an acronym only in mixed-case text; all-caps cables are lemmatized
+            # throughout (simplemma leaves unknown words such as ``dprk`` as they are).
+            acronym = raw.isupper() and len(raw) > 1 and not all_caps
+            if opts.lemmatize and not acronym and "_" not in low:
+                lemma = _lemma(low)
+                if lemma != low and lemma in drop:
+                    continue
+                low = lemma
+                raw = lemma
+            out.append(low if opts.lowercase else raw)
+        return out
+
+    def _plain_tokens(self, text: str, drop, lo: int, hi: int, lowercase: bool) -> list[str]:
+        """The token loop without lemmas: the same tokens, one findall and a filter."""
+        words = _TOKEN_RE.findall(text)
+        if "-" in text:
+            words = [_trim_numeric_parts(w) if "-" in w else w for w in words]
+        names = self._names
+        out: list[str] = []
+        append = out.append
+        for raw in words:
+            low = raw.lower()
+            if low in drop or not lo <= len(low) <= hi:
+                continue
+            if names and "-" in low:
+                head, _, rest = low.partition("-")
+                if head in NAME_PARTICLES and rest in names:
+                    continue
+            append(low if lowercase else raw)
+        return out
+
+    @staticmethod
+    def _normalize_names(text: str, spelled: bool = True) -> str:
+        if spelled:
+            text = _SPELLED_RE.sub(lambda m: f" united_{m.group(1).lower()} ", text)
+        if "U." in text:
+            text = _US_DOTTED_RE.sub(" united_states ", text)
+            text = _UN_DOTTED_RE.sub(" united_nations ", text)
+            text = _UK_DOTTED_RE.sub(" united_kingdom ", text)
+        if _DOT_LETTER_DOT_RE.search(text):
+            text = _DOTTED_ACRONYM_RE.sub(lambda m: m.group(1).replace(".", ""), text)
+        if "UN" in text or "UK" in text or "USA" in text:
+            text = _BARE_RE.sub(
+                lambda m: {
+                    "USA": " united_states ",
+                    "UN": " united_nations ",
+                    "UK": " united_kingdom ",
+                }[m.group(1)],
+                text,
+            )
+        if "US" not in text:
+            return text
+        if not _is_all_caps(text):
+            return re.sub(r"\bUS\b", " united_states ", text)
+
+        def caps(m: re.Match[str]) -> str:
+            before = (m.group(1) or "").lower()
+            sep = m.group(2) or ""
+            # A pronoun follows its verb or preposition directly (``TOLD US``), not across
+            # punctuation (``TO THE US.``).
+            if before in _PRONOUN_BEFORE and sep.strip() == "":
+                return m.group(0)
+            return f"{m.group(1) or ''}{sep} united_states "
+
+        return _US_RE.sub(caps, text)
+
+
+def _trim_numeric_parts(token: str) -> str:
+    """``post-2009`` -> ``post``; letter-digit names (``f-16``, ``g-20``) stay whole."""
+    parts = token.split("-")
+    if len(parts[0]) <= 2:
+        return token
+    kept = [p for p in parts if not p.isdigit()]
+    return "-".join(kept)
+
+
+# ---------------------------------------------------------------------------- corpus
+
+_WORKER_TOKENIZER: Tokenizer | None = None
+
+
+def _init_worker(options: TextOptions) -> None:
+    global _WORKER_TOKENIZER
+    _WORKER_TOKENIZER = Tokenizer(options)
+
+
+_DOC_SEP, _TOKEN_SEP = "\x1e", "\x1f"
+
+
+def _tokenize_chunk(offset: int, texts: list[str]) -> str:
+    """Tokens of a chunk packed in one string: one pickled str crosses the process
+    boundary much faster than a list of lists of short strs (tokens never hold the
+    separators, which are control characters)."""
+    tok = _WORKER_TOKENIZER
+    if tok is None:  # pragma: no cover - initializer always runs first
+        raise RuntimeError("worker tokenizer not initialised")
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(
+                f"iter_tokenize: text {offset + i} is a {type(text).__name__}, expected str; "
+                f"pass '' for a missing body"
+            )
+    return _DOC_SEP.join(_TOKEN_SEP.join(tok(t)) for t in texts)
+
+
+def _unpack(packed: str, n: int) -> list[list[str]]:
+    docs = packed.split(_DOC_SEP) if n > 1 else [packed]
+    return [d.split(_TOKEN_SEP) if d else [] for d in docs]
+
+
+def iter_tokenize(
+    texts: Iterable[str],
+    options: TextOptions | None = None,
+    n_jobs: int = 2,
+    chunksize: int = 256,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[list[str]]:
+    """Tokenize a stream of texts lazily, in order.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        Read once; at most ``4 * n_jobs`` chunks are in flight, so memory stays bounded.
+    options : TextOptions, optional
+    n_jobs : int, default 2
+        Worker processes; ``1`` tokenizes in this process. Results do not depend on it.
+    chunksize : int, default 256
+        Texts per task sent to a worker.
+    progress : callable, optional
+        Called with the number of texts done after each chunk.
+
+    Yields
+    ------
+    list of str
+        Tokens of each text (phrases are not applied; see `tokenize_corpus`).
+    """
+    options = TextOptions() if options is None else options
+    _check_jobs(n_jobs, chunksize)
+    chunks = _chunks(texts, chunksize)
+    done = 0
+    if n_jobs == 1:
+        tok = Tokenizer(options)
+        for chunk in chunks:
+            for text in chunk:
+                yield tok(text)
+            done += len(chunk)
+            if progress is not None:
+                progress(done)
+        return
+    import multiprocessing as mp
+
+    # Type errors surface in the parent, before a worker pickles a traceback.
+    Tokenizer(options)
+    with mp.get_context().Pool(n_jobs, initializer=_init_worker, initargs=(options,)) as pool:
+        pending: deque[Any] = deque()
+        sent = 0
+        for chunk in chunks:
+            pending.append((len(chunk), pool.apply_async(_tokenize_chunk, (sent, chunk))))
+            sent += len(chunk)
+            while len(pending) >= 4 * n_jobs:
+                done += yield from _drain_one(pending)
+                if progress is not None:
+                    progress(done)
+        while pending:
+            done += yield from _drain_one(pending)
+            if progress is not None:
+                progress(done)
+
+
+def _drain_one(pending: deque[Any]):
+    n, result = pending.popleft()
+    yield from _unpack(result.get(), n)
+    return n
+
+
+def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    it = iter(texts)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _check_jobs(n_jobs: int, chunksize: int) -> None:
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
+        raise ValueError(f"The 'n_jobs' parameter must be an int >= 1. Got {n_jobs!r} instead.")
+    if isinstance(chunksize, bool) or not isinstance(chunksize, int) or chunksize < 1:
+        raise ValueError(
+            f"The 'chunksize' parameter must be an int >= 1. Got {chunksize!r} instead."
+        )
+
+
+def tokenize_corpus(
+    texts: Iterable[str],
+    options: TextOptions | None = None,
+    n_jobs: int = 2,
+    chunksize: int = 256,
+    *,
+    phrase_model: PhraseModel | None = None,
+    progress: Callable[[int], None] | None = None,
+    name_candidates: Iterable[str] = (),
+) -> list[list[str]]:
+    """Tokenize a corpus over ``n_jobs`` processes, order kept; learn names; apply phrases.
+
+    Parameters
+    ----------
+    texts : iterable of str
+    options : TextOptions, optional
+    n_jobs : int, default 2
+        Worker processes (a ``multiprocessing`` pool); ``1`` runs in-process. The result is
+        the same for any ``n_jobs``.
+    chunksize : int, default 256
+    phrase_model : PhraseModel, optional
+        Applied to every document. When None and ``options.phrases`` is set, a model is
+        learned on this corpus with ``options.phrase_min_count``, ``phrase_threshold`` and
+        ``phrase_scoring``; call `learn_phrases` yourself to keep (and save) the model.
+    progress : callable, optional
+        As in `iter_tokenize`.
+    name_candidates : iterable of str
+        More person-name candidates for `topics.names.learn_person_names` (e.g. from the
+        cables' TAGS, `topics.names.person_names_from_tags`); used when
+        ``options.drop_person_names`` is set and ``options.person_names`` is empty.
+
+    Returns
+    -------
+    list of list of str
+    """
+    options = TextOptions() if options is None else options
+    if options.drop_person_names and not options.person_names:
+        texts = list(texts)
+        names = learn_person_names(texts, extra_candidates=name_candidates)
+        options = replace(options, person_names=tuple(sorted(names)))
+    docs = list(iter_tokenize(texts, options, n_jobs, chunksize, progress))
+    if phrase_model is None and options.phrases:
+        phrase_model = learn_phrases(
+            docs,
+            options.phrase_min_count,
+            options.phrase_threshold,
+            scoring=options.phrase_scoring,
+        )
+    if phrase_model is not None:
+        docs = [phrase_model.apply(d) for d in docs]
+    return docs
