@@ -52,25 +52,70 @@ def test_clear_errors():
         TopicEstimator(engine="bert").fit(np.ones((3, 3)))
 
 
+class _Counts(TopicEstimator):
+    """TopicEstimator fed counts: scikit-learn's checks draw random reals, which a count
+    model refuses (test_clear_errors); this rounds them (x 3) to counts and changes
+    nothing else, so every other part of the contract is checked on the real class."""
+
+    def _dtm(self, x, *, reset):
+        import scipy.sparse as sp
+
+        if sp.issparse(x) and x.dtype.kind == "f":
+            x = sp.csr_matrix(x)
+            x.data = np.rint(x.data * 3)
+        elif not sp.issparse(x) and not hasattr(x, "vocabulary"):
+            try:
+                arr = np.asarray(x)
+                if arr.dtype.kind in "fO":
+                    x = np.rint(arr.astype(np.float64) * 3)
+            except (TypeError, ValueError):
+                pass  # complex or text data: the real validation answers
+        return super()._dtm(x, reset=reset)
+
+
 def test_check_estimator():
+    """scikit-learn's whole check_estimator suite: every check passes (the array-API one is
+    skipped by scikit-learn unless SCIPY_ARRAY_API is set). 47 checks with scikit-learn 1.9:
+    clone, get/set_params, pickling, fit returns self, idempotent fits, n_features_in_,
+    sparse input, read-only memmaps, transform invariant to row order and subsets, ..."""
     from sklearn.utils.estimator_checks import check_estimator
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = check_estimator(TopicEstimator(n_topics=2, params={"max_iter": 200}),
-                                  on_fail=None)
-    passed = [r["check_name"] for r in results if r["status"] == "passed"]
-    failed = [r for r in results if r["status"] == "failed"]
+        results = check_estimator(_Counts(engine="lda-sklearn", n_topics=2,
+                                          params={"max_iter": 5}), on_fail=None)
+    failed = {r["check_name"]: repr(r["exception"])[:300] for r in results
+              if r["status"] == "failed"}
+    assert not failed, failed
+    passed = {r["check_name"] for r in results if r["status"] == "passed"}
+    assert len(passed) >= 40
     for must in ("check_no_attributes_set_in_init", "check_parameters_default_constructible",
-                 "check_get_params_invariance", "check_set_params",
-                 "check_estimator_repr", "check_estimator_tags_renamed"):
+                 "check_get_params_invariance", "check_set_params", "check_estimators_pickle",
+                 "check_fit_idempotent", "check_methods_subset_invariance",
+                 "check_estimator_sparse_matrix", "check_fit2d_1sample",
+                 "check_fit_non_negative", "check_n_features_in_after_fitting"):
         assert must in passed, must
 
-    def chain(exc):
-        while exc is not None:
-            yield str(exc)
-            exc = exc.__cause__ or exc.__context__
 
-    # every failure is scikit-learn's random non-integer data meeting a count model
-    for r in failed:
-        assert any("non-integer values" in m for m in chain(r["exception"])), r["check_name"]
+def test_dataframes_out_with_refs_and_pickling():
+    import pickle
+
+    import pandas as pd
+
+    from topics.vectorize import build_dtm
+
+    texts = [c["body"].lower().split() for c in synthetic_cables(40, seed=2)]
+    dtm = build_dtm(texts, [f"09X{i}" for i in range(40)], min_df=2, max_df=0.9)
+    est = TopicEstimator(n_topics=3, seed=1).set_output(transform="pandas")
+    out = est.fit_transform(dtm)
+    assert isinstance(out, pd.DataFrame) and out.index.name == "ref"
+    assert list(out.index) == list(dtm.refs)
+    assert list(out.columns) == ["topic_0", "topic_1", "topic_2"]
+    assert list(est.transform(dtm.subset([3, 1])).index) == ["09X3", "09X1"]
+    # a DataFrame in keeps its index (scikit-learn's own rule)
+    frame = pd.DataFrame(dtm.matrix.toarray(), index=list(dtm.refs),
+                         columns=list(dtm.vocabulary.terms))
+    assert list(est.transform(frame.iloc[:2]).index) == ["09X0", "09X1"]
+    # an in-memory copy (joblib workers, deepcopy) transforms the same
+    twin = pickle.loads(pickle.dumps(est))
+    pd.testing.assert_frame_equal(twin.transform(dtm), est.transform(dtm))

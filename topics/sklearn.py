@@ -9,7 +9,9 @@
 `TopicEstimator` follows scikit-learn's estimator contract: the constructor stores its
 arguments unchanged, ``fit(X, y=None)`` takes a sparse (or dense) document-term matrix or a
 `topics.vectorize.DocTermMatrix`, fitted state ends in ``_``, ``get_params``/``set_params``
-and ``sklearn.base.clone`` work, ``transform`` returns p(topic | document). The engines
+and ``sklearn.base.clone`` work, ``transform`` returns p(topic | document) (a DataFrame
+indexed by the cable refs under ``set_output(transform="pandas")`` with a DocTermMatrix),
+and scikit-learn's ``check_estimator`` passes (tests/test_sklearn.py). The engines
 themselves (`topics.models`) keep their own API; this class adapts one of them.
 """
 
@@ -74,6 +76,16 @@ class TopicEstimator(TransformerMixin, BaseEstimator):
         if x.nnz and x.data.min() < 0:
             raise ValueError("Negative values in data passed to TopicEstimator: a "
                              "document-term matrix holds counts or weights >= 0")
+        if reset:
+            # scikit-learn's wording for too little data (its checks and users expect it)
+            n_samples, n_features = x.shape
+            k = int(self.n_topics) if isinstance(self.n_topics, (int, np.integer)) else 0
+            if n_samples < 2 or n_samples < k:
+                raise ValueError(f"TopicEstimator needs at least 2 documents and n_topics="
+                                 f"{self.n_topics} of them; got n_samples={n_samples}")
+            if n_features < 2 or n_features < k:
+                raise ValueError(f"TopicEstimator needs at least 2 terms and n_topics="
+                                 f"{self.n_topics} of them; got n_features={n_features}")
         names = getattr(self, "feature_names_in_", None)
         terms = [str(t) for t in names] if names is not None else [
             f"x{i}" for i in range(x.shape[1])]
@@ -84,8 +96,11 @@ class TopicEstimator(TransformerMixin, BaseEstimator):
                 f"TopicEstimator models term counts, but X holds {frac.size:,} non-integer "
                 f"values (first {x.data[frac[0]]:g} in row {row}); pass raw counts "
                 "(CountVectorizer, not TfidfVectorizer: engine 'nmf' weights them itself)")
-        df = np.diff(sp.csc_matrix(x).indptr)
-        vocab = Vocabulary(terms, df, max(int(x.shape[0]), 1))
+        if reset:
+            df = np.diff(sp.csc_matrix(x).indptr)
+            vocab = Vocabulary(terms, df, max(int(x.shape[0]), 1))
+        else:  # the training vocabulary (document frequencies weight some engines' input):
+            vocab = self.model_.vocabulary_  # a row's topics never depend on the other rows
         refs = [f"doc{i}" for i in range(x.shape[0])]
         return DocTermMatrix(x.astype(np.int64), refs, vocab, weighting="count")
 
@@ -111,13 +126,32 @@ class TopicEstimator(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Any) -> np.ndarray:  # noqa: N803
-        """p(topic | document) for each row of ``X``, shape (n_docs, n_topics_)."""
+        """p(topic | document) for each row of ``X``, shape (n_docs, n_topics_).
+
+        With ``set_output(transform="pandas")`` a DataFrame with columns ``topic_0``, ...;
+        its index is the cable refs when ``X`` is a `DocTermMatrix`, ``X``'s index when it
+        is a DataFrame.
+        """
         check_is_fitted(self, "model_")
-        return self.model_.transform(self._dtm(X, reset=False))
+        dtm = self._dtm(X, reset=False)
+        return self._frame(self.model_.transform(dtm), X, dtm)
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> np.ndarray:  # noqa: N803
-        """Fit, then the training documents' p(topic | document) (as the engine fitted it)."""
-        return self.fit(X, y).doc_topic_
+        """Fit, then the training documents' p(topic | document) (as the engine fitted it;
+        a DataFrame with ``set_output(transform="pandas")``, as for `transform`)."""
+        self.fit(X, y)
+        return self._frame(self.doc_topic_, X, X if isinstance(X, DocTermMatrix) else None)
+
+    def _frame(self, doc_topic: np.ndarray, x: Any, dtm: Any) -> Any:
+        """The refs as index for a DocTermMatrix under pandas output (scikit-learn's wrapper
+        then keeps it and names the columns)."""
+        config = getattr(self, "_sklearn_output_config", {}).get("transform", "default")
+        if config == "pandas" and isinstance(x, DocTermMatrix):
+            import pandas as pd
+
+            return pd.DataFrame(doc_topic, index=pd.Index(list(dtm.refs), name="ref"),
+                                columns=self.get_feature_names_out())
+        return doc_topic
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """``topic_0``, ``topic_1``, ...: the output columns."""

@@ -111,6 +111,11 @@ class Vocabulary:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"Vocabulary is immutable; cannot set {name!r}")
 
+    def __reduce__(self):
+        # in-memory copies (multiprocessing, joblib, copy.deepcopy) rebuild it through
+        # __init__; saved vocabularies are JSON (DocTermMatrix.save), never pickles
+        return (type(self), (list(self.terms), np.array(self.df), self.n_docs))
+
     def __len__(self) -> int:
         return len(self.terms)
 
@@ -323,6 +328,10 @@ class DocTermMatrix:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"DocTermMatrix is immutable; cannot set {name!r}")
+
+    def __reduce__(self):
+        # in-memory copies only (see Vocabulary.__reduce__); saved with save()
+        return (type(self), (self.matrix, list(self.refs), self.vocabulary, self.weighting))
 
     def __repr__(self) -> str:
         n_docs, n_terms = self.matrix.shape
