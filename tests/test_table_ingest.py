@@ -142,3 +142,33 @@ def test_parquet_and_jsonl_tables(tmp_path):
     got = list(read_cables([tmp_path / "t.parquet"], format="table"))
     assert isinstance(got[0], Cable) and got[0].date is None
     assert isinstance(got[1], Reject)
+
+
+def test_run_config_reads_tables(tmp_path):
+    from topics.config import ConfigError, RunConfig
+    from topics.pipeline import run
+
+    src = _csv(tmp_path / "a.csv", [["id", "words", "day"], ["a1", PROSE, "2001-01-01"],
+                                    ["a2", PROSE.replace("herring", "cod"), "2001-01-02"]])
+    data = {"corpus": {"sources": [str(src)],
+                       "columns": {"ref": "id", "body": "words", "date": "day"}}}
+    cfg = RunConfig.from_dict(data)
+    again = RunConfig.from_dict(__import__("tomllib").loads(cfg.to_toml()))
+    assert again.corpus.columns == cfg.corpus.columns
+    run(cfg, tmp_path / "run", until="ingest")
+    assert sorted(CorpusStore(tmp_path / "run" / "store").to_pandas()["ref"]) == ["a1", "a2"]
+    bad = {"corpus": {"sources": [str(src)], "columns": {"ref": "id", "text": "words"}}}
+    with pytest.raises(ConfigError, match=r"\[corpus\] columns: unknown field 'text'"):
+        RunConfig.from_dict(bad)
+    bad = {"corpus": {"sources": [str(src)], "format": "jsonl", "columns": {"body": "w"}}}
+    with pytest.raises(ConfigError, match="reads tables"):
+        RunConfig.from_dict(bad)
+
+
+def test_an_archive_is_not_read_as_a_table(tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "t.zip", "w") as zf:
+        zf.writestr("t.csv", "id,text\n1,hello there\n")
+    got = list(read_cables([tmp_path / "t.zip"], format="table"))
+    assert len(got) == 1 and isinstance(got[0], Reject) and "unpack it" in got[0].reason

@@ -78,7 +78,14 @@ class CorpusConfig:
         "Input format, or 'auto' to detect per file.",
         choices=(
             "auto", "raw", "cablegate-csv", "cablegate-html", "jsonl", "plusd", "frus", "alx",
+            "table",
         ),
+    )
+    columns: dict = _opt(
+        {}, "Read the sources as tables (CSV, TSV, JSON Lines, Parquet) with this mapping of "
+        "fields to columns, e.g. {ref = 'doc_id', body = 'text', date = 'sent'}; fields: ref, "
+        "body (required), date, released, origin, classification, subject, tags, header "
+        "(docs/tables.md)."
     )
     follow_symlinks: bool = _opt(
         False, "Read symlinks that point outside the source folders (otherwise they are "
@@ -287,6 +294,7 @@ class RunConfig:
             kwargs[section] = _build_section(section, klass, raw)
         cfg = cls(**kwargs)
         _check_seeds(cfg)
+        _check_columns(cfg)
         if base_dir is not None:
             cfg = cfg._resolve_paths(Path(base_dir))
         return cfg
@@ -394,6 +402,18 @@ class RunConfig:
 
 #: Engines that take ``[themes.seeds]`` (their ``seed_words`` parameter).
 SEEDED_ENGINES = ("lda-gibbs", "plda")
+
+
+def _check_columns(cfg: RunConfig) -> None:
+    """[corpus] columns: a valid mapping, with format 'auto' or 'table' (checked before work)."""
+    if not cfg.corpus.columns:
+        return
+    from corpora.read import check_format
+
+    try:
+        check_format(cfg.corpus.format, cfg.corpus.columns, "[corpus]")
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"[corpus] {exc}") from None
 
 
 def _check_seeds(cfg: RunConfig) -> None:

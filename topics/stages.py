@@ -59,7 +59,8 @@ def stage_ingest(state: Run, *, seed: int, progress: bool) -> dict:
         with ingest_bar(cfg.sources, follow_symlinks=cfg.follow_symlinks,
                         disable=not progress) as bar:
             store = CorpusStore.ingest(cfg.sources, state.store_path, format=cfg.format,
-                                       follow_symlinks=cfg.follow_symlinks, progress=bar)
+                                       follow_symlinks=cfg.follow_symlinks, progress=bar,
+                                       columns=cfg.columns or None)
     else:
         store = CorpusStore(state.store_path)
     counts = store.manifest.get("counts", {})

@@ -165,10 +165,14 @@ def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "",
                 columns: Mapping[str, str] | None = None) -> Iterator[Any]:
     """Rows of an open binary table file (see `read`)."""
     cols = parse_columns(columns) if columns is not None else None
+    head = fh.read(4)
+    fh.seek(0)
+    if head.startswith((b"PK\x03\x04", b"\x1f\x8b")):
+        yield _file_reject(path, sha256, "an archive: tables are read from plain CSV, TSV, "
+                           "JSON Lines or Parquet files; unpack it first")
+        return
     kind = _SUFFIX_KIND.get(Path(path).suffix.lower())
     if kind is None:
-        head = fh.read(4)
-        fh.seek(0)
         kind = "parquet" if head == b"PAR1" else "jsonl" if head.lstrip()[:1] == b"{" else "csv"
     if kind == "parquet":
         yield from _parquet_rows(fh, path, sha256, cols)
