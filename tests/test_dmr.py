@@ -1,0 +1,150 @@
+"""The ``dmr`` engine, its prevalence formula and the model-based effects."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from topics.formula import FormulaError, Term, parse_formula
+from topics.models import load_model, make_model
+
+pytest.importorskip("tomotopy")
+
+
+# --- the formula ------------------------------------------------------------------------
+
+def test_formula_terms():
+    assert parse_formula("post + s(year) + classification") == (
+        Term("post"), Term("year", True, 3), Term("classification"))
+    assert parse_formula("~ genre + s( year , 5 )") == (Term("genre"), Term("year", True, 5))
+    assert parse_formula("year") == (Term("year"),)
+    assert parse_formula("") == () and parse_formula("1") == ()
+    assert str(parse_formula("s(year, 4)")[0]) == "s(year, 4)"
+
+
+@pytest.mark.parametrize("formula, named", [
+    ("post + sender", "'sender'"),
+    ("post + s(post)", "'s(post)'"),
+    ("s(year, 9)", "'s(year, 9)'"),
+    ("s(year", "without its"),
+    ("post + + year", "empty term"),
+    ("post + post", "'post' appears twice"),
+    ("s((year))", "nested"),
+    ("year)", "')' without '('"),
+    ("1post", "'1post'"),
+])
+def test_formula_errors_name_the_term(formula, named):
+    with pytest.raises(FormulaError, match=None) as exc:
+        parse_formula(formula)
+    assert named in str(exc.value)
+
+
+def test_formula_parser_is_linear():
+    with pytest.raises(FormulaError, match="at most"):
+        parse_formula("post + " * 100_000)
+    t0 = time.perf_counter()
+    with pytest.raises(FormulaError):
+        parse_formula("(" * 499)
+    assert time.perf_counter() - t0 < 0.5
+
+
+# --- the engine on generated cables --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small():
+    from benchmarks.bench_dmr import corpus
+
+    dtm, meta, _, effect = corpus(seed=7, n_docs=500)
+    return dtm, meta
+
+
+def _fit(dtm, meta, seed=0, **kw):
+    params = {"prevalence": "post + s(year) + classification", "iterations": 60, **kw}
+    return make_model("dmr", n_topics=8, seed=seed, **params).fit(dtm, metadata=meta)
+
+
+def test_dmr_deterministic_save_load_transform(small, tmp_path):
+    dtm, meta = small
+    a, b = _fit(dtm, meta), _fit(dtm, meta)
+    np.testing.assert_array_equal(a.doc_topic_, b.doc_topic_)
+    np.testing.assert_array_equal(a.topic_term_, b.topic_term_)
+    np.testing.assert_array_equal(a.counts_, b.counts_)
+    assert a.counts_.sum() == dtm.matrix.sum()
+    # the prior depends on the covariates: cables of different posts get different priors
+    assert len(np.unique(a.prior_.round(6), axis=0)) > 8
+    a.save(tmp_path / "m")
+    c = load_model(tmp_path / "m")
+    np.testing.assert_array_equal(c.prior_, a.prior_)
+    np.testing.assert_array_equal(c.counts_, a.counts_)
+    assert c.levels_ == a.levels_
+    pd.testing.assert_frame_equal(c.covariates_, a.covariates_, check_dtype=False)
+    sub = dtm.subset(np.arange(20))
+    np.testing.assert_allclose(c.transform(sub), a.transform(sub))
+    np.testing.assert_allclose(c.transform(sub, metadata=meta), a.transform(sub))
+    # an unseen post is pooled into "(other)" or left out; never a crash
+    odd = meta.assign(post="Consulate Nowhere")
+    assert np.allclose(a.transform(sub, metadata=odd).sum(axis=1), 1.0)
+
+
+def test_dmr_needs_covariates(small, tmp_path):
+    dtm, meta = small
+    with pytest.raises(ValueError, match="needs each cable's covariates"):
+        make_model("dmr", n_topics=4, iterations=5).fit(dtm)
+    with pytest.raises(ValueError, match=r"\['genre'\]"):
+        make_model("dmr", n_topics=4, iterations=5, prevalence="genre").fit(
+            dtm, metadata=meta.drop(columns="genre"))
+    with pytest.raises(ValueError, match="'prevalence' parameter.*'region'"):
+        make_model("dmr", n_topics=4, prevalence="region").fit(dtm, metadata=meta)
+    with pytest.raises(ValueError, match="no covariates row"):
+        make_model("dmr", n_topics=4, iterations=5).fit(dtm, metadata=meta.iloc[5:])
+    # the covariates file the pipeline writes
+    from topics.formula import write_covariates
+
+    path = write_covariates(meta, tmp_path / "cov.parquet")
+    m = make_model("dmr", n_topics=4, iterations=5, covariates=str(path)).fit(dtm)
+    assert m.counts_.shape == (dtm.n_docs, 4)
+
+
+def test_planted_effect_recovered_one_seed():
+    """One generated corpus (seed 3, not chosen): the planted theme's share rises with the
+    year and is higher at Tokyo; the model-based effects find both directions (intervals
+    above 0), the yearly shares rise, and most of the planted yearly shares lie in their
+    intervals. Coverage over 20 seeds is `benchmarks/bench_dmr.py`'s job."""
+    from benchmarks.bench_dmr import planted_dmr
+
+    r = planted_dmr(seed=3, n_docs=700, iterations=80, n_draws=40)
+    rows: dict[str, list] = {}
+    for name, truth, est, lo, hi in r["rows"]:
+        rows.setdefault(name, []).append((truth, est, lo, hi))
+    (truth, est, lo, hi), = rows["Tokyo - reference post"]
+    assert lo > 0, "the post effect's interval should exclude 0"
+    (truth, est, lo, hi), = rows["2010 - 2003 (intervals of both years disjoint)"]
+    assert lo > 0, "the year effect's interval should exclude 0"
+    years = rows["year y"]
+    assert np.corrcoef(np.arange(8), [e for _, e, _, _ in years])[0, 1] > 0.9
+    assert np.mean([lo <= t <= hi for t, _, lo, hi in years]) >= 0.5
+
+
+def test_model_effects_deterministic_and_shaped(small):
+    from topics.report.model_effects import estimate_model_effects
+
+    dtm, meta = small
+    m = _fit(dtm, meta)
+    a = estimate_model_effects(m, n_draws=20, seed=1)
+    b = estimate_model_effects(m, n_draws=20, seed=1)
+    pd.testing.assert_frame_equal(a.levels, b.levels)
+    assert set(a.levels["covariate"]) == {"post", "year", "classification"}
+    assert (a.levels["lower"] <= a.levels["estimate"]).all()
+    assert (a.levels["estimate"] <= a.levels["upper"]).all()
+    cls = a.contrasts[a.contrasts["covariate"] == "classification"]
+    assert set(cls["reference"]) == {"UNCLASSIFIED"}
+    assert {"SECRET", "CONFIDENTIAL"} <= set(cls["level"])
+    # the expected shares at each year sum to one over the topics (up to the independent
+    # coefficient draws of each topic: 20 draws here)
+    year = a.levels[a.levels["covariate"] == "year"].groupby("level")["estimate"].sum()
+    np.testing.assert_allclose(year.to_numpy(), 1.0, atol=0.06)
+    with pytest.raises(ValueError, match="level"):
+        estimate_model_effects(m, level=1.5)

@@ -1,0 +1,433 @@
+"""Model-based covariate effects of a ``dmr`` run, in the spirit of R stm's ``estimateEffect``.
+
+The report's own covariate section (`topics.report.effects`, `topics.report.contrasts`)
+averages the themes' weights per level with bootstrap intervals over cables. For a ``dmr``
+run this module adds effects estimated with the model's prevalence formula:
+
+1. **Posterior draws** of each cable's topic shares. The final Gibbs state holds each
+   cable's topic counts ``n_dk``; given them, the cable's shares follow
+   ``Dirichlet(n_dk + alpha_dk)``, where ``alpha_d = exp(lambda . x_d)`` is the cable's
+   DMR prior from its covariates (`topics.models.tomotopy_covariates.TomotopyDmr`).
+2. For each draw, an **OLS regression** of every topic's shares on the formula's design
+   (treatment-coded levels; the year scaled to [-1, 1], as Legendre polynomials for
+   ``s(year)``), and one draw of the coefficients from their sampling distribution
+   ``N(beta_hat, V)``, ``V`` the heteroskedasticity-consistent (HC1) covariance of each
+   topic's coefficients (topic shares are not homoskedastic: their variance grows with
+   their mean): the "method of composition" of stm's
+   ``estimateEffect`` (Roberts, Stewart & Tingley 2019), which carries the uncertainty of the
+   topic shares into the effects.
+3. **Expected shares** at a covariate value: the mean prediction over the run's cables with
+   that covariate set to the value and the others as they are (average marginal
+   prediction); **differences** between two levels the same way. Estimates are the mean
+   over draws and intervals the 2.5 and 97.5 percentiles (``level = 0.95``).
+
+Uncertainty is therefore posterior (topic shares) plus sampling (regression), not refits:
+the topics themselves are held fixed, as in stm. `model_sections` renders the section
+(figures and CSVs); ``topics.report.extras.extra_sections`` calls it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from topics.formula import Term
+from topics.runinfo import atomic_write_bytes
+
+__all__ = ["ModelEffects", "design_matrix", "estimate_model_effects", "model_sections"]
+
+logger = logging.getLogger(__name__)
+
+#: Preferred reference level per covariate (else the most common level).
+REFERENCE = {"classification": "UNCLASSIFIED", "genre": "subject"}
+
+
+@dataclass
+class ModelEffects:
+    """Effects estimated from a fitted ``dmr`` model.
+
+    Attributes
+    ----------
+    levels : pandas.DataFrame
+        ``covariate, level, topic, estimate, lower, upper, n_cables``: expected share of each
+        topic with the covariate set to the level (``covariate == "year"``: one row per year).
+    contrasts : pandas.DataFrame
+        ``covariate, level, reference, topic, difference, lower, upper``.
+    n_draws : int
+    level : float
+    method : str
+    """
+
+    levels: pd.DataFrame
+    contrasts: pd.DataFrame
+    n_draws: int
+    level: float
+    method: str = ("posterior draws of the topic shares (Dirichlet of each cable's final "
+                   "Gibbs counts plus its DMR prior), OLS on the formula's design per draw "
+                   "with a coefficient draw (HC1 covariance; stm's method of composition)")
+
+
+@dataclass
+class _Block:
+    term: Term
+    cols: slice
+    levels: list[str]
+    reference: str | None = None
+    lo: float = 0.0
+    hi: float = 1.0
+
+    def encode(self, values) -> np.ndarray:
+        """Design columns of this term for ``values`` (an array), shape (n, width)."""
+        if self.term.numeric:
+            x = np.asarray(values, dtype=np.float64)
+            x = 2.0 * (x - self.lo) / (self.hi - self.lo) - 1.0
+            if not self.term.smooth:
+                return x[:, None]
+            from numpy.polynomial import legendre
+
+            return legendre.legvander(x, self.term.degree)[:, 1:]
+        index = {lv: j for j, lv in enumerate(c for c in self.levels if c != self.reference)}
+        out = np.zeros((len(values), len(index)))
+        for i, v in enumerate(values):
+            j = index.get(v)
+            if j is not None:
+                out[i, j] = 1.0
+        return out
+
+
+def _levels_of(model: Any, term: Term, column: pd.Series) -> list[str]:
+    from topics.models.tomotopy_covariates import OTHER
+
+    known = getattr(model, "levels_", {}).get(term.name)
+    if known:
+        return list(known)
+    vals = sorted(column.astype(str).unique())
+    return vals + ([OTHER] if OTHER not in vals else [])
+
+
+def _level_values(model: Any, name: str, column: pd.Series) -> list[str]:
+    """Each cable's level as the model pooled it."""
+    return [model._level(name, v) or "" for v in column.tolist()]
+
+
+def design_matrix(model: Any) -> tuple[np.ndarray, list[_Block], dict[str, Any]]:
+    """The regression design of a fitted ``dmr`` model's training cables.
+
+    Returns
+    -------
+    X : numpy.ndarray, shape (n_cables, n_columns)
+        Intercept first.
+    blocks : list of _Block
+        Each term's columns and encoding.
+    values : dict
+        Each term's per-cable values (levels as pooled, years with missing ones filled).
+    """
+    cov = model.covariates_
+    n = len(cov)
+    cols = [np.ones((n, 1))]
+    blocks: list[_Block] = []
+    values: dict[str, Any] = {}
+    start = 1
+    for term in model.formula_:
+        if term.numeric:
+            x = cov[term.name].astype(float).to_numpy()
+            x = np.where(np.isfinite(x), x, model.numeric_fill_[term.name])
+            lo, hi = model.numeric_range_[term.name]
+            block = _Block(term, slice(0, 0), [], lo=lo, hi=hi)
+            values[term.name] = x
+        else:
+            vals = _level_values(model, term.name, cov[term.name])
+            levels = _levels_of(model, term, cov[term.name])
+            counts = pd.Series(vals).value_counts()
+            pref = REFERENCE.get(term.name)
+            ref = pref if pref in counts.index else str(counts.index[0])
+            block = _Block(term, slice(0, 0), levels, reference=ref)
+            values[term.name] = np.asarray(vals, dtype=object)
+        enc = block.encode(values[term.name])
+        block.cols = slice(start, start + enc.shape[1])
+        start += enc.shape[1]
+        cols.append(enc)
+        blocks.append(block)
+    return np.hstack(cols), blocks, values
+
+
+def _sandwich_roots(X: np.ndarray, xtx_inv: np.ndarray, hat: np.ndarray,
+                    theta: np.ndarray) -> np.ndarray:
+    """Square roots (k, p, p) of each topic's heteroskedasticity-consistent (HC1) covariance
+    of the OLS coefficients, from the residuals of the posterior-mean shares ``theta``."""
+    n, p = X.shape
+    resid = theta - X @ (hat @ theta)
+    scale = n / max(n - p, 1)
+    out = np.empty((theta.shape[1], p, p))
+    for t in range(theta.shape[1]):
+        meat = (X * resid[:, t:t + 1] ** 2).T @ X
+        cov = scale * xtx_inv @ meat @ xtx_inv
+        w, v = np.linalg.eigh((cov + cov.T) / 2)
+        out[t] = v * np.sqrt(np.clip(w, 0, None))
+    return out
+
+
+def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.95,
+                           seed: int = 0, max_levels: int = 30) -> ModelEffects:
+    """Expected topic shares by covariate value and level differences, with intervals.
+
+    Parameters
+    ----------
+    model : TomotopyDmr
+        Fitted or loaded (``counts_``, ``prior_``, ``covariates_``).
+    n_draws : int
+        Posterior draws (each: Dirichlet draws of every cable's shares, a regression and a
+        coefficient draw).
+    level : float
+        Interval level.
+    seed : int
+        Seed of the draws: same model and seed, same table.
+    max_levels : int
+        At most this many levels per categorical covariate (the most common) are tabulated.
+
+    Returns
+    -------
+    ModelEffects
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"estimate_model_effects: level must be in (0, 1); got {level!r}")
+    if n_draws < 2:
+        raise ValueError(f"estimate_model_effects: n_draws must be >= 2; got {n_draws!r}")
+    X, blocks, values = design_matrix(model)
+    n, p = X.shape
+    counts = np.asarray(model.counts_, dtype=np.float64)
+    prior = np.asarray(model.prior_, dtype=np.float64)
+    k = counts.shape[1]
+    xtx_inv = np.linalg.pinv(X.T @ X)
+    hat = xtx_inv @ X.T
+    roots = _sandwich_roots(X, xtx_inv, hat, (counts + prior) / (counts + prior).sum(
+        axis=1, keepdims=True))
+    xbar = X.mean(axis=0)
+    # the points: (covariate, level, reference or None, row vector of the mean design)
+    points: list[tuple[str, str, str | None, np.ndarray]] = []
+    for b in blocks:
+        if b.term.numeric:
+            for year in range(int(np.floor(b.lo)), int(np.ceil(b.hi)) + 1):
+                row = xbar.copy()
+                row[b.cols] = b.encode(np.array([float(year)]))[0]
+                points.append((b.term.name, str(year), None, row))
+            continue
+        common = pd.Series(values[b.term.name]).value_counts().index.tolist()[:max_levels]
+        rows = {}
+        for lv in dict.fromkeys([b.reference, *common]):
+            row = xbar.copy()
+            row[b.cols] = b.encode([lv])[0]
+            rows[lv] = row
+            points.append((b.term.name, str(lv), None, row))
+        for lv in common:
+            if lv != b.reference:
+                points.append((b.term.name, str(lv), b.reference, rows[lv] - rows[b.reference]))
+    rows_m = np.array([pt[3] for pt in points])  # (n_points, p)
+    draws = np.empty((n_draws, len(points), k))
+    rng = np.random.default_rng(seed)
+    for s in range(n_draws):
+        theta = rng.gamma(counts + prior)
+        theta /= np.maximum(theta.sum(axis=1, keepdims=True), 1e-300)
+        beta = hat @ theta  # (p, k)
+        beta += np.einsum("kpq,qk->pk", roots, rng.standard_normal((p, k)))
+        draws[s] = rows_m @ beta
+    lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
+    est = draws.mean(axis=0)
+    lower = np.quantile(draws, lo_q, axis=0)
+    upper = np.quantile(draws, hi_q, axis=0)
+    n_by = {name: pd.Series(vals).astype(str).value_counts() if name not in ("year",)
+            else pd.Series(np.floor(vals).astype(int).astype(str)).value_counts()
+            for name, vals in values.items()}
+    lev_rows, con_rows = [], []
+    for i, (cov, lv, ref, _) in enumerate(points):
+        for t in range(k):
+            if ref is None:
+                lev_rows.append({"covariate": cov, "level": lv, "topic": t,
+                                 "estimate": est[i, t], "lower": lower[i, t],
+                                 "upper": upper[i, t],
+                                 "n_cables": int(n_by[cov].get(lv, 0))})
+            else:
+                con_rows.append({"covariate": cov, "level": lv, "reference": ref, "topic": t,
+                                 "difference": est[i, t], "lower": lower[i, t],
+                                 "upper": upper[i, t]})
+    levels_df = pd.DataFrame(lev_rows, columns=["covariate", "level", "topic", "estimate",
+                                                "lower", "upper", "n_cables"])
+    con_df = pd.DataFrame(con_rows, columns=["covariate", "level", "reference", "topic",
+                                             "difference", "lower", "upper"])
+    return ModelEffects(levels_df, con_df, n_draws, level)
+
+
+# --- the report section ---------------------------------------------------------------------
+
+_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                          trim_blocks=True, lstrip_blocks=True)
+
+_HTML = _ENV.from_string("""
+<section id="model-effects">
+<h2>Covariate effects estimated by the model (dmr)</h2>
+<p>Prevalence formula <code>{{ formula }}</code>. Each topic's expected share with a covariate
+set to a value (the other covariates as the cables have them), with {{ pct }} intervals from
+{{ n_draws }} {{ method }}. The per-level means above are model-free; these use the formula.</p>
+{% if time_fig %}<img src="{{ time_fig }}" alt="Expected topic shares over the years with intervals">{% endif %}
+{% if diff_fig %}<img src="{{ diff_fig }}" alt="Differences between levels with intervals">{% endif %}
+{% if contrasts %}
+<table><thead><tr><th>topic</th><th>label</th><th>covariate</th><th>level</th><th>vs</th>
+<th>difference</th><th>{{ pct }} interval</th></tr></thead><tbody>
+{% for r in contrasts %}<tr><td>{{ r.topic }}</td><td>{{ r.label }}</td><td>{{ r.covariate }}</td>
+<td>{{ r.level }}</td><td>{{ r.reference }}</td><td>{{ r.difference }}</td><td>{{ r.interval }}</td></tr>
+{% endfor %}</tbody></table>{% endif %}
+<p>Tables: <code>model_effects.csv</code> (expected shares), <code>model_contrasts.csv</code>
+(differences).</p>
+</section>
+""")
+
+
+def _labels(run: Any, k: int) -> dict[int, str]:
+    labels = {}
+    for row in (run.topics or {}).get("topics", []):
+        tid = int(row.get("id", row.get("topic", -1)))
+        terms = row.get("terms") or row.get("top_terms") or []
+        label = row.get("label") or " ".join(str(t) for t in terms[:3])
+        labels[tid] = str(label)
+    return {t: labels.get(t, f"topic {t}") for t in range(k)}
+
+
+def plot_time_effects(levels: pd.DataFrame, labels: dict[int, str], *, n: int = 12
+                      ) -> Figure | None:
+    """Small multiples: each topic's expected share by year with its interval band (the
+    ``n`` topics whose share moves most over the years)."""
+    t = levels[levels["covariate"] == "year"]
+    if t.empty:
+        return None
+    t = t.assign(year=t["level"].astype(int))
+    spread = t.groupby("topic")["estimate"].agg(lambda s: s.max() - s.min())
+    topics = spread.sort_values(ascending=False, kind="stable").index[:n].tolist()
+    ncols = 4
+    nrows = int(np.ceil(len(topics) / ncols))
+    fig = Figure(figsize=(10, 2.2 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
+    for ax in axes.ravel()[len(topics):]:
+        ax.set_axis_off()
+    for ax, tid in zip(axes.ravel(), topics, strict=False):
+        d = t[t["topic"] == tid].sort_values("year")
+        ax.fill_between(d["year"], d["lower"], d["upper"], color="#9ecae1", linewidth=0)
+        ax.plot(d["year"], d["estimate"], color="#08519c")
+        ax.set_title(f"{tid}: {labels.get(tid, '')[:28]}", fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.suptitle("Expected share by year (dmr, with intervals)", fontsize=10)
+    return fig
+
+
+def plot_contrasts(con: pd.DataFrame, labels: dict[int, str]) -> Figure | None:
+    """Each topic's difference between two levels with its interval (one panel per pair)."""
+    if con.empty:
+        return None
+    pairs = list(dict.fromkeys(zip(con["covariate"], con["level"], con["reference"],
+                                   strict=True)))[:4]
+    k = int(con["topic"].max()) + 1
+    fig = Figure(figsize=(4 * len(pairs), max(2.5, 0.22 * k + 1)), layout="constrained")
+    axes = fig.subplots(1, len(pairs), squeeze=False, sharey=True)[0]
+    for ax, (cov, lv, ref) in zip(axes, pairs, strict=True):
+        d = con[(con["covariate"] == cov) & (con["level"] == lv) & (con["reference"] == ref)]
+        d = d.sort_values("topic")
+        y = d["topic"].to_numpy()
+        ax.errorbar(d["difference"], y, xerr=[d["difference"] - d["lower"],
+                                              d["upper"] - d["difference"]],
+                    fmt="o", ms=3, color="#08519c", ecolor="#6baed6")
+        ax.axvline(0, color="grey", linewidth=0.8)
+        ax.set_title(f"{lv[:18]} - {ref[:18]}", fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0].set_yticks(range(k))
+    axes[0].set_yticklabels([f"{t}: {labels.get(t, '')[:20]}" for t in range(k)], fontsize=6)
+    axes[0].invert_yaxis()
+    return fig
+
+
+def _pairs_for_table(con: pd.DataFrame) -> pd.DataFrame:
+    """The contrasts shown in the report: every classification level against its reference,
+    else the first pair of each covariate; intervals that exclude 0 first."""
+    if con.empty:
+        return con
+    keep = con["covariate"] == "classification"
+    if not keep.any():
+        first = con.groupby("covariate")["level"].transform("first")
+        keep = con["level"] == first
+    d = con[keep].copy()
+    d["excludes_zero"] = (d["lower"] > 0) | (d["upper"] < 0)
+    return d.sort_values(["excludes_zero", "covariate", "level", "topic"],
+                         ascending=[False, True, True, True], kind="stable")
+
+
+def _dmr_section(run: Any, model: Any, out_dir: Path) -> dict:
+    from topics.report.exports import neutralize_frame
+    from topics.report.figures import figure_png
+
+    seed = run.config.get("seed", 0) if isinstance(run.config, dict) else 0
+    eff = estimate_model_effects(model, seed=int(seed) if isinstance(seed, int) else 0)
+    k = int(model.n_topics_)
+    labels = _labels(run, k)
+    for name, frame in (("model_effects.csv", eff.levels), ("model_contrasts.csv", eff.contrasts)):
+        frame = frame.assign(label=[labels.get(int(t), "") for t in frame["topic"]])
+        atomic_write_bytes(out_dir / name,
+                           neutralize_frame(frame.round(6)).to_csv(index=False).encode("utf-8"))
+    figs = {}
+    for stem, fig in (("model_effects_time", plot_time_effects(eff.levels, labels)),
+                      ("model_contrasts", plot_contrasts(eff.contrasts, labels))):
+        if fig is not None:
+            atomic_write_bytes(out_dir / "figures" / f"{stem}.png", figure_png(fig))
+            figs[stem] = f"figures/{stem}.png"
+    shown = _pairs_for_table(eff.contrasts).head(20)
+    rows = [{"topic": int(r.topic), "label": labels.get(int(r.topic), ""),
+             "covariate": r.covariate, "level": r.level, "reference": r.reference,
+             "difference": f"{r.difference:+.3f}",
+             "interval": f"[{r.lower:+.3f}, {r.upper:+.3f}]"} for r in shown.itertuples()]
+    pct = f"{eff.level:.0%}"
+    formula = str(model.prevalence)
+    html = _HTML.render(formula=formula, pct=pct, n_draws=eff.n_draws, method=eff.method,
+                        time_fig=figs.get("model_effects_time", ""),
+                        diff_fig=figs.get("model_contrasts", ""), contrasts=rows)
+    from topics.report.render import md_escape
+
+    md = ["## Covariate effects estimated by the model (dmr)", "",
+          f"Prevalence formula `{md_escape(formula)}`. Each topic's expected share with a "
+          "covariate set to a value (the others as the cables have them), with "
+          f"{pct} intervals from {eff.n_draws} {eff.method}.", ""]
+    for stem, alt in (("model_effects_time", "expected share by year"),
+                      ("model_contrasts", "differences between levels")):
+        if stem in figs:
+            md += [f"![{alt}]({figs[stem]})", ""]
+    if rows:
+        md += ["| topic | label | covariate | level | vs | difference | interval |",
+               "|---:|---|---|---|---|---:|---|"]
+        md += [f"| {r['topic']} | {md_escape(r['label'])} | {r['covariate']} | "
+               f"{md_escape(r['level'])} | {md_escape(r['reference'])} | {r['difference']} | "
+               f"{r['interval']} |" for r in rows]
+        md.append("")
+    md += ["Tables: `model_effects.csv`, `model_contrasts.csv`.", ""]
+    return {"id": "model-effects", "html": html, "md": "\n".join(md) + "\n"}
+
+
+def model_sections(run: Any, out_dir: str | Path) -> list[dict]:
+    """The report sections of the covariate engines: model-based effects for ``dmr``, the
+    topics over time for ``dtm`` (`topics.report.dtm_views`); none for other engines."""
+    engine = (getattr(run, "params", None) or {}).get("engine")
+    if engine not in ("dmr", "dtm"):
+        return []
+    from topics.models import load_model
+
+    model = load_model(Path(run.path) / "model")
+    out_dir = Path(out_dir)
+    if engine == "dmr":
+        if not model.formula_:
+            return []
+        return [_dmr_section(run, model, out_dir)]
+    from topics.report.dtm_views import dtm_section
+
+    return [dtm_section(run, model, out_dir)]
