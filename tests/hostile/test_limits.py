@@ -35,6 +35,26 @@ def test_item1_sniffing_blank_lines_is_linear(tmp_path, seed_text):
     assert len(records) == 1 and not hasattr(records[0], "ref")
 
 
+def test_item1_blank_line_runs_inside_a_cable_are_linear(tmp_path, seed_text):
+    """4,000 blank lines inside a cable took 296 s to clean (cubic); 8,000 never ended.
+    Run in a child process: a regression hangs the child, not the suite."""
+    lines = seed_text.split("\n")
+    mid = len(lines) // 2
+    for n in (4000, 16000):
+        f = tmp_path / f"blank{n}.txt"
+        f.write_text("\n".join(lines[:mid] + [""] * n + lines[mid:]), encoding="latin-1")
+    code = (f"import time; from corpora.read import read_file\n"
+            f"for n in (4000, 16000):\n"
+            f"    t = time.perf_counter()\n"
+            f"    recs = list(read_file({str(tmp_path)!r} + f'/blank{{n}}.txt'))\n"
+            f"    print(n, type(recs[0]).__name__, round(time.perf_counter() - t, 2))\n")
+    done = run_python(code, timeout=60)
+    assert done.returncode == 0, done.stderr[-1000:]
+    rows = [line.split() for line in done.stdout.split("\n") if line.strip()]
+    assert [r[:2] for r in rows] == [["4000", "Cable"], ["16000", "Cable"]]
+    assert all(float(r[2]) < 5 for r in rows), rows
+
+
 def test_item2_single_line_file_is_one_bounded_reject(tmp_path):
     """A 200 MB single-line file took 190 s and 4.3 GB (raw reader) to become one reject."""
     f = tmp_path / "one-line.txt"
