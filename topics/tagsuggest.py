@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from corpora.csvsafe import neutralize_cell
 from topics.runinfo import atomic_write_json, atomic_write_text
 
 __all__ = [
@@ -460,7 +461,8 @@ def evaluation_table(report: dict) -> str:
     specific = set(report.get("specific_tags", ()))
     for m, e in report["methods"].items():
         for row in e["per_tag"]:
-            w.writerow([m, row["tag"], f"{row['precision']:.4f}", f"{row['recall']:.4f}",
+            w.writerow([m, neutralize_cell(row["tag"]), f"{row['precision']:.4f}",
+                        f"{row['recall']:.4f}",
                         f"{row['f1']:.4f}", row["support"], int(row["tag"] in specific)])
         w.writerow([m, "(micro)", f"{e['micro_precision']:.4f}", f"{e['micro_recall']:.4f}",
                     f"{e['micro_f1']:.4f}", "", ""])
@@ -557,8 +559,9 @@ def suggest_store(store: str | Path, run_dir: str | Path, out_csv: str | Path,
         cols = cols[np.argsort(-scores[i, cols], kind="stable")]
         shown = cols if cols.size else np.argsort(-scores[i], kind="stable")[:3]
         n_suggested += int(cols.size > 0)
-        w.writerow([ref, " ".join(labels[j] for j in cols),
-                    " ".join(f"{labels[j]}:{scores[i, j]:.3f}" for j in shown)])
+        w.writerow([neutralize_cell(c) for c in (  # refs and TAGS come from the cables
+            ref, " ".join(labels[j] for j in cols),
+            " ".join(f"{labels[j]}:{scores[i, j]:.3f}" for j in shown))])
     out = Path(out_csv)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out, buf.getvalue())

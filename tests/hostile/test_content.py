@@ -126,3 +126,36 @@ def test_item10_coverage_csvs_neutralise_formulas(tmp_path):
         n_quoted += sum(c.startswith(("'=", "'+", "'-", "'@")) for c in cells)
     assert n_quoted == 5  # =HYPERLINK, =cmd, +1+1, -2+3, @SUM(1): kept, as text
     assert "TOKYO" in (tmp_path / "cov" / "coverage.csv").read_text()
+
+
+def test_item10_every_csv_writer_uses_the_one_rule():
+    """Every CSV the toolkit writes goes through `corpora.csvsafe`: each ``.to_csv(...)`` is
+    called on ``neutralize_frame(...)``, and a function that uses ``csv.writer`` or
+    pyarrow's ``write_csv`` also calls ``neutralize_cell``. (The synthetic-corpus makers
+    write test inputs, not exports.) A new CSV export that skips the rule fails here."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2]
+    bad = []
+    for path in sorted([*(root / "topics").rglob("*.py"), *(root / "corpora").rglob("*.py")]):
+        if path.name.startswith("synthetic") or path.name == "csvsafe.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for func in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
+            names = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)} | {
+                n.attr for n in ast.walk(func) if isinstance(n, ast.Attribute)}
+            for node in ast.walk(func):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                    continue
+                where = f"{path.relative_to(root)}:{node.lineno}"
+                if node.func.attr == "to_csv":
+                    recv = node.func.value
+                    ok = (isinstance(recv, ast.Call) and isinstance(recv.func, ast.Name)
+                          and recv.func.id == "neutralize_frame")
+                    if not ok:
+                        bad.append(f"{where}: .to_csv on something not neutralize_frame(...)")
+                elif node.func.attr in ("writer", "write_csv", "DictWriter") and isinstance(
+                        node.func.value, ast.Name) and node.func.value.id in ("csv", "pacsv"):
+                    if "neutralize_cell" not in names:
+                        bad.append(f"{where}: {node.func.attr} without neutralize_cell")
+    assert not bad, bad

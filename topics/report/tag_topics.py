@@ -23,6 +23,9 @@ import jinja2
 import numpy as np
 import pandas as pd
 
+from corpora.csvsafe import neutralize_frame
+from topics.runinfo import atomic_write_bytes
+
 __all__ = ["seeded_theme_rows", "tag_sections", "tag_topic_rows"]
 
 logger = logging.getLogger(__name__)
@@ -136,7 +139,8 @@ def tag_sections(run: Any, out_dir: str | Path) -> list[dict]:
         ev_path = path / "tag_suggest" / "evaluation.json"
         ev = json.loads(ev_path.read_text(encoding="utf-8")) if ev_path.is_file() else None
         df = tag_topic_rows(model, tags, suggest_eval=ev)
-        df.to_csv(Path(out_dir) / "tag_topics.csv", index=False)
+        atomic_write_bytes(Path(out_dir) / "tag_topics.csv",  # TAGS come from the cables
+                           neutralize_frame(df).to_csv(index=False).encode("utf-8"))
         params = run.params.get("params", {})
         rows = [{**r, "f1": "" if pd.isna(r["f1"]) else f"{r['f1']:.2f}"}
                 for r in df.to_dict("records")]
