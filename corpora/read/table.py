@@ -175,11 +175,17 @@ def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "",
     if kind is None:
         kind = "parquet" if head == b"PAR1" else "jsonl" if head.lstrip()[:1] == b"{" else "csv"
     if kind == "parquet":
-        yield from _parquet_rows(fh, path, sha256, cols)
+        rows = _parquet_rows(fh, path, sha256, cols)
     elif kind == "jsonl":
-        yield from _jsonl_rows(fh, path, sha256, cols)
+        rows = _jsonl_rows(fh, path, sha256, cols)
     else:
-        yield from _csv_rows(fh, path, sha256, cols, "\t" if kind == "tsv" else ",")
+        rows = _csv_rows(fh, path, sha256, cols, "\t" if kind == "tsv" else ",")
+    n = 0
+    for record in rows:
+        n += 1
+        yield record
+    if n == 0:
+        yield _file_reject(path, sha256, f"empty table: no rows ({kind})")
 
 
 def _file_reject(path: str, sha256: str, reason: str, field: str | None = None) -> Reject:
@@ -279,11 +285,24 @@ def _parquet_rows(fh: BinaryIO, path: str, sha256: str, columns: dict | None
     if isinstance(mapping, str):
         yield _file_reject(path, sha256, mapping, "columns")
         return
+    import pyarrow as pa
+
     fields = list(mapping)
     row_no = 0
-    for batch in pf.iter_batches(batch_size=512, columns=sorted(set(mapping.values()))):
-        data = {f: batch.column(batch.schema.get_field_index(mapping[f])).to_pylist()
-                for f in fields}
+    batches = pf.iter_batches(batch_size=512, columns=sorted(set(mapping.values())))
+    while True:
+        try:
+            batch = next(batches, None)
+            if batch is None:
+                break
+            data = {f: batch.column(batch.schema.get_field_index(mapping[f])).to_pylist()
+                    for f in fields}
+        except (pa.ArrowException, OSError, ValueError, TypeError, IndexError, KeyError,
+                NotImplementedError) as exc:  # a damaged file: keep the rows before
+            yield reject(path, f"row {row_no + 1}", f"Parquet file not read to the end: "
+                         f"{type(exc).__name__}: {str(exc)[:200]} ({path} after row "
+                         f"{row_no}; the rows before were kept)", NAME, sha256)
+            return
         for i in range(batch.num_rows):
             row_no += 1
             yield _record({f: data[f][i] for f in fields},

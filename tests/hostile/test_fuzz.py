@@ -79,6 +79,39 @@ def test_readers_never_raise(fmt, data):
     _check(list(module.read_stream(io.BytesIO(payload), path=f"fuzz.{fmt}", sha256="0")))
 
 
+def _table_seeds() -> dict[str, bytes]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = {"id": ["a1", "a2"], "text": [SEED_TEXT, "Plain prose about the harbour."],
+            "sent": ["2003-01-06", "2003-01-07T10:00:00+02:00"], "tags": ["PGOV;KDEM", ""]}
+    csv_text = "id,text,sent,tags\n" + "".join(
+        f'{i},"{t.replace(chr(34), chr(39))}",{d},{g}\n'
+        for i, t, d, g in zip(*rows.values(), strict=True))
+    buf = io.BytesIO()
+    pq.write_table(pa.table(rows), buf)
+    return {"csv": csv_text.encode(), "parquet": buf.getvalue(),
+            "jsonl": "".join(json.dumps(dict(zip(rows, r, strict=True))) + "\n"
+                             for r in zip(*rows.values(), strict=True)).encode()}
+
+
+TABLE_SEEDS = _table_seeds()
+
+
+@pytest.mark.parametrize("kind", sorted(TABLE_SEEDS))
+@FUZZ
+@given(data=st.data())
+def test_table_reader_never_raises(kind, data):
+    """Your own tables (`corpora.read.table`), with a mapping: any bytes give records or
+    rejects."""
+    from corpora.read import table
+
+    payload = data.draw(st.one_of(mutants(TABLE_SEEDS[kind]), st.binary(max_size=2048)))
+    cols = {"ref": "id", "body": "text", "date": "sent", "tags": "tags"}
+    _check(list(table.read_stream(io.BytesIO(payload), path=f"fuzz.{kind}", sha256="0",
+                                  columns=cols)))
+
+
 @FUZZ
 @given(data=st.data())
 def test_archives_never_raise(tmp_path_factory, data):
