@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpora.locking import exclusive_lock, remove_stale
-from corpora.read import FORMATS
+from corpora.read import check_format
 from corpora.store import _TEMP_NAME as _STORE_TEMP
 from corpora.store import (
     MANIFEST,
@@ -63,6 +63,7 @@ def spark_ingest(
     format: str = "auto",
     *,
     append: bool = True,
+    columns: str | dict[str, str] | None = None,
     follow_symlinks: bool = False,
     progress: Callable[[str, int], None] | None = None,
     lock_wait: float = 0.0,
@@ -72,7 +73,7 @@ def spark_ingest(
     Parameters
     ----------
     spark : pyspark.sql.SparkSession
-    sources, out, format, append, follow_symlinks, progress, lock_wait
+    sources, out, format, append, columns, follow_symlinks, progress, lock_wait
         As for `CorpusStore.ingest` (same store, same manifest, same rejects).
 
     Returns
@@ -87,11 +88,7 @@ def spark_ingest(
         When ``out`` is a file, or a non-empty folder that is not a store.
     """
     require_pyspark()
-    if format != "auto" and format not in FORMATS:
-        raise ValueError(
-            f"The 'format' parameter of spark_ingest must be 'auto' or one of "
-            f"{', '.join(FORMATS)}. Got {format!r} instead."
-        )
+    format = check_format(format, columns, "spark_ingest")
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise FileExistsError(f"{out} is a file, not a folder; choose another out= directory")

@@ -9,13 +9,16 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from topics.config import ConfigError
+
 __all__ = ["SparkUnavailable", "require_pyspark", "spark_session", "stop_session"]
 
 logger = logging.getLogger(__name__)
 
 
-class SparkUnavailable(RuntimeError):
-    """pyspark or Java is missing; the message says what to install."""
+class SparkUnavailable(ConfigError):
+    """pyspark or Java is missing; the message says what to install (a `ConfigError`:
+    the CLI prints it without a traceback)."""
 
 
 def require_pyspark():

@@ -1,0 +1,178 @@
+"""The Spark road against the single-machine road on the same corpus (docs/spark.md).
+
+``python -m benchmarks spark [--n N | --real] [--master local[2]] [--topics K] [--sample S]``
+
+Each road runs the whole pipeline (ingest to report, the default config but for
+``[backend]``) in its own child process: wall time, peak RSS of the process tree (the
+Spark JVM and its Python workers included) and every stage's seconds from the run's
+manifest. Themes agreement is the adjusted mutual information (and adjusted Rand index)
+between the two roads' theme labels over the cables both modelled; with generated cables
+the planted themes' agreement with each road is shown too.
+
+``--real`` uses the 4,000 real Cablegate pages of ``../shared/data/cablegate-dev``;
+otherwise ``--n`` cables are generated with `corpora.synthetic.generate_corpus`
+(``--profile cablegate`` for cable-like lengths and a ~25,000-term Zipfian vocabulary).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.common import ROOT, child_report, print_table, run_child
+
+REAL = ROOT.parent / "shared" / "data" / "cablegate-dev" / "cables-4000.zip"
+
+
+def _child(road: str, config: str, run_dir: str) -> int:
+    from topics.config import RunConfig
+    from topics.pipeline import run
+
+    cfg = RunConfig.load(config)
+    t0 = time.perf_counter()
+    run(cfg, run_dir)
+    wall = time.perf_counter() - t0
+    manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
+    stages = {k: v.get("seconds") for k, v in manifest["stages"].items()}
+    print(child_report(road=road, wall_s=wall, stages=stages,
+                       counts={k: v.get("counts") for k, v in manifest["stages"].items()}),
+          flush=True)
+    return 0
+
+
+def _config_text(sources: str, road: str, args) -> str:
+    lines = ['name = "bench-spark"', "seed = 0", "", "[corpus]",
+             f"sources = [{json.dumps(sources)}]", "", "[model]",
+             f"n_topics = {args.topics}", "", "[backend]",
+             f'engine = "{"spark" if road == "spark" else "local"}"',
+             f"master = {json.dumps(args.master)}", f"sample = {args.sample}", "",
+             "[backend.conf]", f'"spark.driver.memory" = {json.dumps(args.driver_memory)}',
+             '"spark.ui.enabled" = false']
+    return "\n".join(lines) + "\n"
+
+
+def _agreement(run_a: Path, run_b: Path, truth: dict | None) -> dict:
+    import pyarrow.parquet as pq
+    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
+
+    a = pq.read_table(run_a / "doc_topics.parquet", columns=["ref", "theme"]).to_pydict()
+    b = pq.read_table(run_b / "doc_topics.parquet", columns=["ref", "theme"]).to_pydict()
+    tb = dict(zip(b["ref"], b["theme"], strict=True))
+    common = [(t, tb[r], r) for r, t in zip(a["ref"], a["theme"], strict=True) if r in tb]
+    out = {"n_common": len(common), "n_a": len(a["ref"]), "n_b": len(b["ref"])}
+    if common:
+        la, lb, refs = zip(*common, strict=True)
+        out["ami"] = adjusted_mutual_info_score(la, lb)
+        out["ari"] = adjusted_rand_score(la, lb)
+        if truth:
+            keep = [i for i, r in enumerate(refs) if r in truth]
+            planted = [truth[refs[i]] for i in keep]
+            out["ami_truth_a"] = adjusted_mutual_info_score(planted, [la[i] for i in keep])
+            out["ami_truth_b"] = adjusted_mutual_info_score(planted, [lb[i] for i in keep])
+    return out
+
+
+def _truth(corpus: Path) -> dict | None:
+    import csv
+
+    path = corpus / "truth.csv"
+    if not path.is_file():
+        return None
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        return None
+    key = "theme" if "theme" in rows[0] else next(k for k in rows[0] if k != "ref")
+    return {r["ref"]: r[key] for r in rows}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks spark", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--n", type=int, default=4000, help="generated cables (default 4000)")
+    p.add_argument("--real", action="store_true", help="the 4,000 real dev cables instead")
+    p.add_argument("--profile", default="default", help="corpora.synthetic profile")
+    p.add_argument("--master", default="local[2]")
+    p.add_argument("--topics", type=int, default=20)
+    p.add_argument("--sample", type=int, default=50000,
+                   help="[backend] sample: cables the Spark road fits on (0 = all)")
+    p.add_argument("--driver-memory", default="4g")
+    p.add_argument("--roads", default="local,spark")
+    p.add_argument("--out", default="/tmp/cable-topics-bench-spark")
+    p.add_argument("--timeout", type=float, default=3600.0, help="per road, seconds")
+    p.add_argument("--child", nargs=3, metavar=("ROAD", "CONFIG", "RUN_DIR"),
+                   help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        return _child(*args.child)
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.real:
+        if not REAL.is_file():
+            print(f"bench spark: {REAL} is absent (../shared not checked out)", file=sys.stderr)
+            return 2
+        sources, label, truth = REAL, "4,000 real Cablegate cables", None
+    else:
+        from corpora.synthetic import generate_corpus
+
+        sources = out / f"corpus-{args.profile}-{args.n}"
+        if not (sources / "truth.csv").is_file():
+            t0 = time.perf_counter()
+            generate_corpus(sources, args.n, seed=0, cables_per_file=100,
+                            profile=args.profile)
+            print(f"generated {args.n:,} cables in {time.perf_counter() - t0:.0f} s",
+                  flush=True)
+        label, truth = f"{args.n:,} generated cables ({args.profile})", _truth(sources)
+    tag = "real" if args.real else f"{args.profile}-{args.n}"
+    results: dict = {"corpus": label, "master": args.master, "topics": args.topics,
+                     "sample": args.sample, "roads": {}}
+    for road in args.roads.split(","):
+        run_dir = out / f"run-{tag}-{road}"
+        if run_dir.exists():
+            import shutil
+
+            shutil.rmtree(run_dir)
+        config = out / f"config-{tag}-{road}.toml"
+        config.write_text(_config_text(str(sources), road, args))
+        res = run_child([sys.executable, "-m", "benchmarks.bench_spark", "--child", road,
+                         str(config), str(run_dir)], poll_s=0.25, timeout_s=args.timeout)
+        if res.returncode != 0:
+            print(res.stderr[-4000:], file=sys.stderr)
+            print(f"bench spark: the {road} road failed (exit {res.returncode})",
+                  file=sys.stderr)
+            return 1
+        results["roads"][road] = {"wall_s": res.wall_s, "peak_rss_mb": res.peak_rss / 2**20,
+                                  "stages": res.report.get("stages", {}),
+                                  "counts": res.report.get("counts", {}), "run": str(run_dir)}
+        print(f"{road}: {res.wall_s:.0f} s, peak RSS {res.peak_rss / 2**20:,.0f} MB",
+              flush=True)
+    roads = list(results["roads"])
+    if len(roads) == 2:
+        results["agreement"] = _agreement(Path(results["roads"][roads[0]]["run"]),
+                                          Path(results["roads"][roads[1]]["run"]), truth)
+    stages = ["ingest", "tokenize", "vectorize", "model", "themes", "evaluate", "report"]
+    rows = []
+    for road, r in results["roads"].items():
+        rows.append([road, *[f"{(r['stages'].get(s) or 0):.1f}" for s in stages],
+                     f"{r['wall_s']:.0f}", f"{r['peak_rss_mb']:,.0f}"])
+    print(f"\n{label}, K = {args.topics}, Spark master {args.master}, "
+          f"sample {args.sample or 'all'}\n")
+    print_table(["road", *[f"{s} s" for s in stages], "wall s", "peak RSS MB"], rows)
+    if "agreement" in results:
+        ag = results["agreement"]
+        line = (f"\nthemes agreement local vs spark over {ag['n_common']:,} cables: "
+                f"AMI {ag.get('ami', float('nan')):.3f}, ARI {ag.get('ari', float('nan')):.3f}")
+        if "ami_truth_a" in ag:
+            line += (f"; planted themes AMI: {roads[0]} {ag['ami_truth_a']:.3f}, "
+                     f"{roads[1]} {ag['ami_truth_b']:.3f}")
+        print(line)
+    (out / f"results-{tag}.json").write_text(json.dumps(results, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

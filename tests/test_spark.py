@@ -1,0 +1,121 @@
+"""The Spark backend against the single-machine road, on a local-cluster of two executors.
+
+One SparkSession (``local-cluster[2,1,1024]``: two worker JVMs with one core and 1 GiB
+each, so tasks really cross processes) serves every test; the corpus is the bundled
+sample plus a duplicate file and a file no reader accepts. Skipped with the reason when
+pyspark or Java is absent (`pip install 'cable-topics[spark]'`, Java 17).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from corpora.store import CorpusStore
+from topics.config import RunConfig, sample_corpus_path
+
+pytestmark = [
+    pytest.mark.slow,
+    # pyspark 4.3 warns that it does not fully support pandas 3 (it is not used here)
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+]
+
+MASTER = "local-cluster[2,1,1024]"
+
+
+@pytest.fixture(scope="module")
+def spark():
+    pytest.importorskip("pyspark", reason="pyspark absent: pip install 'cable-topics[spark]'")
+    from topics.spark import SparkUnavailable, spark_session, stop_session
+
+    try:
+        session = spark_session(MASTER, conf={"spark.ui.enabled": False,
+                                              "spark.executor.memory": "768m"})
+    except SparkUnavailable as exc:
+        pytest.skip(str(exc))
+    yield session
+    stop_session()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """The sample's cables, a second copy of one file (duplicates) and an unreadable file."""
+    root = tmp_path_factory.mktemp("spark-corpus") / "cables"
+    shutil.copytree(sample_corpus_path() / "cables", root)
+    first = sorted(p for p in root.rglob("*") if p.is_file())[0]
+    shutil.copy(first, root / "zz-copy-of-first.txt")
+    (root / "zz-junk.txt").write_text("this is not a cable\n" * 20)
+    return root
+
+
+@pytest.fixture(scope="module")
+def spark_store(spark, corpus, tmp_path_factory) -> CorpusStore:
+    from topics.spark.ingest import spark_ingest
+
+    return spark_ingest(spark, [corpus], tmp_path_factory.mktemp("spark-store") / "store")
+
+
+def test_spark_ingest_stores_the_single_machine_records(spark_store, corpus, tmp_path):
+    local = CorpusStore.ingest([corpus], tmp_path / "local", n_jobs=1)
+    assert spark_store.manifest["counts"] == local.manifest["counts"]
+    assert spark_store.manifest["counts"]["duplicate"] >= 1
+    assert spark_store.manifest["counts"]["rejected"] >= 1
+    assert spark_store.manifest["sources"] == local.manifest["sources"]
+    assert spark_store.rejects() == local.rejects()
+    a, b = spark_store.to_pandas(), local.to_pandas()
+    assert len(a) == len(local) > 300
+    assert a.equals(b)  # every field of every record, in the same order
+    # the executors' parts are gone once the store is written
+    assert not [p for p in spark_store.path.iterdir() if p.name.startswith(".spark-parts")]
+
+
+def test_spark_run_matches_single_machine_vocabulary_and_writes_a_report(
+        spark, spark_store, tmp_path):
+    from topics.pipeline import run
+    from topics.stages import load_dtm
+
+    base = {"corpus": {"store": str(spark_store.path)}, "model": {"n_topics": 6},
+            "evaluation": {"coherence": False}, "report": {"events": False}}
+    on_spark = RunConfig.from_dict({**base, "backend": {"engine": "spark", "master": MASTER,
+                                                        "sample": 200, "partitions": 3}})
+    local = RunConfig.from_dict(base)
+    run(on_spark, tmp_path / "spark")
+    run(local, tmp_path / "local", until="vectorize")
+    s_dtm, l_dtm = load_dtm(tmp_path / "spark" / "dtm"), load_dtm(tmp_path / "local" / "dtm")
+    assert s_dtm.vocabulary.terms == l_dtm.vocabulary.terms
+    assert np.array_equal(s_dtm.vocabulary.df, l_dtm.vocabulary.df)
+    assert s_dtm.refs == l_dtm.refs
+    assert (s_dtm.matrix != l_dtm.matrix).nnz == 0
+    for name in ("phrases.json", "genres.json"):
+        assert json.loads((tmp_path / "spark" / name).read_text()) == \
+            json.loads((tmp_path / "local" / name).read_text())
+    assert pq.read_table(tmp_path / "spark" / "tokens.parquet").equals(
+        pq.read_table(tmp_path / "local" / "tokens.parquet"))
+    manifest = json.loads((tmp_path / "spark" / "manifest.json").read_text())
+    model = manifest["stages"]["model"]["counts"]
+    assert model["fitted_on"] == 200 and model["inferred_on_executors"] == s_dtm.n_docs
+    doc = pq.read_table(tmp_path / "spark" / "doc_topics.parquet").to_pydict()
+    shares = np.array([doc[f"topic_{j}"] for j in range(6)]).T
+    assert shares.shape == (s_dtm.n_docs, 6) and np.allclose(shares.sum(axis=1), 1.0)
+    report = tmp_path / "spark" / "report" / "index.html"
+    assert report.is_file() and "theme" in report.read_text().lower()
+
+
+def test_spark_backend_config_is_validated():
+    from topics.config import ConfigError
+
+    with pytest.raises(ConfigError, match="backend.engine"):
+        RunConfig.from_dict({"backend": {"engine": "dask"}})
+    cfg = RunConfig.from_dict({"backend": {"engine": "spark", "master": " "},
+                               "corpus": {"sources": [str(sample_corpus_path())]}})
+    import importlib.util
+
+    needs = "master" if importlib.util.find_spec("pyspark") else "pip install"
+    with pytest.raises(ConfigError, match=needs):
+        cfg.check_inputs()
