@@ -136,11 +136,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     check_format(args.format, args.columns, "ingest")  # a bad --columns fails before any work
 
-    # files and bytes counted first: the bar shows a total and an ETA from the start
-    with ingest_bar(args.sources, follow_symlinks=args.follow_symlinks, file=sys.stderr,
-                    disable=None) as bar:
-        store = CorpusStore.ingest(args.sources, args.out, format=args.format, progress=bar,
-                                   follow_symlinks=args.follow_symlinks, columns=args.columns)
+    if args.spark:  # parsed on Spark executors (docs/spark.md)
+        from topics.spark import spark_session
+        from topics.spark.ingest import spark_ingest
+
+        store = spark_ingest(spark_session(args.spark), args.sources, args.out,
+                             format=args.format, follow_symlinks=args.follow_symlinks,
+                             columns=args.columns)
+    else:
+        # files and bytes counted first: the bar shows a total and an ETA from the start
+        with ingest_bar(args.sources, follow_symlinks=args.follow_symlinks, file=sys.stderr,
+                        disable=None) as bar:
+            store = CorpusStore.ingest(args.sources, args.out, format=args.format,
+                                       progress=bar, follow_symlinks=args.follow_symlinks,
+                                       columns=args.columns)
     summary = store.summary()
     _print_summary(summary)
     _out(f"\nstore: {Path(args.out).resolve()}")
@@ -343,6 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--follow-symlinks", action="store_true",
                    help="read symlinks that point outside the source folders (default: "
                         "skipped and listed as rejects)")
+    s.add_argument("--spark", default=None, metavar="MASTER",
+                   help="parse the files on Spark executors at this master (local[*], "
+                        "spark://host:7077, ...); needs pip install 'cable-topics[spark]' "
+                        "and storage every node sees (docs/spark.md)")
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("info", help="summarize a corpus store")
