@@ -99,8 +99,9 @@ class _CovariateModel(TopicModel):
 
     def _save_native(self, directory: Path, extra: dict) -> None:
         # GDMRModel.load of a model saved with full=False crashes tomotopy 0.14.0
-        # (segmentation fault): g-DMR models are saved in full (with their documents).
-        full = type(self._tp).__name__ == "GDMRModel"
+        # (segmentation fault), and a DTModel's word distributions need the final sample's
+        # counts (its documents): both are saved in full.
+        full = type(self._tp).__name__ in ("GDMRModel", "DTModel")
         self._tp.save(str(directory / _NATIVE), full=full)
         payload = json.dumps(extra, ensure_ascii=False, indent=1, allow_nan=False)
         (directory / _COVARIATES).write_text(payload, encoding="utf-8")
@@ -586,6 +587,7 @@ class TomotopyDtm(_CovariateModel):
                 rows.append(i)
         mdl.train(self.iterations, workers=self.workers, parallel=_none_scheme())
         self._tp = mdl
+        self._slice_tt = None
         self._used_index = self.vocabulary_.indices(mdl.used_vocabs)
         per_slice = self.slice_topic_term()
         doc_topic = np.tile(1.0 / self.n_topics, (dtm.n_docs, self.n_topics))
@@ -596,11 +598,30 @@ class TomotopyDtm(_CovariateModel):
         return per_slice.mean(axis=0), doc_topic
 
     def slice_topic_term(self) -> np.ndarray:
-        """p(term | topic, slice), shape (n_slices, n_topics, n_terms); rows sum to 1."""
-        t = len(self.slices_)
-        out = np.stack([self._topic_term_from(
-            lambda k, s=s: self._tp.get_topic_word_dist(k, timepoint=s)) for s in range(t)])
-        return out / out.sum(axis=2, keepdims=True)
+        """p(term | topic, slice), shape (n_slices, n_topics, n_terms); rows sum to 1.
+
+        tomotopy's own ``get_topic_word_dist`` for a DTModel: the mean of ``softmax(phi)``
+        and the slice's normalised topic-word counts of the final sample, computed here in
+        float64 (tomotopy's float32 sum differs in the last bits from call to call, so two
+        identical fits would not give identical arrays; this agrees with it to ~3e-9).
+        """
+        if getattr(self, "_slice_tt", None) is not None:
+            return self._slice_tt
+        tp = self._tp
+        n_t, k, v = len(self.slices_), self.n_topics, len(tp.used_vocabs)
+        counts = np.zeros((n_t, k, v))
+        for doc in tp.docs:
+            np.add.at(counts[doc.timepoint], (np.asarray(doc.topics, dtype=np.int64),
+                                              np.asarray(doc.words, dtype=np.int64)), 1.0)
+        out = np.zeros((n_t, k, len(self.terms_)))
+        for s in range(n_t):
+            for t in range(k):
+                phi = np.asarray(tp.get_phi(s, t), dtype=np.float64)
+                soft = np.exp(phi - phi.max())
+                dist = soft / soft.sum() + counts[s, t] / max(counts[s, t].sum(), 0.1)
+                out[s, t, self._used_index] = dist / 2
+        self._slice_tt = out / out.sum(axis=2, keepdims=True)
+        return self._slice_tt
 
     def top_terms_by_slice(self, topic: int, n: int = 10) -> list[list[str]]:
         """The ``n`` most probable terms of ``topic`` in each slice."""
@@ -642,6 +663,7 @@ class TomotopyDtm(_CovariateModel):
 
     def _restore(self, arrays: dict[str, np.ndarray], directory: Path) -> None:
         data = self._load_native(directory, "DTModel")
+        self._slice_tt = None
         groups = data.get("slice_years")
         if not isinstance(groups, list) or not groups or not all(
                 isinstance(g, list) and g and all(isinstance(y, int) for y in g)
