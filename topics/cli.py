@@ -34,7 +34,7 @@ _EXAMPLES = """examples:
 Run `cable-topics COMMAND --help` for a command's options."""
 
 _COMMAND_EXAMPLES = {
-    "ingest": "examples:\n  cable-topics ingest cables.csv pages/ archive.zip --out store/\n"
+    "ingest": "example:\n  cable-topics ingest cables.csv pages/ archive.zip --out store/\n"
               "  cable-topics ingest letters.csv --columns ref=doc_id,body=text,date=sent "
               "--out store/",
     "info": "example:\n  cable-topics info store/ | head -20",
