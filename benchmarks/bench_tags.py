@@ -12,10 +12,18 @@ over the 20 most common specific subject TAGS (not PREL/PGOV), how many of those
 F1 >= 0.5, and the fit time; then the per-TAG F1 of the 20 specific TAGS. Results are
 written to ``--work/results.json``.
 
+With ``--engines`` it prints instead the engines table of docs/engines.md: each engine
+fitted on every modelled cable, its fit time, the AMI of the dominant topics with the first
+subject TAG and with the post (`topics.evaluate.tag_agreement`), the same for the mixtures
+inferred *without* TAGS (`transform`; for llda/plda the training mixtures are restricted to
+each cable's TAGS, so their AMI vs TAGS is circular) and NPMI of the top-10 terms; for a
+seeded ``lda-gibbs`` also the seeded topics' top words and sizes.
+
 Run (niced, it takes minutes)::
 
     nice -n 10 python -m benchmarks tags
     python -m benchmarks tags --specs "plda:50,llda:0" --seeds 0,1
+    nice -n 10 python -m benchmarks tags --run RUN --engines "plda:50,llda:200,lda-gibbs:50,seeded:50"
 """
 
 from __future__ import annotations
@@ -30,6 +38,62 @@ from pathlib import Path
 from benchmarks.common import print_table
 
 DEV_STORE = Path("/tmp/lead/dev-store")
+
+#: The seeded themes of the ``seeded`` spec (``[themes.seeds]`` of the docs' example).
+DEV_SEEDS = {
+    "nonproliferation": ["iaea", "enrichment", "npt"],
+    "terrorism": ["terrorist", "terrorism"],
+    "narcotics": ["narcotics", "cocaine"],
+}
+
+
+def engines_table(dtm, tags, run_dir: Path, store: Path, specs: str, iterations: int) -> None:
+    """Fit each ``engine:K`` on every cable and print fit time, AMI and NPMI (module doc)."""
+    import numpy as np
+
+    from topics import evaluate as ev
+    from topics.models import make_model
+    from topics.stages import load_cable_meta, read_tokens
+
+    meta = load_cable_meta(store.resolve(), dtm.refs).to_pydict()
+    first = [ev.first_subject_tag(t) for t in meta["tags"]]
+    origins = meta["origin"]
+    _, _, tokens = read_tokens(run_dir)
+    reference = ev.ReferenceCorpus.from_texts(tokens)
+    rows, seeded = [], []
+    for item in specs.split(","):
+        engine, _, k = item.partition(":")
+        params = {"iterations": iterations}
+        if engine == "seeded":
+            params["seed_words"] = DEV_SEEDS
+        name = "lda-gibbs" if engine == "seeded" else engine
+        model = make_model(name, n_topics=int(k), seed=0, **params)
+        t0 = time.perf_counter()
+        model.fit(dtm, labels=tags) if name in ("llda", "plda") else model.fit(dtm)
+        fit_s = time.perf_counter() - t0
+        fitted = ev.tag_agreement(model.doc_topic_.argmax(axis=1), first, origins, seed=0)
+        inferred = model.transform(dtm) if name in ("llda", "plda") else model.doc_topic_
+        blind = ev.tag_agreement(inferred.argmax(axis=1), first, origins, seed=0)
+        terms = np.asarray(model.terms_)
+        top = [list(terms[np.argsort(-r, kind="stable")[:10]]) for r in model.topic_term_]
+        npmi = ev.coherence_scores(top, reference, measures=("c_npmi",), on_missing="drop")
+        rows.append([item, model.n_topics_, f"{fit_s:.0f}", f"{fitted['ami_tag']:.3f}",
+                     f"{blind['ami_tag']:.3f}", f"{fitted['ami_post']:.3f}",
+                     f"{blind['ami_post']:.3f}", f"{npmi['c_npmi'].mean:.3f}"])
+        if engine == "seeded":
+            sizes = np.bincount(model.doc_topic_.argmax(axis=1), minlength=model.n_topics_)
+            for i, theme in enumerate(DEV_SEEDS):
+                seeded.append([theme, ", ".join(DEV_SEEDS[theme]), int(sizes[i]),
+                               f"{sizes[i] / dtm.n_docs:.1%}", ", ".join(top[i])])
+        print(f"done {item}: {rows[-1]}", file=sys.stderr, flush=True)
+    print(f"\nengines on {store} ({dtm.n_docs:,} modelled cables x {dtm.n_terms:,} terms, "
+          f"{iterations} iterations, seed 0)\n")
+    print_table(["engine:K", "topics", "fit s", "AMI tag (fit)", "AMI tag (inferred)",
+                 "AMI post (fit)", "AMI post (inferred)", "NPMI top 10"], rows)
+    if seeded:
+        print("\nseeded themes (lda-gibbs, [themes.seeds])\n")
+        print_table(["theme", "seed words", "cables (dominant)", "share", "top 10 words"],
+                    seeded)
 
 
 def _prep(store: Path, work: Path):
@@ -71,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="engine:K list (plda K = latent topics, llda K = most common TAGS)")
     p.add_argument("--seeds", default="0", help="split and model seeds, e.g. 0,1")
     p.add_argument("--iterations", type=int, default=500)
+    p.add_argument("--engines", help="print the engines table for these engine:K specs "
+                   "(plda, llda, lda-gibbs, seeded = lda-gibbs with DEV_SEEDS); needs --run")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     if not (args.store / "cables.parquet").is_file():
@@ -87,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
                 .column("subject_tags").to_pylist()]
     else:
         dtm, tags = _prep(args.store, args.work)
+    if args.engines:
+        engines_table(dtm, tags, args.run or args.work / "prep", args.store, args.engines,
+                      args.iterations)
+        return 0
     results = []
     per_tag = {}
     for engine, k in parse_specs(args.specs):

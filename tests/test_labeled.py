@@ -129,3 +129,4 @@ def test_seed_words_make_a_named_theme(data):
         make_model("lda-gibbs", n_topics=4, seed_words={"a": ["x"], "b": ["x"]}).fit(dtm)
     with pytest.raises(ValueError, match="none of its seed words"):
         make_model("lda-gibbs", n_topics=4, seed_words={"a": ["zzzz"]}).fit(dtm)
+

@@ -26,7 +26,7 @@ def test_seeds_config_validates_and_round_trips(tmp_path):
     with pytest.raises(ConfigError, match="non-empty list of words"):
         RunConfig.from_dict({"model": {"engine": "lda-gibbs"}, "themes": {"seeds": {"a": []}}})
     with pytest.raises(ConfigError, match="raise n_topics"):
-        RunConfig.from_dict({"model": {"engine": "plda", "n_topics": 2},
+        RunConfig.from_dict({"model": {"engine": "lda-gibbs", "n_topics": 2},
                              "themes": {"seeds": {"a": ["x"], "b": ["y"], "c": ["z"]}}})
 
 

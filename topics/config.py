@@ -170,15 +170,19 @@ class ThemesConfig:
     """Clustering cables into themes."""
 
     method: str = _opt(
-        "dominant", "Clustering method.", choices=("dominant", "kmeans", "agglomerative", "hdbscan")
+        "refined", "Clustering method: 'refined' starts each cable in its dominant topic's "
+        "theme and refines the themes by spherical k-means over the cables' LSA vectors; "
+        "'dominant' keeps the dominant topic (docs/themes.md).",
+        choices=("refined", "dominant", "kmeans", "agglomerative", "hdbscan"),
     )
+    lsa_dims: int = _opt(100, "LSA dimensions of the cable vectors for method 'refined'.", min=2)
     n_themes: int = _opt(0, "Number of themes for k-means/agglomerative (0 = n_topics).", min=0)
     n_terms: int = _opt(20, "Top terms per topic and theme.", min=1)
     label_method: str = _opt("frex", "Term ranking for labels.", choices=("frex", "lift", "prob"))
     seeds: dict = _opt(
         {}, "Seeded (guided) themes: theme name -> seed words, e.g. nonproliferation = "
         "['iaea', 'enrichment', 'npt']; the model keeps these themes, named, and finds the "
-        "rest (engines lda-gibbs and plda; docs/engines.md)."
+        "rest (engine lda-gibbs; docs/engines.md)."
     )
 
 
@@ -239,8 +243,9 @@ class BackendConfig:
         "[model] engine); every cable's topic shares are then inferred on the executors. "
         "0 = fit on every cable.", min=0,
     )
-    partitions: int = _opt(0, "Spark: partitions for tokenizing and inference (0 = Spark's "
-                           "default parallelism x 2).", min=0)
+    partitions: int = _opt(0, "Spark: blocks of cables the topic shares are inferred in (0 = "
+                           "twice Spark's default parallelism); parsing runs one task per "
+                           "64 files, tokenizing one per 1,000 stored cables.", min=0)
     conf: dict = _opt({}, "Spark: more Spark settings (e.g. 'spark.executor.memory' = '4g').")
 
 
@@ -401,7 +406,7 @@ class RunConfig:
 # --- validation helpers -------------------------------------------------------------
 
 #: Engines that take ``[themes.seeds]`` (their ``seed_words`` parameter).
-SEEDED_ENGINES = ("lda-gibbs", "plda")
+SEEDED_ENGINES = ("lda-gibbs",)
 
 
 def _check_columns(cfg: RunConfig) -> None:

@@ -29,8 +29,9 @@ A saved model keeps tomotopy's binary (``tomotopy.bin``, not a pickle), checksum
 `topics.models.base` before it is read. tomotopy 0.14 marks ``LLDAModel`` deprecated (in
 favour of ``PLDAModel``); its DeprecationWarning is silenced for that one call.
 
-`apply_seed_words` is the guided-topics hook (``[themes.seeds]``) shared with ``lda-gibbs``:
+`apply_seed_words` is the guided-topics hook (``[themes.seeds]``) of ``lda-gibbs``:
 tomotopy's ``set_word_prior`` makes each seed word (nearly) belong to its seeded topic.
+(``plda`` cannot take seed words in tomotopy 0.14; see `TomotopyPlda`.)
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def check_seed_words(owner: str, seed_words: Any) -> None:
 
 def apply_seed_words(mdl: Any, seed_words: Mapping[str, Sequence[str]] | None,
                      terms: Sequence[str], *, first_topic: int = 0, eta: float = 0.01,
-                     weight: float = 1.0) -> list[str]:
+                     weight: float = 1.0, n_topics: int | None = None) -> list[str]:
     """Tie each seed word to its theme's topic with tomotopy's ``set_word_prior``.
 
     Theme ``i`` (in the table's order) is topic ``first_topic + i``. A seed word's
@@ -118,7 +119,7 @@ def apply_seed_words(mdl: Any, seed_words: Mapping[str, Sequence[str]] | None,
         return []
     known = set(terms)
     used: list[str] = []
-    k = int(mdl.k)
+    k = int(mdl.k) if n_topics is None else int(n_topics)
     for i, (name, words) in enumerate(seed_words.items()):
         topic = first_topic + i
         missing = [w for w in words if w.lower() not in known]
@@ -230,12 +231,12 @@ class _Labeled(TopicModel):
     def _fit(self, dtm: DocTermMatrix) -> tuple[np.ndarray, np.ndarray]:
         tp = _tomotopy()
         mdl = self._make(tp)
-        self._before_train(mdl)
         rows = []
         for i, words in enumerate(_words(dtm.matrix, self.terms_)):
             if words:  # tomotopy aborts on an empty document
                 mdl.add_doc(words, labels=self._row_labels[i])
                 rows.append(i)
+        self._before_train(mdl)  # the labels (hence the topics) are known now
         mdl.train(self.iterations, workers=self.workers, parallel=tp.ParallelScheme.NONE)
         self._set_native(mdl)
         k = int(mdl.k)
@@ -409,9 +410,12 @@ class TomotopyPlda(_Labeled):
         Topics per TAG.
     iterations, alpha, eta, infer_iterations, min_label_docs, label_store, workers
         As for `TomotopyLlda`.
-    seed_words : dict of str -> list of str, optional
-        Guided latent topics (``[themes.seeds]``): latent topic ``i`` gets the i-th
-        theme's seed words (see `apply_seed_words`).
+
+    Notes
+    -----
+    No seed words here: tomotopy 0.14's ``PLDAModel`` knows its number of topics only once
+    training starts, and ``set_word_prior`` is refused after that (and sized to one topic
+    before), so ``[themes.seeds]`` needs ``lda-gibbs``.
     """
 
     engine = "plda"
@@ -420,8 +424,7 @@ class TomotopyPlda(_Labeled):
     def __init__(self, n_topics: int = 20, seed: int = 0, topics_per_label: int = 1,
                  iterations: int = 500, alpha: float = 0.1, eta: float = 0.01,
                  infer_iterations: int = 100, min_label_docs: int = 10,
-                 label_store: str = "", workers: int = 1,
-                 seed_words: dict[str, list[str]] | None = None):
+                 label_store: str = "", workers: int = 1):
         self.n_topics = n_topics
         self.seed = seed
         self.topics_per_label = topics_per_label
@@ -432,15 +435,10 @@ class TomotopyPlda(_Labeled):
         self.min_label_docs = min_label_docs
         self.label_store = label_store
         self.workers = workers
-        self.seed_words = seed_words
 
     def _validate_params(self) -> None:
         super()._validate_params()
         check_int(type(self).__name__, "topics_per_label", self.topics_per_label, 1)
-        check_seed_words(type(self).__name__, self.seed_words)
-        if self.seed_words and len(self.seed_words) > self.n_topics:
-            raise ValueError(f"{type(self).__name__}: {len(self.seed_words)} seeded themes but "
-                             f"only n_topics={self.n_topics} latent topics")
 
     def _per_label(self) -> int:
         return int(self.topics_per_label)
@@ -454,22 +452,6 @@ class TomotopyPlda(_Labeled):
     def _make(self, tp):
         return tp.PLDAModel(latent_topics=self.n_topics, topics_per_label=self.topics_per_label,
                             alpha=self.alpha, eta=self.eta, seed=self.seed, min_cf=0)
-
-    def _before_train(self, mdl) -> None:
-        if self.seed_words:
-            # PLDA's label topics come first, latent ones last: theme i -> latent topic i.
-            n_label_topics = self._requested_topics() - self.n_topics
-            apply_seed_words(mdl, self.seed_words, self.terms_, first_topic=n_label_topics,
-                             eta=self.eta)
-
-    def _set_native(self, mdl) -> None:
-        super()._set_native(mdl)
-        if self.seed_words:
-            names = list(self.topic_names_)
-            first = len(self.label_topics_)
-            for i, name in enumerate(self.seed_words):
-                names[first + i] = name
-            self.topic_names_ = tuple(names)
 
 
 def _store_tags(store: str, refs: Sequence[str]) -> list[list[str]]:
