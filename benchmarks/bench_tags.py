@@ -47,7 +47,8 @@ DEV_SEEDS = {
 }
 
 
-def engines_table(dtm, tags, run_dir: Path, store: Path, specs: str, iterations: int) -> None:
+def engines_table(dtm, tags, run_dir: Path, store: Path, specs: str, iterations: int,
+                  infer_iterations: int = 100) -> None:
     """Fit each ``engine:K`` on every cable and print fit time, AMI and NPMI (module doc)."""
     import numpy as np
 
@@ -64,6 +65,8 @@ def engines_table(dtm, tags, run_dir: Path, store: Path, specs: str, iterations:
     for item in specs.split(","):
         engine, _, k = item.partition(":")
         params = {"iterations": iterations}
+        if engine in ("llda", "plda"):
+            params["infer_iterations"] = infer_iterations
         if engine == "seeded":
             params["seed_words"] = DEV_SEEDS
         name = "lda-gibbs" if engine == "seeded" else engine
@@ -87,7 +90,7 @@ def engines_table(dtm, tags, run_dir: Path, store: Path, specs: str, iterations:
                                f"{sizes[i] / dtm.n_docs:.1%}", ", ".join(top[i])])
         print(f"done {item}: {rows[-1]}", file=sys.stderr, flush=True)
     print(f"\nengines on {store} ({dtm.n_docs:,} modelled cables x {dtm.n_terms:,} terms, "
-          f"{iterations} iterations, seed 0)\n")
+          f"{iterations} iterations, {infer_iterations} per cable to infer, seed 0)\n")
     print_table(["engine:K", "topics", "fit s", "AMI tag (fit)", "AMI tag (inferred)",
                  "AMI post (fit)", "AMI post (inferred)", "NPMI top 10"], rows)
     if seeded:
@@ -135,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="engine:K list (plda K = latent topics, llda K = most common TAGS)")
     p.add_argument("--seeds", default="0", help="split and model seeds, e.g. 0,1")
     p.add_argument("--iterations", type=int, default=500)
+    p.add_argument("--infer-iterations", type=int, default=100)
     p.add_argument("--engines", help="print the engines table for these engine:K specs "
                    "(plda, llda, lda-gibbs, seeded = lda-gibbs with DEV_SEEDS); needs --run")
     args = p.parse_args(argv)
@@ -155,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         dtm, tags = _prep(args.store, args.work)
     if args.engines:
         engines_table(dtm, tags, args.run or args.work / "prep", args.store, args.engines,
-                      args.iterations)
+                      args.iterations, args.infer_iterations)
         return 0
     results = []
     per_tag = {}
@@ -163,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         for seed in (int(s) for s in args.seeds.split(",")):
             t0 = time.perf_counter()
             _, report = build_suggester(dtm, tags, engine=engine, n_topics=k, seed=seed,
-                                        params={"iterations": args.iterations})
+                                        params={"iterations": args.iterations,
+                                                "infer_iterations": args.infer_iterations})
             total = time.perf_counter() - t0
             for method, e in report["methods"].items():
                 results.append({"spec": f"{engine}:{k}", "seed": seed, "method": method,
@@ -181,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             (args.work / "results.json").write_text(json.dumps(
                 {"results": results, "specific_tags": specific}, indent=1))
     print(f"\nTAG suggestion on {args.store} ({dtm.n_docs:,} modelled cables, "
-          f"{sum(map(bool, tags)):,} with TAGS); test = 25% of the tagged cables\n")
+          f"{sum(map(bool, tags)):,} with TAGS); test = 25% of the tagged cables; "
+          f"{args.iterations} iterations, {args.infer_iterations} per cable to infer\n")
     print_table(
         ["spec", "seed", "method", "micro-F1 (all labels)", "micro-F1 (20 specific)",
          "specific TAGS F1 >= 0.5", "chosen on calib.", "model fit s"],

@@ -285,7 +285,8 @@ def stage_themes(state: Run, *, seed: int, progress: bool) -> dict:
     model = load_model(state.dir / "model")
     doc_topic = np.asarray(model.doc_topic_)
     n_themes = cfg.themes.n_themes or None
-    themes = fit_themes(doc_topic, method=cfg.themes.method, n_themes=n_themes, seed=seed)
+    themes = fit_themes(doc_topic, method=cfg.themes.method, n_themes=n_themes, seed=seed,
+                        dtm=dtm, dims=cfg.themes.lsa_dims)
     meta = load_cable_meta(state.store_path, dtm.refs)
     meta_df = meta.to_pandas()
     topic_rows = label_topics(model, dtm, n=cfg.themes.n_terms)
@@ -415,6 +416,8 @@ def _sweep_store(store, ks, *, n_seeds, engine, out_dir, n_jobs, config):
     params = {}
     if getattr(ENGINES.get(engine), "uses_metadata", False):  # dmr, dtm: their covariates
         params = {**base.model.params, "covariates": str(write_run_covariates(store, prep))}
+    if engine in ("llda", "plda"):  # fitted on the store's subject TAGS
+        params = {**base.model.params, "label_store": str(Path(store).resolve())}
     table = ev.sweep(dtm, tokens, ks, seeds=list(range(n_seeds)), engine=engine,
                      out_dir=out_dir, n_jobs=n_jobs, **params,
                      subject_tags=[ev.first_subject_tag(t) for t in meta["tags"]],

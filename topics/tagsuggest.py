@@ -483,8 +483,13 @@ def calibrate_run(run_dir: str | Path) -> TagSuggester:
 
     run_dir = Path(run_dir)
     folder = run_dir / _FOLDER
+    stamp = _run_stamp(run_dir)
     if (folder / "suggester.json").is_file():
-        return TagSuggester.load(folder)
+        meta = json.loads((folder / "suggester.json").read_text(encoding="utf-8"))
+        if meta.get("run_stamp") == stamp:
+            return TagSuggester.load(folder)
+        logger.info("tag suggester in %s was built for another fit of the run; rebuilding",
+                    folder)
     cfg_path = run_dir / "config.toml"
     if not cfg_path.is_file():
         raise FileNotFoundError(f"{run_dir} is not a run directory (no config.toml)")
@@ -499,10 +504,23 @@ def calibrate_run(run_dir: str | Path) -> TagSuggester:
         suggester, report = build_suggester(
             dtm, [t or [] for t in tags], engine=cfg.model.engine,
             n_topics=cfg.model.n_topics, params=dict(cfg.model.params), seed=cfg.seed)
+        suggester.info["run_stamp"] = stamp
         suggester.save(folder)
         atomic_write_json(folder / "evaluation.json", report)
         atomic_write_text(folder / "evaluation.csv", evaluation_table(report))
     return suggester
+
+
+def _run_stamp(run_dir: Path) -> str:
+    """A fingerprint of the run's matrix and model files (their recorded sha256s): a
+    suggester built for an earlier fit of the run is rebuilt."""
+    import hashlib
+
+    parts = []
+    for rel in ("dtm/dtm.npz", "dtm/dtm.json", "model/params.json"):
+        path = run_dir / rel
+        parts.append(hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "-")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 def suggest_store(store: str | Path, run_dir: str | Path, out_csv: str | Path,

@@ -40,7 +40,8 @@ _TAGS_HTML = _ENV.from_string("""
 that carry it{% if latent %}, beside {{ latent }} free latent topics{% endif %}. Its most
 probable words are what the tagging means in these cables. The cables' themes follow their
 own TAGS by construction here, so agreement of themes with TAGS says nothing about the model.
-{% if suggest %}F1: the TAG suggester's score on held-out cables (<code>tag_suggest/</code>).{% endif %}</p>
+{% if suggest %}F1: the run's TAG suggester (method <code>{{ suggest }}</code>, see docs/engines.md)
+on held-out tagged cables (<code>tag_suggest/evaluation.csv</code>).{% endif %}</p>
 <table><thead><tr><th>TAG</th><th>name</th><th>cables</th><th>top words</th>
 {% if suggest %}<th>F1</th>{% endif %}</tr></thead><tbody>
 {% for r in rows %}<tr><td>{{ r.tag }}</td><td>{{ r.name }}</td><td>{{ r.n_cables }}</td>
@@ -146,9 +147,12 @@ def tag_sections(run: Any, out_dir: str | Path) -> list[dict]:
                 for r in df.to_dict("records")]
         latent = params.get("n_topics") if engine == "plda" else 0
         html = _TAGS_HTML.render(engine=engine, min_docs=params.get("min_label_docs", 10),
-                                 latent=latent, rows=rows, suggest=ev is not None)
+                                 latent=latent, rows=rows,
+                                 suggest=str(ev.get("chosen", "")) if ev else "")
         md = ["## What the TAGS mean: one topic per subject TAG", "",
-              "The cables' themes follow their own TAGS by construction (circular).", "",
+              "The cables' themes follow their own TAGS by construction (circular)."
+              + (f" F1: the run's TAG suggester (method {_md(ev.get('chosen'))}) on held-out "
+                 "tagged cables." if ev else ""), "",
               "| TAG | name | cables | top words |" + (" F1 |" if ev else ""),
               "|---|---|---|---|" + ("---|" if ev else "")]
         md += [f"| {_md(r['tag'])} | {_md(r['name'])} | {r['n_cables']} | {_md(r['words'])} |"
