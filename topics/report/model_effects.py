@@ -158,16 +158,24 @@ def design_matrix(model: Any) -> tuple[np.ndarray, list[_Block], dict[str, Any]]
     return np.hstack(cols), blocks, values
 
 
+def _draw(rng: np.random.Generator, counts: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """One posterior draw of every cable's topic shares, ``Dirichlet(n_dk + alpha_dk)``."""
+    theta = rng.gamma(counts + prior)
+    return theta / np.maximum(theta.sum(axis=1, keepdims=True), 1e-300)
+
+
 def _sandwich_roots(X: np.ndarray, xtx_inv: np.ndarray, hat: np.ndarray,
-                    theta: np.ndarray) -> np.ndarray:
+                    thetas: list[np.ndarray]) -> np.ndarray:
     """Square roots (k, p, p) of each topic's heteroskedasticity-consistent (HC1) covariance
-    of the OLS coefficients, from the residuals of the posterior-mean shares ``theta``."""
+    of the OLS coefficients, its squared residuals averaged over a few posterior draws of
+    the shares (the posterior means are shrunk towards the prior and would understate the
+    spread of the shares)."""
     n, p = X.shape
-    resid = theta - X @ (hat @ theta)
+    sq = np.mean([(th - X @ (hat @ th)) ** 2 for th in thetas], axis=0)
     scale = n / max(n - p, 1)
-    out = np.empty((theta.shape[1], p, p))
-    for t in range(theta.shape[1]):
-        meat = (X * resid[:, t:t + 1] ** 2).T @ X
+    out = np.empty((sq.shape[1], p, p))
+    for t in range(sq.shape[1]):
+        meat = (X * sq[:, t:t + 1]).T @ X
         cov = scale * xtx_inv @ meat @ xtx_inv
         w, v = np.linalg.eigh((cov + cov.T) / 2)
         out[t] = v * np.sqrt(np.clip(w, 0, None))
@@ -207,8 +215,8 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
     k = counts.shape[1]
     xtx_inv = np.linalg.pinv(X.T @ X)
     hat = xtx_inv @ X.T
-    roots = _sandwich_roots(X, xtx_inv, hat, (counts + prior) / (counts + prior).sum(
-        axis=1, keepdims=True))
+    rng = np.random.default_rng(seed)
+    roots = _sandwich_roots(X, xtx_inv, hat, [_draw(rng, counts, prior) for _ in range(4)])
     xbar = X.mean(axis=0)
     # the points: (covariate, level, reference or None, row vector of the mean design)
     points: list[tuple[str, str, str | None, np.ndarray]] = []
@@ -231,10 +239,8 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
                 points.append((b.term.name, str(lv), b.reference, rows[lv] - rows[b.reference]))
     rows_m = np.array([pt[3] for pt in points])  # (n_points, p)
     draws = np.empty((n_draws, len(points), k))
-    rng = np.random.default_rng(seed)
     for s in range(n_draws):
-        theta = rng.gamma(counts + prior)
-        theta /= np.maximum(theta.sum(axis=1, keepdims=True), 1e-300)
+        theta = _draw(rng, counts, prior)
         beta = hat @ theta  # (p, k)
         beta += np.einsum("kpq,qk->pk", roots, rng.standard_normal((p, k)))
         draws[s] = rows_m @ beta
