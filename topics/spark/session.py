@@ -50,7 +50,8 @@ def spark_session(master: str = "local[*]", *, app_name: str = "cable-topics",
     Parameters
     ----------
     master : str
-        Spark master URL; ignored when a session is already active (tests share one).
+        Spark master URL; ignored when a session is already active (tests share one) or
+        when this process was started by ``spark-submit`` (its ``--master`` applies).
     app_name : str
     conf : mapping, optional
         More Spark settings (``[backend] conf``).
@@ -62,7 +63,10 @@ def spark_session(master: str = "local[*]", *, app_name: str = "cable-topics",
     if active is not None:
         return active
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = (SparkSession.builder.master(master).appName(app_name)
+    builder = SparkSession.builder
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:  # under spark-submit its --master rules
+        builder = builder.master(master)
+    builder = (builder.appName(app_name)
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.execution.arrow.pyspark.enabled", "true"))

@@ -70,7 +70,6 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
     """Genres, person names, tokens and phrases on the executors; ``tokens.parquet``."""
     from corpora.genres import SUBJECT, genre_summary
     from corpora.store import CABLES, CorpusStore
-    from topics.names import person_names_from_tags
     from topics.spark.text import (
         TOKENS_SCHEMA,
         detect_genres_spark,
@@ -91,19 +90,22 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
     docs = detect_genres_spark(read_store_rdd(spark, store.path / CABLES, filters)).persist()
     cached = [docs]
     try:
-        forms = docs.filter(lambda d: d["genre"] != SUBJECT).map(
-            lambda d: (d["ref"], d["genre"], d["date"], d["origin"] or "")).collect()
+        # every cable's genre (forms with their ref, date and post) in one pass
+        seen = docs.map(lambda d: (d["genre"], None) if d["genre"] == SUBJECT else
+                        (d["genre"], (d["ref"], d["date"], d["origin"] or ""))).collect()
+        forms = [(info[0], g, info[1], info[2]) for g, info in seen if info is not None]
         n_forms = 0
-        if docs.count():
+        if seen:
             refs, genres, dates, origins = (list(c) for c in zip(*forms, strict=True)) \
                 if forms else ([], [], [], [])
             summary = genre_summary(refs, genres, dates, origins)
             summary["modelled"] = cfg.corpus.genres
             atomic_write_json(state.dir / "genres.json", summary)
             n_forms = len(summary["by_ref"])
-        kept = docs.filter(lambda d: d["genre"] == SUBJECT) if cfg.corpus.genres == "subject" \
-            else docs
-        n_docs = kept.count()
+        subject_only = cfg.corpus.genres == "subject"
+        kept = docs.filter(lambda d: d["genre"] == SUBJECT) if subject_only else docs
+        n_docs = sum(g == SUBJECT for g, _ in seen) if subject_only else len(seen)
+        del seen
         if not n_docs:
             raise ValueError(
                 f"no cable left to model: the store holds {n_total:,} cables and the filters "
@@ -112,11 +114,7 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
             )
         options = replace(text_options(cfg), phrases=False)
         if options.drop_person_names and not options.person_names:
-            tag_names = kept.mapPartitions(
-                lambda part: [person_names_from_tags(d["tags"] for d in part)]
-            ).fold(frozenset(), lambda a, b: a | b)
-            names = learn_person_names_spark(kept.map(lambda d: d["body"]),
-                                             extra_candidates=tag_names)
+            names = learn_person_names_spark(kept)
             options = replace(options, person_names=tuple(sorted(names)))
         tokens = tokenize_rdd(kept, options).persist()
         cached.append(tokens)

@@ -181,11 +181,23 @@ def _genre_of(body: str, subject: Any, template: np.ndarray, template_share: flo
 
 # --- person names -------------------------------------------------------------------------
 
-def _name_counts(texts: Iterable[str]) -> Iterator[tuple[Counter, Counter, Counter, Counter]]:
-    from topics.names import _CAP_RE, _LOWER_RE, _THE_RE, _after_titles, _is_all_caps
+def _name_counts(docs: Iterable[dict]) -> Iterator[tuple]:
+    """First-pass counts of `learn_person_names` over some cables, and the candidates of
+    their TAGS (`topics.names.person_names_from_tags`)."""
+    from topics.names import (
+        _CAP_RE,
+        _LOWER_RE,
+        _THE_RE,
+        _after_titles,
+        _is_all_caps,
+        person_names_from_tags,
+    )
 
     after, lower, capital, after_the = Counter(), Counter(), Counter(), Counter()
-    for text in texts:
+    tag_lists = []
+    for d in docs:
+        tag_lists.append(d["tags"])
+        text = d["body"]
         if not text:
             continue
         caps = _is_all_caps(text)
@@ -194,19 +206,20 @@ def _name_counts(texts: Iterable[str]) -> Iterator[tuple[Counter, Counter, Count
             lower.update(m.group() for m in _LOWER_RE.finditer(text))
             capital.update(m.group().lower() for m in _CAP_RE.finditer(text))
             after_the.update(m.group(1).lower() for m in _THE_RE.finditer(text))
-    yield after, lower, capital, after_the
+    yield after, lower, capital, after_the, set(person_names_from_tags(tag_lists))
 
 
-def _add4(a: tuple, b: tuple) -> tuple:
+def _add_counts(a: tuple, b: tuple) -> tuple:
     for x, y in zip(a, b, strict=True):
         x.update(y)
     return a
 
 
-def learn_person_names_spark(texts, *, extra_candidates: Iterable[str] = (),
-                             min_count: int = 2) -> frozenset[str]:
-    """`topics.names.learn_person_names` over an RDD of bodies: the counts of both of its
-    passes are made on the executors, the decisions on the driver by the same rule."""
+def learn_person_names_spark(docs, *, min_count: int = 2) -> frozenset[str]:
+    """`topics.names.learn_person_names` over an RDD of cable dicts (``body``, ``tags``),
+    with their TAGS' candidates (`topics.names.person_names_from_tags`), as the
+    single-machine tokenize stage calls it: the counts of both passes are made on the
+    executors, the decisions on the driver by the same rule."""
     from topics.names import (
         _NEVER,
         _PAIR_RE,
@@ -217,10 +230,10 @@ def learn_person_names_spark(texts, *, extra_candidates: Iterable[str] = (),
         _is_all_caps,
     )
 
-    after, lower, capital, after_the = texts.mapPartitions(_name_counts).fold(
-        (Counter(), Counter(), Counter(), Counter()), _add4)
+    after, lower, capital, after_the, from_tags = docs.mapPartitions(_name_counts).fold(
+        (Counter(), Counter(), Counter(), Counter(), set()), _add_counts)
     candidates = {w for w, c in after.items() if c >= min_count}
-    candidates |= {str(w).lower() for w in extra_candidates}
+    candidates |= {str(w).lower() for w in from_tags}
 
     def passes(w: str) -> bool:
         seen = lower[w] + capital[w]
@@ -228,12 +241,13 @@ def learn_person_names_spark(texts, *, extra_candidates: Iterable[str] = (),
                 and after_the[w] <= MAX_THE_SHARE * max(capital[w], 1))
 
     names = {w for w in candidates if passes(w)} - (TITLES | DEMONYMS | _NEVER)
-    known = texts.context.broadcast(frozenset(names))
+    known = docs.context.broadcast(frozenset(names))
 
-    def beside(part: Iterator[str]) -> Iterator[Counter]:
+    def beside(part: Iterator[dict]) -> Iterator[Counter]:
         found = known.value
         out: Counter = Counter()
-        for text in part:
+        for d in part:
+            text = d["body"]
             if not text or _is_all_caps(text):
                 continue
             for m in _PAIR_RE.finditer(text):
@@ -244,7 +258,7 @@ def learn_person_names_spark(texts, *, extra_candidates: Iterable[str] = (),
                     out[a] += 1
         yield out
 
-    near = texts.mapPartitions(beside).fold(Counter(), lambda a, b: a + b if b else a)
+    near = docs.mapPartitions(beside).fold(Counter(), lambda a, b: a + b if b else a)
     names |= {w for w, c in near.items() if c >= min_count and passes(w)
               and w not in TITLES | DEMONYMS | _NEVER}
     logger.info("learn_person_names (spark): %d names from %d candidates", len(names),
@@ -269,6 +283,11 @@ def tokenize_rdd(docs, options):
     return docs.mapPartitions(run)
 
 
+#: The key under which `learn_phrases_spark` counts words (no token holds a control
+#: character).
+_WORDS = "\x00words"
+
+
 def learn_phrases_spark(tokens, min_count: int = 5, threshold: float = 10.0, *,
                         scoring: str = "default"):
     """`topics.text.learn_phrases` (gensim ``Phrases``) over an RDD of token lists.
@@ -291,13 +310,20 @@ def learn_phrases_spark(tokens, min_count: int = 5, threshold: float = 10.0, *,
                 yield f"{prev}_{w}"
             prev = w
 
-    vocab = tokens.flatMap(keys).map(lambda k: (k, 1)).reduceByKey(lambda a, b: a + b)
+    def keyed(doc: Sequence[str]) -> Iterator[tuple[str, int]]:
+        yield _WORDS, len(doc)
+        for k in keys(doc):
+            yield k, 1
+
+    vocab = tokens.flatMap(keyed).reduceByKey(lambda a, b: a + b)
     vocab.persist()
-    try:
-        len_vocab = vocab.count()
-        n_words = tokens.map(len).sum()
+    try:  # one pass: the number of unigram + bigram types and the number of words
+        n_keys, n_words = vocab.aggregate(
+            (0, 0), lambda acc, kv: (acc[0] + 1, acc[1] + (kv[1] if kv[0] == _WORDS else 0)),
+            lambda a, b: (a[0] + b[0], a[1] + b[1]))
+        len_vocab = n_keys - 1  # without the word-count key
         # each candidate key "a_..._b" with the counts of its first and last parts
-        cands = (vocab.filter(lambda kv: "_" in kv[0])
+        cands = (vocab.filter(lambda kv: "_" in kv[0] and kv[0] != _WORDS)
                  .map(lambda kv: (kv[0].split("_")[0], (kv[0], kv[1]))))
         with_a = cands.join(vocab).map(lambda x: (x[1][0][0].split("_")[-1],
                                                   (x[1][0][0], x[1][0][1], x[1][1])))
