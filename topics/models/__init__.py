@@ -1,12 +1,12 @@
 """Topic models behind one interface: `TopicModel`, `make_model`, `load_model`, `ENGINES`.
 
-Engines wrap gensim, scikit-learn and tomotopy; ``lda-sparse`` is our own numba sampler:
+Engines wrap gensim, scikit-learn and tomotopy; ``lda-numba`` is our own numba sampler:
 
 =================  ==========================================  ================================
 engine             library                                     inference
 =================  ==========================================  ================================
 ``lda-gibbs``      tomotopy ``LDAModel``                       collapsed Gibbs sampling
-``lda-sparse``     our numba sampler (no library wrapped)      SparseLDA collapsed Gibbs
+``lda-numba``      our numba sampler (no library wrapped)      collapsed Gibbs, dense/SparseLDA/MH
 ``lda``            gensim ``LdaModel``                         online variational Bayes
 ``lda-multicore``  gensim ``LdaMulticore``                     online VB in worker processes
 ``lda-sklearn``    scikit-learn ``LatentDirichletAllocation``  batch variational Bayes
@@ -36,7 +36,7 @@ from topics.models.base import ModelFormatError, TopicModel, read_params
 from topics.models.gensim_lda import GensimLda, GensimLdaMulticore
 from topics.models.gensim_other import GensimHdp, GensimLsi
 from topics.models.sklearn_models import SklearnLda, SklearnNmf
-from topics.models.sparse_lda import SparseLda
+from topics.models.sparse_lda import NumbaLda
 from topics.models.tomotopy_covariates import TomotopyDmr, TomotopyDtm
 from topics.models.tomotopy_labeled import TomotopyLlda, TomotopyPlda
 from topics.models.tomotopy_lda import TomotopyLda
@@ -55,7 +55,7 @@ ENGINES: dict[str, type[TopicModel]] = {
     cls.engine: cls
     for cls in (
         TomotopyLda,
-        SparseLda,
+        NumbaLda,
         GensimLda,
         GensimLdaMulticore,
         SklearnLda,

@@ -1,0 +1,97 @@
+"""``lda-numba``: our compiled Gibbs samplers (dense, SparseLDA buckets, Metropolis-Hastings)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from topics.evaluate import match_topics
+from topics.models import load_model, make_model
+from topics.models.sparse_lda import _tokens, optimize_alpha
+from topics.vectorize import DocTermMatrix, Vocabulary
+
+K, V, D = 6, 300, 240
+
+
+def planted(seed: int = 0, n_docs: int = D, doc_len: int = 60):
+    """Topic k owns terms 50k..50k+49; each cable mixes mostly one topic with another."""
+    rng = np.random.default_rng(seed)
+    beta = np.full((K, V), 0.01)
+    for k in range(K):
+        beta[k, k * 50 : (k + 1) * 50] += rng.dirichlet(np.ones(50)) * 10
+    beta /= beta.sum(axis=1, keepdims=True)
+    theta = rng.dirichlet(np.full(K, 0.2), size=n_docs)
+    X = np.vstack([rng.multinomial(doc_len, p) for p in theta @ beta])
+    terms = [f"t{j:03d}" for j in range(V)]
+    refs = [f"R{i}" for i in range(n_docs)]
+    return DocTermMatrix(sp.csr_matrix(X), refs, Vocabulary(terms, (X > 0).sum(0), n_docs)), beta
+
+
+@pytest.fixture(scope="module")
+def data():
+    return planted()
+
+
+@pytest.mark.parametrize("sampler", ["dense", "sparse", "mh"])
+def test_each_sampler_recovers_planted_topics(sampler, data):
+    dtm, beta = data
+    m = make_model("lda-numba", n_topics=K, seed=1, iterations=100, sampler=sampler).fit(dtm)
+    # Mean matched cosine (a single topic may sit in a local optimum, as tomotopy's do).
+    assert match_topics(m.topic_term_, beta)[1].mean() >= 0.9
+    # Every token is counted once: the fitted alpha is positive and finite.
+    assert m.alpha_.shape == (K,) and np.all(np.isfinite(m.alpha_)) and np.all(m.alpha_ > 0)
+
+
+def test_parallel_partitions_repeat_for_a_fixed_worker_count(data):
+    dtm, beta = data
+    a = make_model("lda-numba", n_topics=K, seed=2, iterations=30, workers=2).fit(dtm)
+    b = make_model("lda-numba", n_topics=K, seed=2, iterations=30, workers=2).fit(dtm)
+    np.testing.assert_array_equal(a.topic_term_, b.topic_term_)
+    np.testing.assert_array_equal(a.doc_topic_, b.doc_topic_)
+    assert match_topics(a.topic_term_, beta)[1].mean() >= 0.9
+
+
+def test_transform_does_not_depend_on_workers(data, tmp_path):
+    dtm, _ = data
+    m = make_model("lda-numba", n_topics=K, seed=0, iterations=30, infer_iterations=20).fit(dtm)
+    new, _ = planted(seed=9, n_docs=25)
+    one = m.transform(new)
+    m.workers = 2
+    np.testing.assert_array_equal(m.transform(new), one)
+    loaded = load_model(m.save(tmp_path / "m"))
+    np.testing.assert_array_equal(loaded.transform(new), one)
+    np.testing.assert_array_equal(loaded.alpha_, m.alpha_)
+    # The inferred shares follow the fitted ones for the training cables.
+    fit_rows = m.transform(dtm)
+    assert np.mean(fit_rows.argmax(1) == m.doc_topic_.argmax(1)) > 0.8
+
+
+def test_optimize_alpha_recovers_an_asymmetric_prior():
+    rng = np.random.default_rng(0)
+    true = np.array([0.05, 0.1, 0.2, 0.4, 0.8])
+    theta = rng.dirichlet(true, size=4000)
+    ndk = np.vstack([rng.multinomial(200, t) for t in theta]).astype(np.int32)
+    est = optimize_alpha(ndk, np.full(5, 0.3), iterations=200)
+    np.testing.assert_allclose(est, true, rtol=0.15)
+
+
+def test_tokens_keep_empty_rows_and_counts():
+    X = sp.csr_matrix(np.array([[2, 0, 1], [0, 0, 0], [0, 3, 0]]))
+    dtm = DocTermMatrix(X, ["a", "b", "c"], Vocabulary(["x", "y", "z"], [1, 1, 1], 3))
+    ptr, words = _tokens(dtm)
+    assert ptr.tolist() == [0, 3, 3, 6]
+    assert words.tolist() == [0, 0, 2, 1, 1, 1]
+    m = make_model("lda-numba", n_topics=2, iterations=5).fit(dtm)
+    # The empty cable gets the prior.
+    np.testing.assert_allclose(m.doc_topic_[1], m.alpha_ / m.alpha_.sum())
+
+
+def test_bad_parameters_are_named():
+    dtm, _ = planted(n_docs=20)
+    with pytest.raises(ValueError, match=r"'sampler' parameter of NumbaLda must be one of"):
+        make_model("lda-numba", sampler="alias").fit(dtm)
+    with pytest.raises(ValueError, match=r"'mh_steps' parameter of NumbaLda must be an int"):
+        make_model("lda-numba", mh_steps=0).fit(dtm)
+    with pytest.raises(ValueError, match=r"models raw counts"):
+        make_model("lda-numba").fit(dtm.tfidf())

@@ -1,0 +1,354 @@
+"""``lda-numba``: LDA by collapsed Gibbs sampling, our own sampler compiled with numba.
+
+numba is a PyPI wheel (no compiler at install time); the kernels live in
+`topics.models._sparse_kernels`, compiled on first use and cached on disk (``cache=True``).
+The collapsed Gibbs conditional of Griffiths & Steyvers (2004) for a token of term ``w`` in
+cable ``d`` is::
+
+    p(z = k) ∝ (alpha_k + n_dk) (beta + n_kw) / (V beta + n_k)
+
+Three samplers (``sampler``):
+
+``"dense"`` (default)
+    Exact draws: the K products in one vectorised float32 pass over the cable's topic
+    counts and the term's counts (kept while the same term repeats, as in CSR order), the
+    draw by a two-level scan (blocks of 8 topics, then the topic).
+``"sparse"``
+    Exact draws with the bucket decomposition of Yao, Mimno & McCallum (2009, SparseLDA):
+    smoothing ``s = sum_k alpha_k beta / (V beta + n_k)``, cable bucket
+    ``r = sum_{n_dk > 0} n_dk beta / (V beta + n_k)`` and term bucket
+    ``q = sum_{n_kw > 0} n_kw (alpha_k + n_dk) / (V beta + n_k)``; each term's non-zero
+    topics are rebuilt, sorted by count, every sweep. It pays where terms are sparse in
+    topics (large K); with K = 50 and frequent terms shared by all topics it is slower
+    than ``"dense"`` (docs/engines.md).
+``"mh"``
+    Metropolis-Hastings with LightLDA's cycle (Yuan et al. 2015) of a word proposal
+    (Walker alias tables per term, rebuilt every sweep) and a document proposal (the topic
+    of a random token of the cable, or a draw from alpha), ``mh_steps`` pairs per token:
+    O(1) per token whatever K.
+
+The asymmetric document-topic prior ``alpha`` is re-estimated every ``optim_interval``
+sweeps after ``burn_in`` by Minka's fixed point, as tomotopy does by default; ``beta``
+(``eta``) stays fixed. ``topic_term_`` is ``(n_kw + beta) / (n_k + V beta)`` of the last
+sweep, ``doc_topic_`` the normalised ``n_dk + alpha_k``.
+
+Determinism: the random numbers come from our own xorshift64* generators seeded from
+``seed`` through `numpy.random.SeedSequence` (never a global RNG). With ``workers=1`` (the
+default) the same seed gives identical arrays. With ``workers > 1`` the cables are cut
+into ``workers`` contiguous partitions of about equal token counts, sampled in parallel
+(numba ``prange``) against private copies of the topic-term counts that are merged after
+each sweep (approximate distributed LDA, Newman et al. 2009): the result repeats itself
+for a fixed ``workers`` but differs from ``workers=1``. `transform` samples each cable
+against the fitted, fixed topics (``infer_iterations`` sweeps, the mean counts of the
+second half) with a generator seeded by ``seed`` and the row number, so it repeats itself
+whatever ``workers`` is (it runs in one thread: a parallel kernel costs ~25 s more to
+compile than it saves on the cables a run transforms).
+
+A saved model is plain ``.npy``: ``topic_term.npy`` (used by `transform`) and
+``state_alpha.npy``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from topics.models.base import ModelFormatError, TopicModel, check_int, check_real
+from topics.vectorize import DocTermMatrix
+
+__all__ = ["NumbaLda"]
+
+logger = logging.getLogger(__name__)
+
+SAMPLERS = ("dense", "sparse", "mh")
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def _numba():
+    try:
+        import numba
+    except ImportError as exc:  # pragma: no cover - numba is a core dependency
+        raise ImportError(
+            "engine 'lda-numba' needs numba (pip install numba); it is a core dependency "
+            "of cable-topics, so reinstall the package"
+        ) from exc
+    return numba
+
+
+def _seed_words(seed: int, n: int, salt: int = 0) -> np.ndarray:
+    """``n`` non-zero uint64 generator states derived from ``seed`` (SeedSequence)."""
+    ss = np.random.SeedSequence([int(seed), 0x5D1A, int(salt)])
+    out = ss.generate_state(n, dtype=np.uint64)
+    out[out == 0] = np.uint64(_GOLDEN)
+    return out
+
+
+def _kernels():
+    """The numba kernels (module `topics.models._sparse_kernels`), imported on first use."""
+    _numba()
+    from topics.models import _sparse_kernels
+
+    return _sparse_kernels
+
+
+def _tokens(dtm: DocTermMatrix) -> tuple[np.ndarray, np.ndarray]:
+    """Token offsets per cable (int64, n_docs + 1) and term ids (int32), CSR column order."""
+    m = dtm.matrix.tocsr()
+    counts = np.asarray(m.data)
+    if counts.size and (np.any(counts < 0) or np.any(counts != np.round(counts))):
+        raise ValueError(
+            "NumbaLda: the DocTermMatrix holds negative or non-integer counts; pass the "
+            "count matrix from build_dtm"
+        )
+    counts = counts.astype(np.int64)
+    words = np.repeat(m.indices.astype(np.int32), counts)
+    ends = np.concatenate([[0], np.cumsum(counts)])
+    ptr = ends[m.indptr].astype(np.int64)
+    return ptr, words
+
+
+def optimize_alpha(ndk: np.ndarray, alpha: np.ndarray, iterations: int = 10) -> np.ndarray:
+    """Minka's fixed-point update of an asymmetric Dirichlet prior from topic counts.
+
+    ``alpha_k <- alpha_k * sum_d [psi(n_dk + alpha_k) - psi(alpha_k)] /
+    sum_d [psi(n_d + alpha_0) - psi(alpha_0)]``, with each digamma difference written as
+    ``sum_{i < n} 1 / (alpha + i)`` over count histograms (no digamma calls).
+
+    Parameters
+    ----------
+    ndk : numpy.ndarray of int, shape (n_docs, n_topics)
+        Topic counts per cable.
+    alpha : numpy.ndarray, shape (n_topics,)
+        The current prior.
+    iterations : int
+        Fixed-point steps.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_topics,)
+    """
+    n_topics = ndk.shape[1]
+    nd = ndk.sum(axis=1)
+    nd = nd[nd > 0]
+    ndk = ndk[ndk.sum(axis=1) > 0]
+    if nd.size == 0:
+        return alpha
+    length = int(nd.max())
+    # docs_gt[i] = number of cables with n_d > i; topic_gt[k, i] likewise for n_dk.
+    docs_gt = np.bincount(nd, minlength=length + 1)[::-1].cumsum()[::-1][1:]
+    topic_gt = np.zeros((n_topics, length))
+    for k in range(n_topics):
+        h = np.bincount(ndk[:, k], minlength=length + 1)
+        topic_gt[k] = h[::-1].cumsum()[::-1][1:]
+    steps = np.arange(length, dtype=np.float64)
+    a = np.asarray(alpha, dtype=np.float64).copy()
+    for _ in range(iterations):
+        denom = float(np.sum(docs_gt / (a.sum() + steps)))
+        num = (topic_gt / (a[:, None] + steps[None, :])).sum(axis=1)
+        a = np.maximum(a * num / max(denom, 1e-300), 1e-5)
+    return a
+
+
+class NumbaLda(TopicModel):
+    """LDA by collapsed Gibbs sampling, our numba sampler (see the module notes).
+
+    Parameters
+    ----------
+    n_topics : int, default 20
+        Number of topics K.
+    seed : int, default 0
+        Seed of our xorshift64* generators; same seed, same arrays (see the module notes
+        for ``workers > 1``).
+    iterations : int, default 500
+        Gibbs sweeps over the corpus.
+    alpha : float, default 0.1
+        Initial symmetric document-topic Dirichlet prior.
+    eta : float, default 0.01
+        Symmetric topic-word Dirichlet prior (beta in Griffiths & Steyvers 2004).
+    optim_interval : int, default 10
+        Re-estimate an asymmetric alpha every this many sweeps (Minka's fixed point);
+        0 keeps alpha fixed.
+    burn_in : int, default 0
+        Sweeps before the first alpha re-estimation.
+    infer_iterations : int, default 100
+        Gibbs sweeps per cable in `transform`.
+    workers : int, default 1
+        Partitions sampled in parallel (AD-LDA); 0 means numba's thread count.
+    sampler : {"mh", "sparse"}, default "mh"
+        ``"mh"``: Metropolis-Hastings with LightLDA's alternating word proposal (per-term
+        alias tables rebuilt every sweep) and document proposal, O(1) per token;
+        ``"sparse"``: exact draws from the full conditional with SparseLDA's buckets.
+    mh_steps : int, default 2
+        Word + document proposal pairs per token and sweep (``"mh"`` only).
+
+    Attributes
+    ----------
+    alpha_ : numpy.ndarray, shape (n_topics,)
+        The fitted (asymmetric) document-topic prior.
+    """
+
+    engine = "lda-numba"
+
+    def __init__(
+        self,
+        n_topics: int = 20,
+        seed: int = 0,
+        iterations: int = 500,
+        alpha: float = 0.1,
+        eta: float = 0.01,
+        optim_interval: int = 10,
+        burn_in: int = 0,
+        infer_iterations: int = 100,
+        workers: int = 1,
+        sampler: str = "dense",
+        mh_steps: int = 2,
+    ):
+        self.n_topics = n_topics
+        self.seed = seed
+        self.iterations = iterations
+        self.alpha = alpha
+        self.eta = eta
+        self.optim_interval = optim_interval
+        self.burn_in = burn_in
+        self.infer_iterations = infer_iterations
+        self.workers = workers
+        self.sampler = sampler
+        self.mh_steps = mh_steps
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        owner = type(self).__name__
+        check_int(owner, "iterations", self.iterations, 1)
+        check_int(owner, "infer_iterations", self.infer_iterations, 1)
+        check_int(owner, "optim_interval", self.optim_interval, 0)
+        check_int(owner, "burn_in", self.burn_in, 0)
+        check_int(owner, "workers", self.workers, 0)
+        check_real(owner, "alpha", self.alpha)
+        check_real(owner, "eta", self.eta)
+        check_int(owner, "mh_steps", self.mh_steps, 1)
+        if self.sampler not in SAMPLERS:
+            raise ValueError(
+                f"The 'sampler' parameter of {owner} must be one of {list(SAMPLERS)}. "
+                f"Got {self.sampler!r} instead."
+            )
+
+    def _n_workers(self, n_docs: int) -> int:
+        nb = _numba()
+        w = self.workers or nb.config.NUMBA_NUM_THREADS
+        return max(1, min(int(w), nb.config.NUMBA_NUM_THREADS, n_docs))
+
+    def _fit(self, dtm: DocTermMatrix) -> tuple[np.ndarray, np.ndarray]:
+        kern = _kernels()
+        n_docs, n_terms = dtm.shape
+        k = int(self.n_topics)
+        ptr, words = _tokens(dtm)
+        n_tokens = int(words.size)
+        z = np.empty(n_tokens, dtype=np.int32)
+        ndk = np.zeros((n_docs, k), dtype=np.int32)
+        nkw = np.zeros((n_terms, k), dtype=np.int32)
+        nk = np.zeros(k, dtype=np.int64)
+        alpha = np.full(k, float(self.alpha))
+        beta = float(self.eta)
+        vbeta = beta * n_terms
+        n_workers = self._n_workers(n_docs)
+        states = _seed_words(self.seed, n_workers + 1)
+        states[0] = kern.init_topics(ptr, words, z, ndk, nkw, nk, states[0])
+        states = states[1:] if n_workers > 1 else states[:1]
+        # Partitions of about equal token counts.
+        cuts = np.searchsorted(ptr, np.linspace(0, n_tokens, n_workers + 1)[1:-1])
+        bounds = np.concatenate([[0], cuts, [n_docs]]).astype(np.int64)
+        mh = self.sampler == "mh"
+        if mh:
+            tab = np.zeros((n_terms, k, 4), dtype=np.float32)
+        elif self.sampler == "sparse":
+            wt = np.zeros((n_workers, n_terms, k), dtype=np.int32)
+            wnz = np.zeros((n_workers, n_terms), dtype=np.int32)
+            wpos = np.zeros((n_workers, n_terms, k), dtype=np.int32)
+        steps = int(self.mh_steps)
+        nb = _numba()
+        previous = nb.get_num_threads()
+        t0 = time.perf_counter()
+        for it in range(self.iterations):
+            if mh:
+                kern.build_alias(nkw, nk, beta, vbeta, tab)
+                alpha_cdf = np.cumsum(alpha)
+            if n_workers == 1 and self.sampler == "dense":
+                states[0] = kern.sample_dense(ptr, words, z, ndk, nkw, nk, alpha, beta, vbeta, 0,
+                                              n_docs, states[0])
+            elif n_workers == 1 and mh:
+                states[0] = kern.sample_mh(ptr, words, z, ndk, nkw, nk, alpha, alpha_cdf, beta,
+                                           vbeta, 0, n_docs, tab, steps,
+                                           states[0])
+            elif n_workers == 1:
+                kern.build_word_lists(nkw, wt[0], wnz[0], wpos[0])
+                states[0] = kern.sample(ptr, words, z, ndk, nkw, nk, alpha, beta, vbeta, 0,
+                                        n_docs, wt[0], wnz[0], wpos[0], states[0])
+            else:
+                nkw_p = np.repeat(nkw[None], n_workers, axis=0)
+                nk_p = np.repeat(nk[None], n_workers, axis=0)
+                nb.set_num_threads(n_workers)
+                try:
+                    if self.sampler == "dense":
+                        kern.sample_dense_parallel(ptr, words, z, ndk, nkw_p, nk_p, alpha, beta,
+                                                   vbeta, bounds, states)
+                    elif mh:
+                        kern.sample_mh_parallel(ptr, words, z, ndk, nkw_p, nk_p, alpha, alpha_cdf,
+                                                beta, vbeta, bounds, tab, steps,
+                                                states)
+                    else:
+                        for p in range(n_workers):
+                            kern.build_word_lists(nkw, wt[p], wnz[p], wpos[p])
+                        kern.sample_parallel(ptr, words, z, ndk, nkw_p, nk_p, alpha, beta,
+                                             vbeta, bounds, wt, wnz, wpos, states)
+                finally:
+                    nb.set_num_threads(previous)
+                nkw = nkw + (nkw_p - nkw[None]).sum(axis=0, dtype=np.int32)
+                nk = nk + (nk_p - nk[None]).sum(axis=0)
+                del nkw_p, nk_p
+            done = it + 1
+            if self.optim_interval and done > self.burn_in and done % self.optim_interval == 0:
+                alpha = optimize_alpha(ndk, alpha)
+            if done % 10 == 0 or done == self.iterations:
+                logger.info("lda-numba: sweep %d/%d (%.1f s, %d tokens, %d workers)", done,
+                            self.iterations, time.perf_counter() - t0, n_tokens, n_workers)
+        self.alpha_ = alpha
+        topic_term = (nkw.T.astype(np.float64) + beta) / (nk[:, None] + vbeta)
+        doc_topic = ndk + alpha[None, :]
+        return topic_term, doc_topic
+
+    def _transform(self, dtm: DocTermMatrix) -> np.ndarray:
+        kern = _kernels()
+        ptr, words = _tokens(dtm)
+        n_docs = dtm.n_docs
+        # Seeds per row: the same cable at the same row gets the same draws.
+        seeds = _seed_words(self.seed, n_docs, salt=1)
+        out = np.zeros((n_docs, self.n_topics_))
+        phi_wk = np.ascontiguousarray(self.topic_term_.T)
+        nb = _numba()
+        previous = nb.get_num_threads()
+        nb.set_num_threads(self._n_workers(max(n_docs, 1)))
+        try:
+            kern.infer(ptr, words, phi_wk, self.alpha_, int(self.infer_iterations), seeds,
+                          out)
+        finally:
+            nb.set_num_threads(previous)
+        keep = max(int(self.infer_iterations) // 2, 1)
+        out = out / keep + self.alpha_[None, :]
+        empty = np.diff(ptr) == 0
+        out[empty] = self.alpha_
+        return out
+
+    def _state(self, directory: Path) -> dict[str, np.ndarray]:
+        return {"alpha": np.asarray(self.alpha_, dtype=np.float64)}
+
+    def _restore(self, arrays: dict[str, np.ndarray], directory: Path) -> None:
+        alpha = arrays.get("alpha")
+        if alpha is None or alpha.shape != (self.n_topics_,) or not np.all(alpha > 0):
+            raise ModelFormatError(
+                f"{directory / 'state_alpha.npy'}: expected {self.n_topics_} positive floats "
+                "(the fitted alpha); re-save the model with save()"
+            )
+        self.alpha_ = np.asarray(alpha, dtype=np.float64)
