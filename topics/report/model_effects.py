@@ -332,11 +332,15 @@ def plot_time_effects(levels: pd.DataFrame, labels: dict[int, str], *, n: int = 
 
 
 def plot_contrasts(con: pd.DataFrame, labels: dict[int, str]) -> Figure | None:
-    """Each topic's difference between two levels with its interval (one panel per pair)."""
+    """Each topic's difference between two levels with its interval (one panel per pair;
+    classification levels first, at most four)."""
     if con.empty:
         return None
     pairs = list(dict.fromkeys(zip(con["covariate"], con["level"], con["reference"],
-                                   strict=True)))[:4]
+                                   strict=True)))
+    # classification first (SECRET - UNCLASSIFIED ...), then genre, then posts
+    rank = {"classification": 0, "genre": 1}
+    pairs = sorted(pairs, key=lambda pr: rank.get(pr[0], 2))[:4]
     k = int(con["topic"].max()) + 1
     fig = Figure(figsize=(4 * len(pairs), max(2.5, 0.22 * k + 1)), layout="constrained")
     axes = fig.subplots(1, len(pairs), squeeze=False, sharey=True)[0]
