@@ -138,9 +138,11 @@ def test_item10_every_csv_writer_uses_the_one_rule():
     root = Path(__file__).resolve().parents[2]
     bad = []
     for path in sorted([*(root / "topics").rglob("*.py"), *(root / "corpora").rglob("*.py")]):
-        if path.name.startswith("synthetic") or path.name == "csvsafe.py":
+        text = path.read_text(encoding="utf-8")
+        if path.name.startswith("synthetic") or path.name == "csvsafe.py" or (
+                "csv" not in text):
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = ast.parse(text)
         for func in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
             names = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)} | {
                 n.attr for n in ast.walk(func) if isinstance(n, ast.Attribute)}
