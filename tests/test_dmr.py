@@ -57,12 +57,12 @@ def test_formula_parser_is_linear():
 def small():
     from benchmarks.bench_dmr import corpus
 
-    dtm, meta, _, effect = corpus(seed=7, n_docs=500)
+    dtm, meta, _, effect = corpus(seed=7, n_docs=300)
     return dtm, meta
 
 
 def _fit(dtm, meta, seed=0, **kw):
-    params = {"prevalence": "post + s(year) + classification", "iterations": 60, **kw}
+    params = {"prevalence": "post + s(year) + classification", "iterations": 30, **kw}
     return make_model("dmr", n_topics=8, seed=seed, **params).fit(dtm, metadata=meta)
 
 
