@@ -148,3 +148,17 @@ def test_model_effects_deterministic_and_shaped(small):
     np.testing.assert_allclose(year.to_numpy(), 1.0, atol=0.06)
     with pytest.raises(ValueError, match="level"):
         estimate_model_effects(m, level=1.5)
+
+
+def test_dmr_sweep_scores_through_transform(small, tmp_path):
+    """The sweep fits dmr from the covariates file and scores held-out cables through
+    `transform` (tomotopy's make_doc without covariates would abort the process)."""
+    from topics import evaluate as ev
+    from topics.formula import write_covariates
+
+    dtm, meta = small
+    path = write_covariates(meta, tmp_path / "cov.parquet")
+    texts = [[dtm.vocabulary.terms[j] for j in row.indices] for row in dtm.matrix]
+    table = ev.sweep(dtm, texts, [3], seeds=[0], engine="dmr", out_dir=tmp_path / "sweep",
+                     n_jobs=1, covariates=str(path), iterations=10)
+    assert np.isfinite(table.loc[0, "heldout_ll_mean"])

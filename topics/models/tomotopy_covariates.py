@@ -17,6 +17,10 @@ reads the Parquet file named by the ``covariates`` parameter (what the pipeline 
 sweep pass). ``transform`` looks the new cables up by ref in the same way (a cable it cannot
 find gets the corpus-wide prior: no level indicators, the median year / the last slice).
 
+The tomotopy model is kept as ``_native`` (not ``_tp`` as in ``lda-gibbs``): code that
+finds a ``_tp`` calls ``make_doc(words)`` without covariates, which aborts the process for a
+g-DMR model; these engines are scored through `transform` instead.
+
 Determinism: Gibbs sampling (SGLD for ``dtm``) with ``workers=1`` and no parallel scheme,
 as ``lda-gibbs``: same seed, same arrays. A saved model keeps tomotopy's own binary file
 (``tomotopy.bin``, not a pickle), the training cables' covariates (``covariates.json``) and,
@@ -101,8 +105,8 @@ class _CovariateModel(TopicModel):
         # GDMRModel.load of a model saved with full=False crashes tomotopy 0.14.0
         # (segmentation fault), and a DTModel's word distributions need the final sample's
         # counts (its documents): both are saved in full.
-        full = type(self._tp).__name__ in ("GDMRModel", "DTModel")
-        self._tp.save(str(directory / _NATIVE), full=full)
+        full = type(self._native).__name__ in ("GDMRModel", "DTModel")
+        self._native.save(str(directory / _NATIVE), full=full)
         payload = json.dumps(extra, ensure_ascii=False, indent=1, allow_nan=False)
         (directory / _COVARIATES).write_text(payload, encoding="utf-8")
         with open(directory / _COVARIATES, "rb") as fh:
@@ -115,8 +119,8 @@ class _CovariateModel(TopicModel):
             raise ModelFormatError(
                 f"{path}: not found; a {self.engine} model needs tomotopy's own model file. "
                 f"Re-save the model with save()")
-        self._tp = getattr(tp, cls_name).load(str(path))
-        self._used_index = self.vocabulary_.indices(self._tp.used_vocabs)
+        self._native = getattr(tp, cls_name).load(str(path))
+        self._used_index = self.vocabulary_.indices(self._native.used_vocabs)
         if (self._used_index < 0).any():
             raise ModelFormatError(f"{path}: its vocabulary has terms missing from "
                                    "vocabulary.json; the files come from different saves")
@@ -291,7 +295,7 @@ class TomotopyDmr(_CovariateModel):
     def topic_prior(self, numeric: list[float], multi: list[str]) -> np.ndarray:
         """The Dirichlet prior ``exp(lambda . x)`` (length K) of a cable with covariates
         ``x``; unknown level indicators are left out."""
-        index = {m: i for i, m in enumerate(self._tp.multi_metadata_dict)}
+        index = {m: i for i, m in enumerate(self._native.multi_metadata_dict)}
         ids = [index[m] for m in multi if m in index]
         if self.numeric_terms:
             # g-DMR's log prior: Legendre polynomials of the year scaled to [-1, 1] over the
@@ -301,15 +305,15 @@ class TomotopyDmr(_CovariateModel):
             from numpy.polynomial import legendre
 
             (term,) = self.numeric_terms
-            lam = np.asarray(self._tp.lambda_, dtype=np.float64)[:, 0, :]
-            lo, hi = self._tp.metadata_range[0]
+            lam = np.asarray(self._native.lambda_, dtype=np.float64)[:, 0, :]
+            lo, hi = self._native.metadata_range[0]
             x = 2.0 * (numeric[0] - lo) / (hi - lo) - 1.0 if hi > lo else 0.0
             basis = legendre.legvander(np.array([x]), term.degree)[0]
             n_poly = term.degree + 1
             raw = lam[:, :n_poly] @ basis + lam[:, [n_poly + i for i in ids]].sum(axis=1)
         else:
-            raw = self._tp.get_topic_prior("", [m for m in multi if m in index], raw=True)
-        return np.exp(np.asarray(raw, dtype=np.float64)) + float(self._tp.alpha_epsilon)
+            raw = self._native.get_topic_prior("", [m for m in multi if m in index], raw=True)
+        return np.exp(np.asarray(raw, dtype=np.float64)) + float(self._native.alpha_epsilon)
 
     def expected_share(self, values: dict[str, Any]) -> np.ndarray:
         """The model's prior expected topic shares ``E[theta | x]`` (length K) for covariate
@@ -341,7 +345,7 @@ class TomotopyDmr(_CovariateModel):
                 self._add(mdl, words, numeric, multi, make=False)
                 rows.append(i)
         mdl.train(self.iterations, workers=self.workers, parallel=_none_scheme())
-        self._tp = mdl
+        self._native = mdl
         self._used_index = self.vocabulary_.indices(mdl.used_vocabs)
         topic_term = self._topic_term_from(mdl.get_topic_word_dist)
         k = self.n_topics
@@ -381,17 +385,17 @@ class TomotopyDmr(_CovariateModel):
                 row = None
                 n_unknown += 1
             numeric, multi = self._doc_metadata(row)
-            multi = [m for m in multi if m in set(self._tp.multi_metadata_dict)]
+            multi = [m for m in multi if m in set(self._native.multi_metadata_dict)]
             a = self.topic_prior(numeric, multi)
             out[i] = a / a.sum()
             if words:
-                docs.append(self._add(self._tp, words, numeric, multi, make=True))
+                docs.append(self._add(self._native, words, numeric, multi, make=True))
                 rows.append(i)
         if n_unknown and self.formula_:
             logger.warning("dmr.transform: %d cable(s) without covariates get the prior of "
                            "no level and the median year", n_unknown)
         if docs:
-            dists, _ = self._tp.infer(docs, iterations=self.infer_iterations,
+            dists, _ = self._native.infer(docs, iterations=self.infer_iterations,
                                       workers=self.workers, parallel=_none_scheme())
             out[rows] = np.asarray(dists, dtype=np.float64)
         return out
@@ -586,7 +590,7 @@ class TomotopyDtm(_CovariateModel):
                 mdl.add_doc(words, timepoint=int(self.doc_slice_[i]))
                 rows.append(i)
         mdl.train(self.iterations, workers=self.workers, parallel=_none_scheme())
-        self._tp = mdl
+        self._native = mdl
         self._slice_tt = None
         self._used_index = self.vocabulary_.indices(mdl.used_vocabs)
         per_slice = self.slice_topic_term()
@@ -607,7 +611,7 @@ class TomotopyDtm(_CovariateModel):
         """
         if getattr(self, "_slice_tt", None) is not None:
             return self._slice_tt
-        tp = self._tp
+        tp = self._native
         n_t, k, v = len(self.slices_), self.n_topics, len(tp.used_vocabs)
         counts = np.zeros((n_t, k, v))
         for doc in tp.docs:
@@ -648,10 +652,10 @@ class TomotopyDtm(_CovariateModel):
             else:
                 s = len(self.slices_) - 1
             if words:
-                docs.append(self._tp.make_doc(words, timepoint=s))
+                docs.append(self._native.make_doc(words, timepoint=s))
                 rows.append(i)
         if docs:
-            dists, _ = self._tp.infer(docs, iterations=self.infer_iterations,
+            dists, _ = self._native.infer(docs, iterations=self.infer_iterations,
                                       workers=self.workers, parallel=_none_scheme())
             out[rows] = np.asarray(dists, dtype=np.float64)
         return out
@@ -677,6 +681,6 @@ class TomotopyDtm(_CovariateModel):
         if self.doc_slice_ is None or self.doc_slice_.shape != (len(self.refs_),):
             raise ModelFormatError(f"{directory}: state_doc_slice.npy must have one slice per "
                                    "cable; re-save the model")
-        if self._tp.num_timepoints != len(groups):
-            raise ModelFormatError(f"{directory}: tomotopy.bin has {self._tp.num_timepoints} "
+        if self._native.num_timepoints != len(groups):
+            raise ModelFormatError(f"{directory}: tomotopy.bin has {self._native.num_timepoints} "
                                    f"time points, covariates.json {len(groups)} slices")
