@@ -76,3 +76,23 @@ def test_dates_checked_before_any_work():
         RunConfig.from_dict({"corpus": {"sources": ["@sample"], "date_to": "2009-02-30"}})
     assert RunConfig.from_dict({"corpus": {"sources": ["@sample"],
                                            "date_from": "2009-01-01"}}).corpus.date_from
+
+
+@pytest.mark.parametrize("flags, shown", [(["-v"], False), (["-vv"], True)])
+def test_library_info_logs_only_with_vv(tmp_path, flags, shown):
+    """gensim's INFO lines (its JSON lifecycle events) reach the terminal only with -vv;
+    this tool's own INFO lines with -v."""
+    code = ("import logging, sys\n"
+            "from topics.cli import main\n"
+            "import topics.cli as cli\n"
+            "def noisy(args):\n"
+            "    logging.getLogger('gensim.models.ldamodel').info('lifecycle event {}')\n"
+            "    logging.getLogger('topics.pipeline').info('stage model: running')\n"
+            "    return 0\n"
+            "cli.cmd_info = noisy\n"
+            f"sys.exit(main({flags!r} + ['info', {str(tmp_path)!r}]))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "stage model: running" in done.stderr
+    assert ("lifecycle event" in done.stderr) is shown
