@@ -212,9 +212,12 @@ def test_sweep_killed_between_fits_resumes_to_identical_results(tmp_path):
         k = json.loads(path.read_text())["k"]
         phi = np.load(path.with_suffix(".npy"), allow_pickle=False)
         assert phi.shape[0] == k and np.allclose(phi.sum(axis=1), 1.0)
+    kept = {p.name: p.read_bytes() for p in done}
     again = subprocess.run(_sweep_cmd(store, out), cwd=ROOT, capture_output=True,
                            text=True, timeout=600, check=False)
     assert again.returncode == 0, again.stderr[-2000:]
+    # the finished fits were read, not fitted again (their timings would differ)
+    assert {n: (results / n).read_bytes() for n in kept} == kept
     for path in sorted((base / "results").iterdir()):
         other = out / "results" / path.name
         if path.suffix == ".json":
