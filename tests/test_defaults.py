@@ -68,7 +68,7 @@ def test_documented_pieces_give_the_themes_of_fit(store, tmp_path):
     dtm, _ = authorless_counts(dtm, df["origin"].fillna("").tolist())
     dtm = dtm.subset(np.flatnonzero(np.asarray(dtm.matrix.sum(axis=1)).ravel() > 0))
     model = make_model("nmf", n_topics=6, seed=stage_seed(3, "model")).fit(dtm)
-    themes = fit_themes(model.doc_topic_)
+    themes = fit_themes(model.doc_topic_, dtm=dtm, seed=stage_seed(3, "themes"))
 
     doc = pq.read_table(run_dir / "doc_topics.parquet", columns=["ref", "theme"]).to_pydict()
     assert doc["ref"] == list(dtm.refs)

@@ -21,7 +21,7 @@ def setup():
 
 def test_dominant_themes_recover_planted_labels(setup):
     dtm, _, labels, model = setup
-    themes = fit_themes(model.doc_topic_)
+    themes = fit_themes(model.doc_topic_, method="dominant")
     assert themes.method == "dominant" and themes.n_themes == K
     assert adjusted_rand_score(labels, themes.labels) >= 0.8
     # Theme id = topic id.
@@ -32,13 +32,13 @@ def test_dominant_themes_recover_planted_labels(setup):
 @pytest.mark.parametrize("method", METHODS)
 def test_same_seed_same_themes_and_stable_ids(method, setup):
     dt = setup[3].doc_topic_
-    n = None if method in ("dominant", "hdbscan") else K
-    a = fit_themes(dt, method=method, n_themes=n, seed=4)
-    b = fit_themes(dt, method=method, n_themes=n, seed=4)
+    n = None if method in ("dominant", "refined", "hdbscan") else K
+    a = fit_themes(dt, method=method, n_themes=n, seed=4, dtm=setup[0])
+    b = fit_themes(dt, method=method, n_themes=n, seed=4, dtm=setup[0])
     np.testing.assert_array_equal(a.labels, b.labels)
     np.testing.assert_array_equal(a.centers, b.centers)
     assert adjusted_rand_score(setup[2], a.labels) >= 0.8
-    if method != "dominant":
+    if method not in ("dominant", "refined"):
         sizes = a.sizes
         assert list(sizes) == sorted(sizes, reverse=True)
         firsts = [int(np.argmax(a.labels == t)) for t in range(a.n_themes)]
@@ -117,7 +117,7 @@ def test_label_topics_shapes(setup):
 
 def test_label_themes(setup):
     dtm, _, _, model = setup
-    themes = fit_themes(model.doc_topic_)
+    themes = fit_themes(model.doc_topic_, method="dominant")
     # Cables of planted topic 0 carry TAGS PREL; every cable carries KPAO; meta is shuffled.
     own = themes.labels == themes.labels[0]
     rows = [
@@ -148,7 +148,7 @@ def test_label_themes(setup):
 
 def test_label_themes_length_mismatch(setup):
     dtm, _, _, model = setup
-    themes = fit_themes(model.doc_topic_)
+    themes = fit_themes(model.doc_topic_, method="dominant")
     with pytest.raises(ValueError, match="same cables"):
         label_themes(themes, dtm.subset(range(10)), model.doc_topic_)
 
@@ -157,7 +157,7 @@ def test_dominant_tag_is_over_represented_before_frequent(setup):
     # PREL is on every cable (lift 1: its share x lift of 1.0 beats ETRD's), ETRD on a
     # quarter of the theme's cables and a few others (lift > 1): ETRD leads the theme.
     dtm, _, _, model = setup
-    themes = fit_themes(model.doc_topic_)
+    themes = fit_themes(model.doc_topic_, method="dominant")
     own = themes.labels == themes.labels[0]
     inside = np.flatnonzero(own)
     outside = np.flatnonzero(~own)
@@ -170,3 +170,39 @@ def test_dominant_tag_is_over_represented_before_frequent(setup):
     assert by_tag["PREL"]["lift"] == pytest.approx(1.0)
     assert by_tag["PREL"]["share"] * 1.0 > by_tag["ETRD"]["share"] * by_tag["ETRD"]["lift"]
     assert tags[0]["tag"] == "ETRD" and tags[0]["lift"] > 1.0
+
+
+def test_refined_themes_move_a_cable_to_the_theme_of_its_words(setup):
+    """A cable whose mixture says topic A but whose words are topic B's ends in B's theme;
+    the other cables keep the theme of their dominant topic (theme id = topic id)."""
+    dtm, _, labels, model = setup
+    dt = np.array(model.doc_topic_, dtype=float)
+    dominant = dt.argmax(axis=1)
+    victim = 0
+    wrong = (dominant[victim] + 1) % K
+    dt[victim] = 0.0
+    dt[victim, wrong] = 1.0  # the mixture lies about cable 0
+    themes = fit_themes(dt, dtm=dtm, seed=0)
+    assert themes.method == "refined" and themes.n_themes == K
+    assert themes.labels[victim] == dominant[victim] != wrong
+    assert adjusted_rand_score(labels, themes.labels) >= 0.8
+    assert np.mean(themes.labels == dominant) >= 0.95
+    assert themes.similarity is not None and themes.similarity.shape == (dtm.n_docs,)
+    assert np.all(themes.similarity <= 1.0 + 1e-9)
+    # Representative cables are the closest to the theme's mean vector.
+    out = label_themes(themes, dtm, dt, n=5)
+    for row in out:
+        rows = np.flatnonzero(themes.labels == row["id"])
+        if rows.size:
+            best = rows[np.argmax(themes.similarity[rows])]
+            assert row["representative"][0] == dtm.refs[best]
+
+
+def test_refined_themes_need_the_count_matrix(setup):
+    dtm, _, _, model = setup
+    with pytest.raises(ValueError, match="needs dtm="):
+        fit_themes(model.doc_topic_)
+    with pytest.raises(ValueError, match="needs dtm="):
+        fit_themes(model.doc_topic_, dtm=dtm.subset(range(10)))
+    with pytest.raises(ValueError, match="dims"):
+        fit_themes(model.doc_topic_, dtm=dtm, dims=0)

@@ -5,9 +5,11 @@ doc-topic matrix; ``label_topics`` and ``label_themes`` describe topics and them
 top terms (FREX, Bischof & Airoldi 2012, as in R ``stm``; lift, Taddy 2012), phrases,
 dominant TAGS and representative cables, in the shapes of ``topics.json``.
 
-Theme ids are stable: with ``method="dominant"`` a theme id is its topic id; the clustering
-methods number themes by size (largest first), ties by the lowest cable index in the theme,
-and ids are never renumbered afterwards. HDBSCAN noise is ``-1``.
+Theme ids are stable: with ``method="dominant"`` a theme id is its topic id; with
+``method="refined"`` (the default) a theme starts as its topic's cables and keeps the
+topic's id; the clustering methods number themes by size (largest first), ties by the
+lowest cable index in the theme, and ids are never renumbered afterwards. HDBSCAN noise is
+``-1``.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from corpora.tags import tag_name
 __all__ = [
     "METHODS",
     "Themes",
+    "document_vectors",
     "fit_themes",
     "label_themes",
+    "refine_themes",
     "label_topics",
     "term_scores",
     "top_terms",
@@ -36,7 +40,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-METHODS = ("dominant", "kmeans", "agglomerative", "hdbscan")
+METHODS = ("refined", "dominant", "kmeans", "agglomerative", "hdbscan")
+#: Dimensions of the cables' LSA vectors for ``method="refined"``.
+DEFAULT_DIMS = 100
+#: Rounds of the refinement at most (it usually settles in 15-25).
+MAX_ROUNDS = 100
 TERM_METHODS = ("frex", "lift", "prob")
 
 
@@ -60,6 +68,9 @@ class Themes:
     linkage : numpy.ndarray, shape (n_themes - 1, 4)
         Ward linkage (scipy format) over ``centers``, for a dendrogram of themes; shape
         (0, 4) with fewer than two themes.
+    similarity : numpy.ndarray or None, shape (n_docs,)
+        ``method="refined"``: cosine of each cable's LSA vector with its theme's centre
+        (representative cables are the closest); None for the other methods.
     """
 
     labels: np.ndarray
@@ -68,6 +79,7 @@ class Themes:
     seed: int
     centers: np.ndarray
     linkage: np.ndarray
+    similarity: np.ndarray | None = None
 
     @property
     def sizes(self) -> np.ndarray:
@@ -111,29 +123,44 @@ def _order_clusters(raw: np.ndarray) -> tuple[np.ndarray, int]:
 
 def fit_themes(
     doc_topic: Any,
-    method: str = "dominant",
+    method: str = "refined",
     n_themes: int | None = None,
     seed: int = 0,
     min_cluster_size: int | None = None,
+    *,
+    dtm: Any = None,
+    dims: int = DEFAULT_DIMS,
 ) -> Themes:
-    """Group cables into themes from their topic mixtures.
+    """Group cables into themes from their topic mixtures (and, by default, their words).
 
     Parameters
     ----------
     doc_topic : array-like, shape (n_docs, n_topics)
         Rows are topic mixtures (``model.doc_topic_``).
-    method : {"dominant", "kmeans", "agglomerative", "hdbscan"}, default "dominant"
-        "dominant": theme = the cable's largest topic (ties: lowest topic id), theme id =
-        topic id. "kmeans": ``KMeans(n_init=10, random_state=seed)``. "agglomerative":
+    method : {"refined", "dominant", "kmeans", "agglomerative", "hdbscan"}, default "refined"
+        "refined": each cable starts in its largest topic's theme, then the themes are
+        refined by spherical k-means over the cables' LSA vectors (`document_vectors` of
+        ``dtm``): each round moves every cable to the theme whose mean vector is closest
+        in cosine, until no cable moves. Theme id = the topic id it started from; a theme
+        can end empty. The topics say what the corpus is about; the refinement lets a
+        cable's whole vocabulary, not only its share of one topic, decide its group (on the
+        development corpus this raised the AMI with the first subject TAG from 0.18 to
+        0.21 at K = 50; docs/themes.md). "dominant": theme = the cable's largest topic
+        (ties: lowest topic id), theme id = topic id. "kmeans":
+        ``KMeans(n_init=10, random_state=seed)`` over the mixtures. "agglomerative":
         Ward ``AgglomerativeClustering`` (memory grows with n_docs squared). "hdbscan":
         ``sklearn.cluster.HDBSCAN``, noise labelled -1.
     n_themes : int or None
         Clusters for "kmeans"/"agglomerative" (None: n_topics, at most n_docs). Must be
         None (or n_topics) for "dominant" and None for "hdbscan".
     seed : int, default 0
-        ``random_state`` for k-means.
+        ``random_state`` for k-means, and of the randomized SVD behind "refined".
     min_cluster_size : int or None
         HDBSCAN's ``min_cluster_size`` (None: max(5, n_docs // 100)).
+    dtm : DocTermMatrix, optional
+        Counts of the same cables, same row order; needed by "refined" (only).
+    dims : int, default `DEFAULT_DIMS`
+        LSA dimensions for "refined".
 
     Returns
     -------
@@ -151,14 +178,23 @@ def fit_themes(
             f"The 'method' parameter of fit_themes must be one of {list(METHODS)}. "
             f"Got {method!r} instead."
         )
-    if method == "dominant":
+    similarity = None
+    if method in ("dominant", "refined"):
         if n_themes not in (None, n_topics):
             raise ValueError(
-                f"fit_themes(method='dominant') makes one theme per topic ({n_topics}); got "
+                f"fit_themes(method={method!r}) makes one theme per topic ({n_topics}); got "
                 f"n_themes={n_themes!r}. Pass n_themes=None or use method='kmeans'."
             )
         labels = np.argmax(dt, axis=1).astype(np.int64)
         k = n_topics
+        if method == "refined":
+            if dtm is None or getattr(dtm, "n_docs", None) != n_docs:
+                raise ValueError(
+                    "fit_themes(method='refined') needs dtm=, the count matrix of the same "
+                    f"{n_docs} cables (got {'none' if dtm is None else dtm.n_docs}); or pass "
+                    "method='dominant'."
+                )
+            labels, similarity = refine_themes(document_vectors(dtm, dims, seed), labels, k)
     elif method == "hdbscan":
         if n_themes is not None:
             raise ValueError(
@@ -191,7 +227,7 @@ def fit_themes(
         members = labels == t
         if members.any():
             centers[t] = dt[members].mean(axis=0)
-        elif method == "dominant":
+        elif method in ("dominant", "refined"):
             centers[t, t] = 1.0
     link = scipy_linkage(centers, method="ward") if k >= 2 else np.zeros((0, 4))
     logger.info(
@@ -201,7 +237,82 @@ def fit_themes(
         n_docs,
         int(np.sum(labels < 0)),
     )
-    return Themes(labels, int(k), method, int(seed), centers, np.asarray(link, dtype=np.float64))
+    return Themes(labels, int(k), method, int(seed), centers, np.asarray(link, dtype=np.float64),
+                  similarity)
+
+
+def document_vectors(dtm: Any, dims: int = DEFAULT_DIMS, seed: int = 0) -> np.ndarray:
+    """Unit-length LSA vectors of cables (Deerwester et al. 1990).
+
+    The counts are weighted ``(1 + ln tf) * idf`` with rows L2-normalised
+    (``dtm.tfidf(sublinear=True)``) and projected on their ``dims`` leading singular
+    vectors (scikit-learn's randomized ``TruncatedSVD``, Halko et al. 2011, 5 power
+    iterations, ``random_state=seed``); each projected row is scaled to unit length (a
+    cable with no weight stays zero).
+
+    Parameters
+    ----------
+    dtm : DocTermMatrix
+        Counts (``weighting="count"``).
+    dims : int, default `DEFAULT_DIMS`
+        At most ``min(n_docs, n_terms) - 1``; fewer are used on a smaller matrix.
+    seed : int, default 0
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_docs, dims')
+    """
+    from sklearn.decomposition import TruncatedSVD
+
+    if isinstance(dims, bool) or not isinstance(dims, int | np.integer) or dims < 1:
+        raise ValueError(f"document_vectors: dims must be a positive int; got {dims!r}")
+    X = dtm.tfidf(sublinear=True).matrix
+    d = int(min(dims, min(X.shape) - 1))
+    if d < 1:  # one cable or one term: the weights themselves
+        vec = np.asarray(X.todense(), dtype=np.float64)
+    else:
+        vec = TruncatedSVD(d, n_iter=5, random_state=seed).fit_transform(X)
+    norms = np.linalg.norm(vec, axis=1, keepdims=True)
+    return np.divide(vec, norms, out=np.zeros_like(vec), where=norms > 0)
+
+
+def refine_themes(vectors: np.ndarray, start: np.ndarray, k: int,
+                  max_rounds: int = MAX_ROUNDS) -> tuple[np.ndarray, np.ndarray]:
+    """Spherical k-means (Dhillon & Modha 2001) over unit vectors from a given assignment.
+
+    Each round computes every theme's mean direction and moves each cable to the theme of
+    highest cosine (ties: lowest id); a theme that loses all its cables stays empty. Stops
+    when no cable moves or after ``max_rounds``.
+
+    Returns
+    -------
+    labels : numpy.ndarray of int64, shape (n_docs,)
+    similarity : numpy.ndarray, shape (n_docs,)
+        Cosine of each cable with its theme's mean direction.
+    """
+    labels = np.asarray(start, dtype=np.int64).copy()
+    sims = np.zeros(labels.shape[0])
+    moved = 0
+    rounds = 0
+    while rounds < max_rounds:
+        rounds += 1
+        centers = np.zeros((k, vectors.shape[1]))
+        np.add.at(centers, labels, vectors)
+        norms = np.linalg.norm(centers, axis=1, keepdims=True)
+        centers = np.divide(centers, norms, out=np.zeros_like(centers), where=norms > 0)
+        cos = vectors @ centers.T
+        cos[:, norms.ravel() == 0] = -np.inf  # an empty theme takes no cable back
+        new = np.argmax(cos, axis=1).astype(np.int64)
+        sims = cos[np.arange(labels.shape[0]), new]
+        moved = int(np.sum(new != labels))
+        labels = new
+        if moved == 0:
+            break
+    if moved:
+        logger.warning("refine_themes: still moving cables after %d rounds; stopped there",
+                       max_rounds)
+    logger.info("refine_themes: settled after %d rounds", rounds)
+    return labels, np.where(np.isfinite(sims), sims, 0.0)
 
 
 # ------------------------------------------------------------------------------- term labels
@@ -399,8 +510,8 @@ def label_themes(
         counts (distinctive of the theme's cables against the other themes); phrases are
         the best-ranked terms containing ``_``; tags are the most frequent TAGS among the
         theme's cables with their share there and lift against all cables; representative
-        cables have the highest weight on the theme's topic ("dominant") or lie closest to
-        its center; topics are those with center weight >= 0.1 (at least the largest).
+        cables have the highest cosine with the theme's mean LSA vector ("refined"), the
+        highest weight on the theme's topic ("dominant") or lie closest to its center; topics are those with center weight >= 0.1 (at least the largest).
     """
     dt = _check_doc_topic(doc_topic, "label_themes")
     n_docs = dt.shape[0]
@@ -432,7 +543,9 @@ def label_themes(
         topic_ids = [int(i) for i in np.argsort(-center, kind="stable") if center[i] >= 0.1]
         if not topic_ids:
             topic_ids = [int(np.argsort(-center, kind="stable")[0])]
-        if themes.method == "dominant":
+        if themes.similarity is not None:
+            closeness = themes.similarity[rows]
+        elif themes.method == "dominant":
             closeness = dt[rows, t]
         else:
             closeness = -np.linalg.norm(dt[rows] - center, axis=1)

@@ -173,6 +173,9 @@ def _fit_one(k: int, seed: int) -> dict[str, Any]:
             result["ami_post"] = agree.get("ami_post")
     result["seconds"] = time.perf_counter() - t0
     json_path, npy_path = _result_paths(out_dir, k, seed)
+    # The scores first go: a matrix without its scores never counts as done, so a kill
+    # between the two writes cannot pair an older fit's scores with this fit's matrix.
+    json_path.unlink(missing_ok=True)
     atomic_write(npy_path, lambda fh: np.save(fh, phi, allow_pickle=False))
     atomic_write(json_path, lambda fh: fh.write(json.dumps(result, indent=1).encode()))
     return result

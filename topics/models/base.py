@@ -145,6 +145,9 @@ class TopicModel:
         sig = inspect.signature(cls.__init__)
         return tuple(p for p in sig.parameters if p != "self")
 
+    #: Values of parameters added later, for models saved before they existed.
+    absent_params: dict[str, Any] = {}
+
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters as given (scikit-learn's ``get_params(deep=False)``)."""
         return {name: getattr(self, name) for name in self.param_names()}
@@ -337,7 +340,8 @@ class TopicModel:
                 f"{cls.engine!r}; valid: {list(cls.param_names())}"
             )
         _verify_files(directory, meta)
-        model = cls(**params)
+        # A parameter added after a model was saved takes the value that model was fitted with.
+        model = cls(**{**cls.absent_params, **params})
         model.topic_term_ = _load_npy(directory / "topic_term.npy")
         model.doc_topic_ = _load_npy(directory / "doc_topic.npy")
         vocab_path = directory / "vocabulary.json"

@@ -118,9 +118,10 @@ class SklearnLda(TopicModel):
 class SklearnNmf(TopicModel):
     """Non-negative matrix factorisation of TF-IDF weights, ``sklearn.decomposition.NMF``.
 
-    The count matrix is weighted with ``dtm.tfidf(idf="vocabulary")`` (scikit-learn's smooth
-    idf from the training vocabulary's document frequencies, rows L2-normalised), so new
-    cables are weighted with the training corpus's idf. ``topic_term_`` is ``components_``
+    The count matrix is weighted with ``dtm.tfidf(idf="vocabulary", sublinear=True)``
+    (``1 + ln(count)`` times scikit-learn's smooth idf from the training vocabulary's
+    document frequencies, rows L2-normalised), so new cables are weighted with the training
+    corpus's idf. ``topic_term_`` is ``components_``
     with rows scaled to sum to 1; ``doc_topic_`` is ``W`` with rows scaled to sum to 1
     (a cable with no weight gets the uniform row).
 
@@ -147,9 +148,16 @@ class SklearnNmf(TopicModel):
         Regularisation of W (and H, ``alpha_H="same"``).
     l1_ratio : float, default 0.0
         L1 share of the regularisation.
+    sublinear_tf : bool, default True
+        Weight counts as ``1 + ln(count)`` before idf (``sublinear_tf`` in scikit-learn).
+        A word repeated through one cable then counts less against the words that set the
+        cable's subject: on the 3,773 modelled dev cables at K = 50 the dominant topics'
+        AMI with the first subject TAG rose from 0.124 (raw counts) to 0.184
+        (docs/engines.md).
     """
 
     engine = "nmf"
+    absent_params = {"sublinear_tf": False}  # models saved before the parameter existed
 
     def __init__(
         self,
@@ -162,10 +170,12 @@ class SklearnNmf(TopicModel):
         solver: str = "cd",
         alpha_W: float = 0.0,
         l1_ratio: float = 0.0,
+        sublinear_tf: bool = True,
     ):
         self.n_topics = n_topics
         self.seed = seed
         self.init = init
+        self.sublinear_tf = sublinear_tf
         self.max_iter = max_iter
         self.tol = tol
         self.beta_loss = beta_loss
@@ -180,6 +190,9 @@ class SklearnNmf(TopicModel):
         check_real(owner, "tol", self.tol)
         check_real(owner, "alpha_W", self.alpha_W, strict=False)
         check_real(owner, "l1_ratio", self.l1_ratio, strict=False)
+        if not isinstance(self.sublinear_tf, bool):
+            raise ValueError(f"The 'sublinear_tf' parameter of {owner} must be a bool. "
+                             f"Got {self.sublinear_tf!r} instead.")
         for name, choices in (
             ("init", ("exact-nndsvda", "nndsvda", "nndsvd", "nndsvdar", "random")),
             ("beta_loss", ("frobenius", "kullback-leibler")),
@@ -204,7 +217,7 @@ class SklearnNmf(TopicModel):
     def _fit(self, dtm: DocTermMatrix) -> tuple[np.ndarray, np.ndarray]:
         from sklearn.decomposition import NMF
 
-        X = dtm.tfidf(idf="vocabulary").matrix
+        X = dtm.tfidf(idf="vocabulary", sublinear=self.sublinear_tf).matrix
         if self.init == "exact-nndsvda":
             W0, H0 = exact_nndsvda(X, self.n_topics)
             est = NMF(n_components=self.n_topics, init="custom", random_state=self.seed,
@@ -223,7 +236,7 @@ class SklearnNmf(TopicModel):
     def _transform(self, dtm: DocTermMatrix) -> np.ndarray:
         from sklearn.decomposition import non_negative_factorization
 
-        X = dtm.tfidf(idf="vocabulary").matrix
+        X = dtm.tfidf(idf="vocabulary", sublinear=self.sublinear_tf).matrix
         W, _, _ = non_negative_factorization(
             X,
             H=self._components,
