@@ -56,9 +56,14 @@ def corpus(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def spark_store(spark, corpus, tmp_path_factory) -> CorpusStore:
+    """The corpus ingested on Spark; the few files over 5,000 bytes take the
+    big-file road (one task each, streamed), the rest go 64 to a task."""
+    import corpora.store
     from topics.spark.ingest import spark_ingest
 
-    return spark_ingest(spark, [corpus], tmp_path_factory.mktemp("spark-store") / "store")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(corpora.store, "BIG_FILE", 5000)
+        return spark_ingest(spark, [corpus], tmp_path_factory.mktemp("spark-store") / "store")
 
 
 def test_spark_ingest_stores_the_single_machine_records(spark_store, corpus, tmp_path):
