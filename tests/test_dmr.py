@@ -106,6 +106,12 @@ def test_dmr_needs_covariates(small, tmp_path):
     path = write_covariates(meta, tmp_path / "cov.parquet")
     m = make_model("dmr", n_topics=4, iterations=5, covariates=str(path)).fit(dtm)
     assert m.counts_.shape == (dtm.n_docs, 4)
+    # the file is an input, not part of the saved model (two runs' models stay identical)
+    from topics.models.base import read_params
+
+    m.save(tmp_path / "m")
+    assert read_params(tmp_path / "m")["params"]["covariates"] == ""
+    assert m.covariates == str(path)
 
 
 def test_planted_effect_recovered_one_seed():

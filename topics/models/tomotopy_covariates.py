@@ -101,6 +101,16 @@ class _CovariateModel(TopicModel):
         missing = [r for r in refs if r not in frame.index]
         return frame.reindex(list(refs)), missing
 
+    def _save_into(self, out: Path) -> None:
+        # The covariates file is an input of fit, not part of the model: a saved model
+        # carries its training cables' covariates itself (covariates.json), and a path to a
+        # run folder in params.json would make two identical runs' models differ.
+        given, self.covariates = self.covariates, ""
+        try:
+            super()._save_into(out)
+        finally:
+            self.covariates = given
+
     def _save_native(self, directory: Path, extra: dict) -> None:
         # GDMRModel.load of a model saved with full=False crashes tomotopy 0.14.0
         # (segmentation fault), and a DTModel's word distributions need the final sample's
