@@ -169,6 +169,77 @@ def child(config_path: Path, run_dir: Path) -> int:
     return 0
 
 
+# --- the tokenize + vectorize road alone, str against ids --------------------------------
+
+def micro(n: int, seed: int, n_jobs: int = 2) -> list[list]:
+    """CPU seconds of each step of tokenize + vectorize on ``n`` cablegate-profile bodies.
+
+    The str road (``tokenize_corpus``, gensim ``Phrases``, ``PhraseModel.apply``,
+    ``pa.array`` of lists, ``build_dtm``) against the id road (`topics.tokenids`), same
+    tokenizer, same process; CPU is this process plus its workers, so the numbers hold on
+    a shared machine where wall time does not.
+    """
+    import pyarrow as pa
+
+    from corpora.synthetic import iter_synthetic_cables
+    from topics.names import learn_person_names
+    from topics.text import TextOptions, learn_phrases, tokenize_corpus
+    from topics.vectorize import build_dtm
+
+    def cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    bodies = [c.text.split("\n\n", 6)[-1]
+              for c in iter_synthetic_cables(n, seed=seed, profile="cablegate")]
+    refs = [f"r{i}" for i in range(n)]
+    # Names learned once here, so neither road learns them again (a placeholder when the
+    # corpus has none: an empty tuple means "learn them").
+    names = learn_person_names(bodies) or {"no-such-name"}
+    opts = TextOptions(phrases=False, person_names=tuple(sorted(names)))
+    rows = []
+    t = cpu()
+    docs = tokenize_corpus(bodies, opts, n_jobs=n_jobs)
+    n_tok = sum(map(len, docs))
+    rows.append(["str", "tokenize", cpu() - t, n_tok / max(cpu() - t, 1e-9)])
+    t = cpu()
+    model = learn_phrases(docs, 5, 10.0)
+    docs = [model.apply(d) for d in docs]
+    rows.append(["str", "phrases (gensim) + apply", cpu() - t, ""])
+    t = cpu()
+    pa.array(docs, pa.list_(pa.string()))
+    build_dtm(docs, refs, min_df=3, max_df=0.5, max_terms=20000)
+    rows.append(["str", "table + build_dtm", cpu() - t, ""])
+    del docs
+    try:
+        from topics.tokenids import (
+            apply_phrases_ids,
+            count_matrix_ids,
+            ids_from_table,
+            learn_phrases_ids,
+            token_table,
+            tokenize_ids,
+        )
+    except ImportError:
+        return rows
+    t = cpu()
+    corpus = tokenize_ids(bodies, opts, n_jobs=n_jobs)
+    rows.append(["ids", "tokenize", cpu() - t, corpus.n_tokens / max(cpu() - t, 1e-9)])
+    t = cpu()
+    model2 = learn_phrases_ids(corpus, 5, 10.0)
+    corpus = apply_phrases_ids(model2, corpus)
+    rows.append(["ids", "phrases (numpy) + apply", cpu() - t, ""])
+    t = cpu()
+    table = token_table(refs, refs, corpus)
+    count_matrix_ids(ids_from_table(table.column("tokens")), refs, min_df=3, max_df=0.5,
+                     max_terms=20000)
+    rows.append(["ids", "table + count_matrix_ids", cpu() - t, ""])
+    if model2.to_dict() != model.to_dict():
+        raise AssertionError("micro: the id road found other phrases than gensim")
+    return rows
+
+
 # --- the parent ------------------------------------------------------------------------------
 
 def make_corpus(n: int, seed: int, folder: Path, per_file: int) -> Path:
@@ -185,13 +256,17 @@ def make_corpus(n: int, seed: int, folder: Path, per_file: int) -> Path:
     return folder
 
 
-def write_config(path: Path, sources: Path, k: int) -> Path:
-    """The default config with these sources and K topics."""
+def write_config(path: Path, sources: Path, k: int, store: Path | None = None) -> Path:
+    """The default config with these sources (or an ingested ``store``) and K topics."""
     from topics.config import RunConfig
 
     data = RunConfig().to_dict()
     data["name"] = f"cablegate-{path.parent.name}"
-    data["corpus"]["sources"] = [str(sources)]
+    if store is not None:
+        data["corpus"]["store"] = str(store)
+        data["corpus"]["sources"] = []
+    else:
+        data["corpus"]["sources"] = [str(sources)]
     data["model"]["n_topics"] = k
     cfg = RunConfig.from_dict(data)
     path.write_text(cfg.to_toml(), encoding="utf-8")
@@ -218,7 +293,12 @@ def measure_size(n: int, args, work: Path) -> dict:
     corpora = args.corpora.resolve() if args.corpora else work
     folder = make_corpus(n, args.seed, corpora / f"corpus-{n}", args.per_file)
     run_dir = work / f"run-{n}"
-    cfg = write_config(work / f"run-{n}.toml", folder / "cables", args.k)
+    store = None
+    if args.store_from:
+        store = (args.store_from / f"run-{n}" / "store").resolve()
+        if not (store / "cables.parquet").is_file():
+            raise SystemExit(f"--store-from: no store at {store} (run the benchmark there first)")
+    cfg = write_config(work / f"run-{n}.toml", folder / "cables", args.k, store)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     load0 = os.getloadavg()
@@ -297,6 +377,12 @@ def main(argv: list[str] | None = None) -> int:
                         "between runs, generated once")
     parser.add_argument("--timeout", type=float, default=3 * 3600,
                         help="seconds one size may take (default 3 h)")
+    parser.add_argument("--store-from", type=Path, default=None, metavar="WORK",
+                        help="reuse the stores ingested by an earlier run in WORK "
+                        "(run-N/store): ingest is then only opened, not timed")
+    parser.add_argument("--micro", type=int, default=0, metavar="N",
+                        help="only time tokenize + vectorize steps (CPU s) on N bodies, "
+                        "the str road against the id road")
     parser.add_argument("--child", nargs=2, metavar=("CONFIG", "RUN_DIR"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -304,6 +390,10 @@ def main(argv: list[str] | None = None) -> int:
         return child(Path(args.child[0]), Path(args.child[1]))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
                         stream=sys.stderr)
+    if args.micro:
+        print(markdown_table(["road", "step", "CPU s", "tokens per CPU s"],
+                             micro(args.micro, args.seed)), flush=True)
+        return 0
     try:
         sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     except ValueError:

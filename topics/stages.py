@@ -118,8 +118,8 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
 
     from corpora.genres import SUBJECT, detect_genres, genre_summary
     from corpora.store import CorpusStore
-    from topics.names import person_names_from_tags
-    from topics.text import learn_phrases, tokenize_corpus
+    from topics.names import learn_person_names, person_names_from_tags
+    from topics.tokenids import apply_phrases_ids, learn_phrases_ids, token_table, tokenize_ids
 
     cfg = state.config
     store = CorpusStore(state.store_path)
@@ -156,27 +156,26 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
             f"{filters} keep none (e.g. every cable is shorter than "
             f"corpus.min_length={cfg.corpus.min_length} characters); relax the filters."
         )
-    # Phrases are learned below (and saved); person names from the bodies and TAGS.
-    tokens = tokenize_corpus(bodies, replace(text_options(cfg), phrases=False),
-                             n_jobs=cfg.text.n_jobs,
-                             name_candidates=person_names_from_tags(tag_lists))
+    # Phrases are learned below (and saved); person names from the bodies and TAGS. Tokens
+    # travel as uint32 ids (topics.tokenids, docs/scale.md): the same tokens and phrases as
+    # tokenize_corpus + learn_phrases, without a Python str per token.
+    options = replace(text_options(cfg), phrases=False)
+    if options.drop_person_names and not options.person_names:
+        names = learn_person_names(bodies, extra_candidates=person_names_from_tags(tag_lists))
+        options = replace(options, person_names=tuple(sorted(names)))
+    corpus = tokenize_ids(bodies, options, n_jobs=cfg.text.n_jobs)
     del bodies
     n_phrases = 0
     if cfg.text.phrases:
-        model = learn_phrases(tokens, min_count=cfg.text.phrase_min_count,
-                              threshold=cfg.text.phrase_threshold)
-        tokens = [model.apply(t) for t in tokens]
+        model = learn_phrases_ids(corpus, min_count=cfg.text.phrase_min_count,
+                                  threshold=cfg.text.phrase_threshold)
+        corpus = apply_phrases_ids(model, corpus)
         n_phrases = len(model)
         model.save(state.dir / "phrases.json")
-    table = pa.table({
-        "ref": pa.array(refs, pa.string()),
-        "origin": pa.array(origins, pa.string()),
-        "tokens": pa.array(tokens, pa.list_(pa.string())),
-    })
-    _write_parquet(table, state.dir / "tokens.parquet")
+    _write_parquet(token_table(refs, origins, corpus), state.dir / "tokens.parquet")
     return {"n_docs": len(refs), "n_filtered_out": n_total - len(refs),
             "n_form_cables": n_forms,
-            "n_tokens": int(sum(len(t) for t in tokens)), "n_phrases": n_phrases}
+            "n_tokens": int(corpus.n_tokens), "n_phrases": n_phrases}
 
 
 def read_tokens(run_dir: Path) -> tuple[list[str], list[str], list[list[str]]]:
@@ -190,14 +189,16 @@ def read_tokens(run_dir: Path) -> tuple[list[str], list[str], list[list[str]]]:
 def stage_vectorize(state: Run, *, seed: int, progress: bool) -> dict:
     """Build the pruned document-term matrix (and down-weight post-typical words)."""
     from topics.text import authorless_counts
-    from topics.vectorize import build_dtm
+    from topics.tokenids import count_matrix_ids, read_token_ids
 
     cfg = state.config
-    refs, origins, tokens = read_tokens(state.dir)
+    # Read in batches as ids, counted in batches: build_dtm's matrix (topics.tokenids).
+    refs, origins, corpus = read_token_ids(state.dir / "tokens.parquet")
     v = cfg.vocabulary
     min_df = int(v.min_df) if v.min_df >= 1 else v.min_df
-    dtm = build_dtm(tokens, refs, min_df=min_df, max_df=v.max_df,
-                    max_terms=v.max_terms or None)
+    dtm = count_matrix_ids(corpus, refs, min_df=min_df, max_df=v.max_df,
+                           max_terms=v.max_terms or None)
+    del corpus
     counts = {"n_docs": dtm.n_docs, "n_terms": dtm.n_terms}
     if cfg.text.authorless:
         # Its own fixed seed: the run seed changes only the model (dtm.npz is the same).
@@ -332,10 +333,14 @@ def stage_evaluate(state: Run, *, seed: int, progress: bool) -> dict:
     prob_terms = _prob_top_terms(state.dir, max(top_n, 25))
     result: dict = {"top_n": top_n}
     if cfg.evaluation.coherence:
-        _, _, tokens = read_tokens(state.dir)
+        from topics.tokenids import read_token_ids
+
+        _, _, corpus = read_token_ids(state.dir / "tokens.parquet")
         scores = ev.coherence_scores([t[:top_n] for t in prob_terms],
-                                     ev.ReferenceCorpus.from_texts(tokens),
+                                     ev.ReferenceCorpus(corpus.ids, corpus.offsets,
+                                                        corpus.vocab),
                                      on_missing="drop")
+        del corpus
         result["coherence_per_topic"] = {m: [float(x) for x in c.per_topic]
                                          for m, c in scores.items()}
         for m, c in scores.items():

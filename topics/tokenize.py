@@ -244,8 +244,20 @@ _TOKEN_RE = re.compile(r"(?<![\w])[^\W\d_][^\W_]*(?:[-_][^\W_]+)*")
 _ALLCAPS_MIN_LETTERS = 20
 
 
+_ASCII_NOT_LETTER = bytes(c for c in range(128) if not chr(c).isalpha())
+_ASCII_NOT_UPPER = bytes(c for c in range(128) if not chr(c).isupper())
+_US_WORD_RE = re.compile(r"\bUS\b")
+
+
 def _is_all_caps(text: str) -> bool:
-    letters = [c for c in text[:5000] if c.isalpha()]
+    head = text[:5000]
+    if head.isascii():  # the same counts, by C-level byte deletion
+        raw = head.encode("ascii")
+        n_letters = len(raw.translate(None, _ASCII_NOT_LETTER))
+        if n_letters < _ALLCAPS_MIN_LETTERS:
+            return text.upper() == text
+        return len(raw.translate(None, _ASCII_NOT_UPPER)) >= 0.9 * n_letters
+    letters = [c for c in head if c.isalpha()]
     if len(letters) < _ALLCAPS_MIN_LETTERS:
         return text.upper() == text
     upper = sum(c.isupper() for c in letters)
@@ -476,7 +488,7 @@ class Tokenizer:
                 }[m.group(1)],
                 text,
             )
-        if "US" not in text:
+        if "US" not in text or not _US_WORD_RE.search(text):
             return text
         if not _is_all_caps(text):
             return re.sub(r"\bUS\b", " united_states ", text)

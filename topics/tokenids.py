@@ -1,0 +1,564 @@
+"""Tokens as ids: uint32 token ids + int64 document offsets + a vocabulary, not strings.
+
+A corpus of 251,287 cables holds ~150 M tokens. As Python lists of str that is ~9 GB (a
+pointer and a ~55-byte str object per token); as ids it is 4 bytes a token. This module
+keeps the tokenize and vectorize stages on ids from the workers to the matrix:
+
+- `tokenize_ids`: the `topics.tokenize.Tokenizer` over worker processes; each worker
+  encodes its chunk against a chunk vocabulary and sends ids, the parent maps chunk ids to
+  corpus ids (one dict lookup per distinct token per chunk, not per token);
+- `learn_phrases_ids` / `apply_phrases_ids`: gensim's ``Phrases`` scores and
+  ``FrozenPhrases`` greedy joining, counted with numpy;
+- `token_table` / `ids_from_table`: to and from the ``tokens.parquet`` table
+  (``ref``, ``origin``, ``tokens: list<string>``; Arrow builds the strings in C++);
+- `count_matrix_ids`: `topics.vectorize.build_dtm` on ids, batch by batch.
+
+The layout (``TokenIds``): document ``d`` is ``ids[offsets[d]:offsets[d + 1]]``, each id
+an index into ``vocab`` (a list of distinct str). ``offsets`` starts at 0 and ends at
+``len(ids)``. This is what `topics.evaluate.ReferenceCorpus` takes too.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from topics.phrases import PhraseModel
+
+__all__ = [
+    "TokenIds",
+    "apply_phrases_ids",
+    "count_matrix_ids",
+    "ids_from_table",
+    "learn_phrases_ids",
+    "read_token_ids",
+    "token_table",
+    "tokenize_ids",
+]
+
+logger = logging.getLogger(__name__)
+
+#: gensim ``Phrases``' default ``max_vocab_size``: above it gensim prunes its counts.
+GENSIM_MAX_VOCAB = 40_000_000
+_SEP = "\x1f"
+
+
+@dataclass
+class TokenIds:
+    """A tokenized corpus: ``ids`` (uint32), ``offsets`` (int64, n_docs + 1), ``vocab``."""
+
+    ids: np.ndarray
+    offsets: np.ndarray
+    vocab: list[str]
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.ids)
+
+    def doc(self, d: int) -> list[str]:
+        """Tokens of document ``d`` as str."""
+        v = self.vocab
+        return [v[i] for i in self.ids[self.offsets[d]:self.offsets[d + 1]].tolist()]
+
+    def to_lists(self) -> list[list[str]]:
+        """Every document's tokens as str (small corpora and tests)."""
+        return [self.doc(d) for d in range(self.n_docs)]
+
+    @classmethod
+    def from_lists(cls, docs: Iterable[Sequence[str]]) -> TokenIds:
+        """Encode token lists (ids in order of first appearance)."""
+        index: dict[str, int] = {}
+        flat: list[int] = []
+        lengths: list[int] = []
+        for doc in docs:
+            flat.extend(index.setdefault(t, len(index)) for t in doc)
+            lengths.append(len(doc))
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return cls(np.array(flat, dtype=np.uint32), offsets, list(index))
+
+
+# --- tokenizing -------------------------------------------------------------------------
+
+def _encode_chunk(offset: int, texts: list[str]) -> tuple[str, bytes, bytes]:
+    """Worker: tokens of a chunk as (chunk vocabulary joined by \\x1f, uint32 ids, lengths)."""
+    from topics import tokenize as tk
+
+    tok = tk._WORKER_TOKENIZER
+    if tok is None:  # pragma: no cover - initializer always runs first
+        raise RuntimeError("worker tokenizer not initialised")
+    local: dict[str, int] = {}
+    ids: list[int] = []
+    lengths: list[int] = []
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(
+                f"tokenize_ids: text {offset + i} is a {type(text).__name__}, expected str; "
+                f"pass '' for a missing body"
+            )
+        tokens = tok(text)
+        lengths.append(len(tokens))
+        ids.extend([local.setdefault(t, len(local)) for t in tokens])
+    return (_SEP.join(local), np.array(ids, dtype=np.uint32).tobytes(),
+            np.array(lengths, dtype=np.int64).tobytes())
+
+
+class _Merger:
+    """Parent side: maps each chunk's vocabulary onto the corpus vocabulary."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.parts: list[np.ndarray] = []
+        self.lengths: list[np.ndarray] = []
+
+    def add(self, packed: tuple[str, bytes, bytes]) -> int:
+        words, raw_ids, raw_lengths = packed
+        local = words.split(_SEP) if words else []
+        index = self.index
+        mapping = np.array([index.setdefault(w, len(index)) for w in local], dtype=np.uint32)
+        ids = np.frombuffer(raw_ids, dtype=np.uint32)
+        self.parts.append(mapping[ids] if len(ids) else ids.copy())
+        lengths = np.frombuffer(raw_lengths, dtype=np.int64)
+        self.lengths.append(lengths)
+        return len(lengths)
+
+    def result(self) -> TokenIds:
+        lengths = np.concatenate(self.lengths) if self.lengths else np.zeros(0, np.int64)
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        ids = np.concatenate(self.parts) if self.parts else np.zeros(0, np.uint32)
+        self.parts.clear()
+        return TokenIds(ids, offsets, list(self.index))
+
+
+def tokenize_ids(
+    texts: Iterable[str],
+    options: Any = None,
+    n_jobs: int = 2,
+    chunksize: int = 256,
+    progress: Callable[[int], None] | None = None,
+) -> TokenIds:
+    """Tokenize texts over ``n_jobs`` processes into ids; the same tokens as `iter_tokenize`.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        Read once; at most ``4 * n_jobs`` chunks are in flight.
+    options : topics.tokenize.TextOptions, optional
+    n_jobs : int, default 2
+        ``1`` tokenizes in this process. The result does not depend on it.
+    chunksize : int, default 256
+    progress : callable, optional
+        Called with the number of texts done after each chunk.
+
+    Returns
+    -------
+    TokenIds
+        Ids in order of first appearance in the corpus (phrases not applied).
+    """
+    from topics import tokenize as tk
+
+    options = tk.TextOptions() if options is None else options
+    tk._check_jobs(n_jobs, chunksize)
+    merger = _Merger()
+    done = 0
+    if n_jobs == 1:
+        tk._init_worker(options)
+        try:
+            sent = 0
+            for chunk in tk._chunks(texts, chunksize):
+                done += merger.add(_encode_chunk(sent, chunk))
+                sent += len(chunk)
+                if progress is not None:
+                    progress(done)
+        finally:
+            tk._WORKER_TOKENIZER = None
+        return merger.result()
+    import multiprocessing as mp
+
+    tk.Tokenizer(options)  # option errors surface here, not in a worker
+    with mp.get_context().Pool(n_jobs, initializer=tk._init_worker,
+                               initargs=(options,)) as pool:
+        pending: deque[Any] = deque()
+        sent = 0
+        for chunk in tk._chunks(texts, chunksize):
+            pending.append(pool.apply_async(_encode_chunk, (sent, chunk)))
+            sent += len(chunk)
+            while len(pending) >= 4 * n_jobs:
+                done += merger.add(pending.popleft().get())
+                if progress is not None:
+                    progress(done)
+        while pending:
+            done += merger.add(pending.popleft().get())
+            if progress is not None:
+                progress(done)
+    return merger.result()
+
+
+# --- phrases ----------------------------------------------------------------------------
+
+def _pair_positions(offsets: np.ndarray, n_tokens: int) -> np.ndarray:
+    """Bool mask over ``i in [0, n_tokens - 1)``: tokens i and i + 1 are in one document."""
+    valid = np.ones(max(n_tokens - 1, 0), dtype=bool)
+    ends = offsets[1:-1] - 1  # last token of every document but the last
+    ends = ends[(ends >= 0) & (ends < n_tokens - 1)]
+    valid[ends] = False
+    return valid
+
+
+def learn_phrases_ids(
+    corpus: TokenIds,
+    min_count: int = 5,
+    threshold: float = 10.0,
+    *,
+    scoring: str = "default",
+    max_pairs_per_pass: int = 20_000_000,
+) -> PhraseModel:
+    """`topics.phrases.learn_phrases` on ids: gensim ``Phrases``' phrases, counted with numpy.
+
+    gensim counts every unigram and every adjacent pair of a document as ``"a_b"`` strings
+    in one dict and scores every key with a ``_`` (split at the ``_``: first and last part).
+    This does the same, exactly: pairs of tokens without ``_`` by int64 keys
+    (``a * V + b``, in ``a mod P`` partitions of at most ``max_pairs_per_pass`` pairs so
+    memory stays bounded), the few keys involving a token with ``_`` (``united_states``)
+    as strings. The result equals gensim's as long as gensim's vocabulary stays below its
+    ``max_vocab_size`` (40 M keys); above it gensim prunes rare keys on the way and its
+    counts become approximate, while these stay exact (logged).
+
+    Returns
+    -------
+    PhraseModel
+    """
+    if scoring not in ("default", "npmi"):
+        raise ValueError(f"learn_phrases: scoring must be 'default' or 'npmi'. Got {scoring!r}.")
+    ids = corpus.ids
+    vocab = corpus.vocab
+    n_vocab = len(vocab)
+    n_tok = len(ids)
+    cnt_u = np.bincount(ids, minlength=n_vocab).astype(np.int64) if n_tok else \
+        np.zeros(n_vocab, np.int64)
+    index = {t: i for i, t in enumerate(vocab)}
+    under = np.fromiter(("_" in t for t in vocab), dtype=bool, count=n_vocab)
+    valid = _pair_positions(corpus.offsets, n_tok)
+    a = ids[:-1]
+    b = ids[1:]
+    if n_tok > 1 and under.any():
+        u_pos = valid & (under[a] | under[b])
+        clean = valid & ~u_pos
+    else:
+        u_pos = np.zeros(len(valid), dtype=bool)
+        clean = valid
+    # Pairs whose key string is also a unigram token ("united_states" from the tokenizer
+    # and the pair united + states): their counts add up under one key.
+    collide: dict[int, str] = {}
+    for t in vocab:
+        if t.count("_") == 1:
+            x, _, y = t.partition("_")
+            if x in index and y in index:
+                collide[index[x] * n_vocab + index[y]] = t
+    collide_keys = np.array(sorted(collide), dtype=np.int64)
+    collide_count: dict[str, int] = {}
+    # Keys with a "_" token, as strings (few): gensim's own arithmetic on them.
+    special: dict[str, int] = {}
+    if u_pos.any():
+        ua = a[u_pos].astype(np.int64)
+        ub = b[u_pos].astype(np.int64)
+        uk, uc = np.unique(ua * n_vocab + ub, return_counts=True)
+        for key, c in zip(uk.tolist(), uc.tolist(), strict=True):
+            s = f"{vocab[key // n_vocab]}_{vocab[key % n_vocab]}"
+            special[s] = special.get(s, 0) + c
+    n_u_strings = len(special)
+    n_overlap = sum(1 for s in special if s in index)
+    # Clean pairs by partition of the first token.
+    n_pairs = int(np.count_nonzero(clean))
+    parts = max(1, -(-n_pairs // max_pairs_per_pass))
+    n_clean = 0
+    cand_keys: list[np.ndarray] = []
+    cand_counts: list[np.ndarray] = []
+    low = min_count + 1 if scoring == "default" else min_count
+    for p in range(parts):
+        sel = clean if parts == 1 else clean & (a % parts == p)
+        keys = a[sel].astype(np.int64) * n_vocab + b[sel]
+        uk, uc = np.unique(keys, return_counts=True)
+        del keys
+        n_clean += len(uk)
+        if len(collide_keys):
+            at = np.searchsorted(uk, collide_keys)
+            ok = at < len(uk)
+            ok[ok] = uk[at[ok]] == collide_keys[ok]
+            for key, j in zip(collide_keys[ok].tolist(), at[ok].tolist(), strict=True):
+                collide_count[collide[key]] = int(uc[j])
+        keep = uc >= low
+        cand_keys.append(uk[keep])
+        cand_counts.append(uc[keep].astype(np.int64))
+    n_uni = int(np.count_nonzero(cnt_u))
+    len_vocab = n_uni + n_clean + n_u_strings - len(collide_count) - n_overlap
+    if len_vocab > GENSIM_MAX_VOCAB:
+        logger.warning("learn_phrases_ids: %d unigram and bigram keys, above gensim's "
+                       "max_vocab_size=%d: gensim would prune rare keys (approximate counts); "
+                       "these counts are exact", len_vocab, GENSIM_MAX_VOCAB)
+    keys = np.concatenate(cand_keys) if cand_keys else np.zeros(0, np.int64)
+    counts = np.concatenate(cand_counts) if cand_counts else np.zeros(0, np.int64)
+    # Colliding keys are scored with the strings below.
+    if collide_count and len(keys):
+        drop = np.isin(keys, np.array([index[s.partition("_")[0]] * n_vocab
+                                       + index[s.partition("_")[2]] for s in collide_count],
+                                      dtype=np.int64))
+        keys, counts = keys[~drop], counts[~drop]
+    ka = keys // n_vocab
+    kb = keys % n_vocab
+    grams: dict[str, float] = {}
+    if scoring == "default":
+        denom = (cnt_u[ka] * cnt_u[kb]).astype(np.float64)
+        scores = (counts - min_count) / denom * len_vocab
+        hit = np.flatnonzero(scores > threshold)
+        for j in hit.tolist():
+            grams[f"{vocab[ka[j]]}_{vocab[kb[j]]}"] = float(scores[j])
+    else:
+        for j in range(len(keys)):
+            s = _npmi(int(cnt_u[ka[j]]), int(cnt_u[kb[j]]), int(counts[j]), min_count, n_tok)
+            if s > threshold:
+                grams[f"{vocab[ka[j]]}_{vocab[kb[j]]}"] = s
+    # String keys: "_" pairs, tokens with "_" and the pairs that collide with them.
+    for t in vocab:
+        if "_" in t:
+            special[t] = special.get(t, 0) + int(cnt_u[index[t]])
+    for s, c in collide_count.items():
+        special[s] = special.get(s, 0) + c
+    for s, c in special.items():
+        pieces = s.split("_")
+        ca = int(cnt_u[index[pieces[0]]]) if pieces[0] in index else 0
+        cb = int(cnt_u[index[pieces[-1]]]) if pieces[-1] in index else 0
+        if ca <= 0 or cb <= 0 or c <= 0:
+            continue
+        if scoring == "default":
+            score = (c - min_count) / float(ca * cb) * len_vocab
+        else:
+            score = _npmi(ca, cb, c, min_count, n_tok)
+        if score > threshold:
+            grams[s] = score
+    logger.info("learn_phrases_ids: %d phrases from %d documents", len(grams), corpus.n_docs)
+    return PhraseModel(grams, min_count, float(threshold), scoring, "_")
+
+
+def _npmi(ca: int, cb: int, cab: int, min_count: int, n_words: int) -> float:
+    """gensim's ``npmi_scorer``, the same float operations."""
+    if cab >= min_count:
+        total = float(n_words)
+        pa, pb, pab = ca / total, cb / total, cab / total
+        try:
+            return math.log(pab / (pa * pb)) / -math.log(pab)
+        except ValueError:
+            return float("-inf")
+    return float("-inf")
+
+
+def apply_phrases_ids(model: PhraseModel, corpus: TokenIds) -> TokenIds:
+    """`PhraseModel.apply` on every document: pairs joined greedily, left to right.
+
+    In a run of overlapping candidate pairs (``a b c`` with ``a_b`` and ``b_c`` phrases)
+    the first, third, ... are joined, as the left-to-right scan does.
+    """
+    vocab = list(corpus.vocab)
+    index = {t: i for i, t in enumerate(vocab)}
+    n_vocab = len(vocab)
+    pair_keys = sorted({index[x] * n_vocab + index[y] for x, y in model._pairs
+                        if x in index and y in index})
+    ids, offsets = corpus.ids, corpus.offsets
+    n_tok = len(ids)
+    if not pair_keys or n_tok < 2:
+        return TokenIds(ids, offsets, vocab)
+    pair_keys_a = np.array(pair_keys, dtype=np.int64)
+    valid = _pair_positions(offsets, n_tok)
+    cand = np.zeros(n_tok - 1, dtype=bool)
+    step = 20_000_000
+    for s in range(0, n_tok - 1, step):
+        e = min(s + step, n_tok - 1)
+        keys = ids[s:e].astype(np.int64) * n_vocab + ids[s + 1:e + 1]
+        at = np.searchsorted(pair_keys_a, keys)
+        at[at >= len(pair_keys_a)] = 0
+        cand[s:e] = pair_keys_a[at] == keys
+    cand &= valid
+    pos = np.flatnonzero(cand)
+    if not len(pos):
+        return TokenIds(ids, offsets, vocab)
+    # Runs of consecutive candidate positions; take every other one from each run's start.
+    new_run = np.ones(len(pos), dtype=bool)
+    new_run[1:] = np.diff(pos) != 1
+    run_start = pos[new_run][np.cumsum(new_run) - 1]
+    picked = pos[(pos - run_start) % 2 == 0]
+    joined = {}
+    new_ids = ids.copy()
+    left = ids[picked].astype(np.int64)
+    right = ids[picked + 1].astype(np.int64)
+    uk, inv = np.unique(left * n_vocab + right, return_inverse=True)
+    for j, key in enumerate(uk.tolist()):
+        s = f"{vocab[key // n_vocab]}_{vocab[key % n_vocab]}"
+        if s not in index:
+            index[s] = len(vocab)
+            vocab.append(s)
+        joined[j] = index[s]
+    code = np.array([joined[j] for j in range(len(uk))], dtype=np.uint32)
+    new_ids[picked] = code[inv]
+    keep = np.ones(n_tok, dtype=bool)
+    keep[picked + 1] = False
+    removed = np.zeros(n_tok + 1, dtype=np.int64)
+    np.cumsum(~keep, out=removed[1:])
+    new_offsets = offsets - removed[offsets]
+    return TokenIds(new_ids[keep], new_offsets, vocab)
+
+
+# --- tokens.parquet ---------------------------------------------------------------------
+
+def token_table(refs: Sequence[str], origins: Sequence[str], corpus: TokenIds):
+    """The ``tokens.parquet`` table (``ref``, ``origin``, ``tokens: list<string>``).
+
+    The token strings are gathered by Arrow (``take`` on the vocabulary), not built one
+    Python str at a time.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pc.take(pa.array(corpus.vocab, pa.string()), pa.array(corpus.ids))
+    tokens = pa.ListArray.from_arrays(pa.array(corpus.offsets.astype(np.int32)), values)
+    return pa.table({
+        "ref": pa.array(list(refs), pa.string()),
+        "origin": pa.array(list(origins), pa.string()),
+        "tokens": tokens.cast(pa.list_(pa.string())),
+    })
+
+
+def ids_from_table(column) -> TokenIds:
+    """`TokenIds` of a ``list<string>`` column (Arrow array or chunked array).
+
+    Arrow hashes the strings (``dictionary_encode``); ids follow first appearance.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    offsets = np.asarray(column.offsets, dtype=np.int64)
+    values = column.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+    offsets = offsets - offsets[0]
+    enc = pc.dictionary_encode(values)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    ids = np.asarray(enc.indices, dtype=np.uint32)
+    return TokenIds(ids, offsets, enc.dictionary.to_pylist())
+
+
+# --- document-term matrix ------------------------------------------------------------------
+
+def count_matrix_ids(
+    corpus: TokenIds,
+    refs: Sequence[str],
+    *,
+    min_df: int | float = 3,
+    max_df: int | float = 0.5,
+    max_terms: int | None = 20000,
+    batch_tokens: int = 10_000_000,
+):
+    """`topics.vectorize.build_dtm` on ids: the same matrix, counted in batches of documents.
+
+    Each row lists its terms in order of first appearance in the document, as
+    `build_dtm` does; terms are pruned and ordered by the same rule
+    (`topics.vectorize._prune_columns`).
+    """
+    import scipy.sparse as sp
+
+    from topics.vectorize import (
+        DocTermMatrix,
+        Vocabulary,
+        _check_df_limit,
+        _check_refs,
+        _prune_columns,
+    )
+
+    refs_t = _check_refs(refs, "build_dtm")
+    _check_df_limit("min_df", min_df)
+    _check_df_limit("max_df", max_df)
+    n_docs = corpus.n_docs
+    if n_docs == 0:
+        raise ValueError("build_dtm got 0 documents; pass at least one token list")
+    if n_docs != len(refs_t):
+        raise ValueError(
+            f"build_dtm got {n_docs:,} documents but {len(refs_t):,} refs; pass one ref per "
+            f"token list, in the same order"
+        )
+    n_vocab = len(corpus.vocab)
+    offsets = corpus.offsets
+    if corpus.n_tokens == 0:
+        raise ValueError(
+            f"build_dtm: all {n_docs:,} documents are empty (no tokens); check the "
+            f"tokenizer options"
+        )
+    cols: list[np.ndarray] = []
+    data: list[np.ndarray] = []
+    row_len = np.zeros(n_docs, dtype=np.int64)
+    df = np.zeros(n_vocab, dtype=np.int64)
+    d0 = 0
+    while d0 < n_docs:
+        # Documents [d0, d1) hold about batch_tokens tokens (at least one document).
+        d1 = int(np.searchsorted(offsets, offsets[d0] + batch_tokens, side="right")) - 1
+        d1 = min(max(d1, d0 + 1), n_docs)
+        lo, hi = int(offsets[d0]), int(offsets[d1])
+        ids = corpus.ids[lo:hi].astype(np.int64)
+        doc = np.repeat(np.arange(d1 - d0, dtype=np.int64), np.diff(offsets[d0:d1 + 1]))
+        keys = doc * n_vocab + ids
+        uk, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        order = np.argsort(first, kind="stable")  # by document, then first appearance
+        uk, counts = uk[order], counts[order]
+        term = uk % n_vocab
+        df += np.bincount(term, minlength=n_vocab)
+        row_len[d0:d1] = np.bincount(uk // n_vocab, minlength=d1 - d0)
+        cols.append(term.astype(np.int64))
+        data.append(counts.astype(np.int64))
+        d0 = d1
+    col = np.concatenate(cols)
+    cnt = np.concatenate(data)
+    keep = _prune_columns(df, corpus.vocab, n_docs, min_df, max_df, max_terms)
+    remap = np.full(n_vocab, -1, dtype=np.int64)
+    remap[keep] = np.arange(keep.size, dtype=np.int64)
+    new_col = remap[col]
+    kept = new_col >= 0
+    row_of = np.repeat(np.arange(n_docs), row_len)
+    new_ptr = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of[kept], minlength=n_docs), out=new_ptr[1:])
+    matrix = sp.csr_matrix((cnt[kept], new_col[kept], new_ptr), shape=(n_docs, keep.size))
+    vocabulary = Vocabulary([corpus.vocab[j] for j in keep], df[keep], n_docs)
+    logger.info("count_matrix_ids: %d documents, kept %d of %d terms", n_docs, keep.size,
+                n_vocab)
+    return DocTermMatrix(matrix, refs_t, vocabulary, "count")
+
+
+def read_token_ids(path, batch_size: int = 20_000) -> tuple[list[str], list[str], TokenIds]:
+    """(refs, origins, `TokenIds`) of a ``tokens.parquet``, read ``batch_size`` rows at a time.
+
+    Each batch's strings are hashed by Arrow; only its distinct tokens meet Python (mapped
+    onto the corpus vocabulary), so memory holds the ids, not the strings.
+    """
+    import pyarrow.parquet as pq
+
+    refs: list[str] = []
+    origins: list[str] = []
+    merger = _Merger()
+    with pq.ParquetFile(path) as pf:
+        for batch in pf.iter_batches(batch_size=batch_size,
+                                     columns=["ref", "origin", "tokens"]):
+            refs += batch.column("ref").to_pylist()
+            origins += batch.column("origin").to_pylist()
+            part = ids_from_table(batch.column("tokens"))
+            merger.add((_SEP.join(part.vocab), part.ids.tobytes(),
+                        np.diff(part.offsets).tobytes()))
+    return refs, origins, merger.result()
