@@ -114,11 +114,29 @@ _ROUTING_BLOCK = re.compile(
     r"VZCZC[\s\S]{0,4000}?(?=C O N F I D|S E C R E T|\bUNCLAS|\bCONFIDENTIAL\b|\bSECRET\b|"
     r"E\.O\.|$)"
 )
+# the routing block of a later section of an old (pre-2003) multi-section telegram:
+# "------------------A54E56 291401Z /38 O 291359Z NOV 00 FM AMEMBASSY HARARE TO ..." up to
+# the section's classification line
+_OLD_ROUTING = re.compile(
+    r"-{6,}[A-Z0-9]{6}[ \t]+\d{6}Z[ \t]+/\d+[\s\S]{0,4000}?(?=C O N F I D|S E C R E T|"
+    r"\bUNCLAS|\bCONFIDENTIAL\b|\bSECRET\b|E\.O\.|$)"
+)
+# a section's repeated header lines: E.O./TAGS lines, and addressee lines in capitals
+# ("NSC FOR SENIOR AFRICA DIRECTOR GAYLE SMITH", "DEPT FOR E, P, EB, EAP/J; ...")
+_HEADER_LINE = re.compile(
+    r"(?m)^[ \t]*(?:E\.?[ \t]?O\.?[ \t]*1[23]\d{3}|TAGS?[ \t]*:)[^\n]*$|"
+    # a section's header run together on one line: banner ... E.O. 12958: ... TAGS: ...
+    r"^[^\n]{0,300}?E\.O\.[ \t]*1[23]\d{3}[^\n]{0,80}?TAGS?[ \t]*:[^\n]*$"
+)
+_ADDRESSEE_LINE = re.compile(
+    r"(?m)^[ \t]*(?:[A-Z][A-Z/&.,-]*[ \t]+){1,3}(?:FOR|PASS)[ \t]+[^a-z\n]*$"
+)
 _REDACTED = re.compile(r"[Xx]{4,}")  # media partners' redactions: no words
 _DUMP_HEADER_ENDS = re.compile(r"(?mi)^[ \t]*-{3,}[ \t]*header ends[ \t]*-{3,}[ \t]*$")
 # paragraph numbers and markings, summary/comment markers: formatting, not words
 _MARKUP = re.compile(
     r"\(\s*(?:U|C|S|SBU|TS|LOU|FOUO|NF)(?:\s*/{1,2}\s*[A-Z]+)*\s*\)|(?<![\w.])\d{1,2}\.(?=\s|\()|"
+    r"(?<![\w.])[A-Z]\.(?=[ \t]*\((?:U|C|S|SBU)\))|"  # lettered item: "B. (U) N/A"
     r"\b(?:END\s+|BEGIN\s+)?(?:SUMMARY|COMMENT)\b\s*[.:]?",
     re.I,
 )
@@ -135,6 +153,12 @@ def page_words(body: str, ref: str | None = None) -> list[str]:
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     if ref is not None:
         for row in _FOREIGN_ROW.finditer(body):
+            if row.group(1) == ref and body[:row.start()].strip():
+                # the record's own row again, for a later section: its line is metadata
+                a = body.rfind("\n", 0, row.start()) + 1
+                b = body.find("\n", row.end())
+                body = body[:a] + body[len(body) if b < 0 else b:]
+                break
             if row.group(1) != ref and body[:row.start()].strip():
                 body = body[:row.start()]
                 break
@@ -149,6 +173,9 @@ def page_words(body: str, ref: str | None = None) -> list[str]:
     body = _SIPDIS.sub(" ", body)
     body = _DIST_LIST.sub(" ", body)
     body = _ROUTING_BLOCK.sub(" ", body)
+    body = _OLD_ROUTING.sub(" ", body)
+    body = _HEADER_LINE.sub(" ", body)
+    body = _ADDRESSEE_LINE.sub(" ", body)
     body = _REDACTED.sub(" ", body)
     body = _MARKUP.sub(" ", body)
     return _WORD.findall(body.lower())

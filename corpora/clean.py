@@ -74,7 +74,7 @@ _ROUTING_LINES = (
     r"-{5,}\s+\d+",
     r"NNN|BT|\d{1,4}",
     # Office-symbol-only lines: NEA/ELA, S/S-O, WHA/CAR, DRL, SCA.
-    r"[A-Z]{1,6}/[A-Z0-9-]{1,8}(?:[/,;\s]+[A-Z]{1,6}(?:/[A-Z0-9-]{1,8})*)*",
+    r"(?!N/A$)[A-Z]{1,6}/[A-Z0-9-]{1,8}(?:[/,;\s]+[A-Z]{1,6}(?:/[A-Z0-9-]{1,8})*)*",  # not "N/A"
     r"(?:DRL|SCA|NEA|EUR|WHA|EAP|AF|INR|ISN|IO|PM|OES|EEB|INL|PRM|CA|DS)",
 )
 _CAVEAT = (
@@ -93,6 +93,7 @@ _MARKER_LINES = (
     r"Declassified/Released US Department of State.*",
     r"Original Telegram was .*|de-classified",
     r"This record is a partial extract of the original cable.*",
+    r"\*{3,}+[\s*]*+Missing\s++Section\s++\d++[\s*]*+",  # a mirror's gap marker
     r"SENSITIVE BUT UNCLASSIFIED\W+PLEASE PROTECT ACCORDINGLY\.?",
 )
 # Lines dropped wherever they occur (whole-line matches, after stripping). Routing patterns
@@ -123,7 +124,7 @@ _HEADER_FIELD = re.compile(
     r"(?:\(\w{1,4}\)\s*)?CLASSIFI?E?D\s+BY\b|REASONS?\s*:\s*1\.\d)",
     _I,
 )
-_REF_ITEM = re.compile(r"^\s*+¶?+\s*+[A-Z]\.\s++(?:\d{2}\s+)?[A-Z][A-Z ]+\s\d")
+_REF_ITEM = re.compile(r"^\s*+¶?+\s*+[A-Z]\.\s++(?:\d{2}(?:\d{2})?+\s++)?+[A-Z][A-Z ]+\s\d")
 _EO_OR_TAGS = re.compile(
     r"^\s*(?:¶\s*)?(?:E\.?\s?O\.?\s*" + CLASSIFYING_EO + r"|TAGS?\b|SUBJ(?:ECT)?\s*:)", _I
 )
@@ -157,6 +158,15 @@ _INLINE_JUNK = re.compile(
 )
 _RULE_RUN = re.compile(r"-{3,}|={4,}|_{4,}")
 _REDACTION = re.compile(r"X{4,}|x{5,}")
+#: A later section's Classified By line glued into the middle of a sentence ("U.S. allies in
+#: the Classified by: Ambassador Adam Ereli for reason 1.4 (b) (d) Arab world kept"): the
+#: words up to the reason codes go. Bounded and possessive: linear time.
+_INLINE_CLBY = re.compile(
+    r"(?<=\S[ \t])Classified[ \t]++By[ \t]*+:?+[^\n]{0,160}?\breasons?[ \t]*+:?+[ \t]*+"
+    r"\d\.\d(?:[ \t]*+[,;&/]?+[ \t]*+(?:(?:and|or)[ \t]++)?+"
+    r"(?:\d\.\d|\([ \t]*+[a-h](?:[ \t]*+[,/&][ \t]*+[a-h])*+[ \t]*+\)|[a-h](?![\w.'’-])))*+\.?+",
+    re.IGNORECASE,
+)
 # Every match starts with a blank or a marker word's first letter: the leading lookahead
 # lets the scan reject other positions with one test (same matches, ~1.5x faster).
 _MARKERS = re.compile(
@@ -232,7 +242,7 @@ _SCAN_LINE = re.compile(
     + r")[^\S\n]*(?=\n))"
 )
 #: Literal guards of the per-line substitutions (a line without them passes unchanged).
-_SUB_GUARDS = ("---", "====", "____", "/", "SECTION", "VZCZC", "ZZH")
+_SUB_GUARDS = ("---", "====", "____", "/", "SECTION", "VZCZC", "ZZH", "Missing Section")
 # A strong paragraph start (pilcrow or marking) needs one of these at the line start.
 _SCAN_STRONG = re.compile(r"\n" + _LEAD + r"(?:¶|\(|(?:\d{1,3}|[A-Z])\.\s*\()", _I)
 # A line `_is_para_start` or `_strong_start` accepts starts with one of these.
@@ -310,12 +320,27 @@ _REASONS_CONT = re.compile(r"^[ \t]*+(?:for[ \t]++)?reasons?\b", _I)
 _SUBJ_HEAD = re.compile(r"^[ \t]*+(?:¶[ \t]*+)?SUBJ", _I)
 
 
+#: English function words: two different ones make an all-caps line prose, not TAGS codes.
+_FUNCTION_WORDS = frozenset(
+    "THE OF TO AND THAT IS WILL BE WITH WAS ARE HAS HAVE BY AT ON FROM WOULD THEY THEIR THIS "
+    "HE SHE IT WE NOT BUT WHICH ITS HIS HER WERE BEEN".split()
+)
+
+
+def _caps_prose(line: str) -> bool:
+    """An all-caps line of prose: at least two different English function words
+    (``THERE WILL BE "NOTHING TO VOTE FOR" BY THE TIME``); TAGS lines hold codes and names."""
+    words = {w.strip("\"'“”‘’.,;:()") for w in line.split()}
+    return len(words & _FUNCTION_WORDS) >= 2
+
+
 def field_continues(first: str, line: str, count: int) -> bool:
     """Whether ``line`` can continue the header field opened by line ``first`` (``count``
     continuation lines already taken), rather than being the body that follows it with no
     blank line between (real pages lost that line: ``TAGS: MARR PREL AR`` then prose).
 
-    TAGS and E.O. values are capitals: a line with small letters ends them. A field written
+    TAGS and E.O. values are capitals: a line with small letters ends them, and so does an
+    all-caps line of prose (two English function words, `_caps_prose`). A field written
     in capitals ends at a line of three or more lower-case words; a mixed-case one at a
     line of eight, and a subject after three lines. A "for reasons ..." line always
     continues (the Classified By line's reasons).
@@ -324,7 +349,7 @@ def field_continues(first: str, line: str, count: int) -> bool:
         return True  # "for reasons 1.4 (b) and (d)." goes on a Classified By line
     lower = len(_LOWER_WORD.findall(line))
     if _TAGS_OR_EO.match(first):
-        return lower == 0 and count < 4
+        return lower == 0 and count < 4 and not _caps_prose(line)
     head = _HEADER_FIELD.match(first)
     value = first[head.end():] if head else first
     if not any(c.islower() for c in value):  # written in capitals
@@ -481,6 +506,8 @@ def _lines_pass(text: str) -> list:
         text = _sub_sipdis(text, low)
     if "XXXX" in text or "xxxxx" in text:
         text = _REDACTION.sub(" ", text)
+    if "classified" in low:
+        text = _INLINE_CLBY.sub(" ", text)
     # "End\n\nSummary." is split over lines in real cables: remove markers across lines.
     text = _sub_markers(text)
     lines = [ln.rstrip() for ln in text.split("\n")]

@@ -142,6 +142,17 @@ _REF_ITEM_SPLIT = re.compile(r"\s(?=[A-Z]\.\s+\S)")
 _REASONS_WORD = re.compile(r"(?<![\s;,])[\s;,]*+\b(?:for\s++)?reasons?\b\s*+:?+\s*+", _I)
 _EO_TAIL = re.compile(r"(?<![\s,;])[,;]?+\s*+E\.?\s?O\.?\s*+1\d{4}\s*+,?+\s*+$")
 _REASON_CODE = re.compile(r"\d\.\d.*")
+#: The reasons of a Classified By line, codes only: ``1.4 (b) and (d)``, ``1.4 B & D``,
+#: ``1.4(b,d)``, ``1.5 (B) AND (D)``, ``1.4 (b), (d), 1.5 (c)``. What follows on the same line
+#: is the cable's text run on (the page lost its line break). Possessive: linear time.
+_REASON_CODES = re.compile(
+    r"\d\.\d(?:[ \t]*+[,;&/]?+[ \t]*+(?:(?:and|or)[ \t]++)?+"
+    r"(?:\d\.\d|\([ \t]*+[a-h](?:[ \t]*+[,/&][ \t]*+[a-h])*+[ \t]*+\)|\[[a-h]\]|[a-h]\)"
+    r"|[a-h](?![\w.'’-])))*+\.?+",
+    _I,
+)
+#: A run-on tail worth keeping as text: a word of three or more letters.
+_TAIL_WORD = re.compile(r"[A-Za-z]{3}")
 _ORIGIN_HEAD = re.compile(r"^(?:AMEMBASSY|AMCONSUL|USMISSION|AMCONGEN)\s+")
 #: Characters the case-insensitive patterns match as an ASCII letter that ``str.lower``
 #: does not turn into that letter (or turns into two characters).
@@ -638,6 +649,9 @@ def _strip_preview(text: str) -> tuple[str, bool]:
     return text, False
 
 
+_SECTION_EO_TAGS = re.compile(r"E\.O\.[ \t]*+1\d{4}[^\n]{0,80}TAGS?[ \t]*+:")
+
+
 def _strip_dump_records(text: str, ref: str | None) -> tuple[str, str | None]:
     """The cable's own text out of a page that carries cables.csv dump records: the text
     after "header ends" (a page preview and the record's metadata stand before it), up to
@@ -655,6 +669,18 @@ def _strip_dump_records(text: str, ref: str | None) -> tuple[str, str | None]:
     if m is not None:
         text = text[:m.start()]
     for row in _DUMP_ROW.finditer(text):
+        if ref and row.group("ref") == ref and text[:row.start()].strip():
+            # the record's own row again, for a later section: the row's line (and the
+            # section's E.O./TAGS line after it) are metadata, not text
+            end = text.find("\n", row.end())
+            end = len(text) if end < 0 else end
+            nxt = text.find("\n", end + 1)
+            nxt = len(text) if nxt < 0 else nxt
+            if _SECTION_EO_TAGS.search(text, end, nxt):
+                end = nxt
+            text = text[:text.rfind("\n", 0, row.start()) + 1] + text[end:]
+            note = (note + "; " if note else "") + "a section's cables.csv row in the text was left out"
+            break
         if ref and row.group("ref") != ref and text[:row.start()].strip():
             text = text[:row.start()]
             note = (note + "; " if note else "") + (
@@ -835,9 +861,33 @@ def _split_classified_by(value: str) -> tuple[str | None, str | None]:
     by = value[: m.start()]
     by = _strip_period(_EO_TAIL.sub("", by)) or None
     reasons = value[m.end():].strip()
-    r = _REASON_CODE.search(reasons)
+    r = _REASON_CODES.match(reasons)
+    if r is None:
+        r = _REASON_CODE.search(reasons)
     reasons = (r.group(0) if r else reasons).strip(" .;,")
     return by, reasons or None
+
+
+def _split_reasons_tail(lines: list[str], start: int) -> None:
+    """Move text run on after a Classified By line's reason codes to a line of its own.
+
+    ``Classified By: Ambassador X, reasons 1.4 (b) and (d) This message contains an action
+    request`` lost its line break: the codes end the field and the rest is the cable's
+    text, put after a blank line (in place) so the body keeps it and the ``reasons`` field
+    does not. Looks at the Classified By line ``start`` and its next two lines.
+    """
+    for j in range(start, min(start + 3, len(lines))):
+        line = lines[j]
+        m = _REASONS_WORD.search(line)
+        if m is None:
+            continue
+        r = _REASON_CODES.match(line, m.end())
+        if r is None:
+            return
+        tail = line[r.end():].strip()
+        if _TAIL_WORD.search(tail):
+            lines[j:j + 1] = [line[:r.end()], "", tail]
+        return
 
 
 def _strip_period(s: str) -> str:
@@ -1113,6 +1163,9 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
             j += 1
     h_references = _split_refs(ref_v) if ref_v is not None else None
     h_references = h_references or None
+    clby_at = _find_line(blines, _CLBY_LINE, 120)
+    if clby_at is not None:
+        _split_reasons_tail(blines, clby_at)
     clby = _field_value(blines, _CLBY_LINE, _CLBY_CONT.match)
     classified_by = reasons = None
     if clby is not None:

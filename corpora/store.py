@@ -57,7 +57,7 @@ logger = logging.getLogger(__name__)
 
 #: Version of the reading/parsing code recorded in each manifest (2: page breaks glued into
 #: text whose newlines were lost keep the words around them).
-PARSER_VERSION = "cable-topics-readers 3"
+PARSER_VERSION = "cable-topics-readers 4"
 STORE_FORMAT = 1
 CABLES = "cables.parquet"
 REJECTS = "rejects.jsonl"

@@ -244,3 +244,41 @@ def test_scan_lookahead_claim_for_case_sensitive_drops():
         for head in ("Ab", "Zz", "Rebecca", "Ma", "FMa", "De", "To", "Info", "Page", "Nn"):
             for tail in ("", " x", " RUEHC/SECSTATE 1", " 150843Z JUN 09", "-00", "/ABC"):
                 assert p.fullmatch(head + tail) is None or not head[1].islower(), (pat, head)
+
+
+# --- parser 4 ------------------------------------------------------------------------------
+
+def test_all_caps_prose_after_a_tags_line_is_body_not_tags():
+    """An old telegram's later section: its E.O./TAGS line, then the paragraph running on
+    from the previous section with no blank line and no paragraph number."""
+    text = ("1. (C) THE OPPOSITION LEADER WENT ON TO SAY THAT IF IT WAITS THAT LONG,\n\n"
+            "E.O. 12958: DECL: 11/29/10 TAGS: PGOV PREL ECON PINR ZI SA\n"
+            "THERE WILL BE \"NOTHING TO VOTE FOR\" BY THE TIME THE ELECTION ARRIVES.\n\n"
+            "2. (C) ON THE GOZ REACTION TO A MASS DEMONSTRATION, HE SPOKE.\n")
+    body, _ = clean_body(text)
+    assert "NOTHING TO VOTE FOR" in body
+    assert "PINR" not in body and "12958" not in body
+    # a real TAGS continuation line (codes and a person TAG) is still part of the field
+    body, _ = clean_body("TAGS: PGOV PREL KDEM\nCLINTON, HILLARY ZI\n\n1. (C) Text of it.\n")
+    assert body == "Text of it."
+
+
+def test_mid_sentence_classified_by_line_is_dropped():
+    text = ("1. (C) The Crown Prince complained that U.S. allies in the Classified by: "
+            "Ambassador Adam Ereli for reason 1.4 (b) (d) Arab world kept sticking their "
+            "necks out.\n")
+    body, _ = clean_body(text)
+    assert body == ("The Crown Prince complained that U.S. allies in the Arab world kept "
+                    "sticking their necks out.")
+
+
+def test_not_applicable_answers_are_text_and_office_symbols_are_not():
+    body, _ = clean_body("A. (U) No.\n\nB. (U) N/A\n\nNEA/ELA\n\nC. (U) Yes, in 2008.\n")
+    assert "N/A" in body and "NEA/ELA" not in body
+
+
+def test_a_mirrors_missing_section_marker_is_dropped():
+    body, _ = clean_body("1. (U) Text one.\n\n"
+                         "*********************** * Missing Section 003 * *****************\n\n"
+                         "2. (U) Text two.\n")
+    assert "Missing" not in body and "Text two." in body

@@ -475,3 +475,64 @@ def test_glued_page_break_does_not_take_the_subjects_last_words():
     assert cable.subject == "DUBAI RULER DISCUSSES IRAN WITH SENATOR LIEBERMAN"
     assert cable.tags == ("PREL", "PGOV", "IR", "SAAE")  # as written (see test_real_ingest)
     assert "00000355" not in cable.body and "Lieberman met the Ruler" in cable.body
+
+
+# --- parser 4: text run on after a Classified By line's reason codes --------------------
+
+_RUN_ON = """C O N F I D E N T I A L SECTION 01 OF 02 LONDON 000118
+
+SIPDIS
+
+E.O. 12958: DECL: 01/13/2019
+TAGS: EFIN KNNP IR UK
+SUBJECT: UK IRAN SANCTIONS ROUNDUP
+
+REF: A. 2008 STATE 133198
+     B. STATE 1760
+     C. 2008 STATE 115523
+Classified By: KATHLEEN DOHERTY, ECON COUNSELOR, FOR REASONS {codes} {tail}
+
+1. (S) British officials are eager to apply additional pressure on Iran.
+"""
+
+
+@pytest.mark.parametrize("codes, want", [
+    ("1.4 B & D", "1.4 B & D"),
+    ("1.4 (b) and (d).", "1.4 (b) and (d)"),
+    ("1.4(b,d)", "1.4(b,d)"),
+    ("1.5 (B) AND (D)", "1.5 (B) AND (D)"),
+    ("1.4 (b), (d), 1.5 (c)", "1.4 (b), (d), 1.5 (c)"),
+])
+def test_text_after_reason_codes_goes_to_the_body(codes, want):
+    tail = "This message contains action requests. Please see paragraphs 3 and 11."
+    c = parse_cable(_RUN_ON.format(codes=codes, tail=tail), source=SRC)
+    assert c.reasons == want
+    assert c.classified_by == "KATHLEEN DOHERTY, ECON COUNSELOR"
+    assert c.body.startswith(tail)  # kept, once, as the body's first line
+    assert c.body.count("action requests") == 1
+    assert "2008 STATE" not in c.body and "British officials" in c.body
+
+
+def test_reason_codes_without_run_on_text_are_left_alone():
+    c = parse_cable(_RUN_ON.format(codes="1.4 (b) and (d)", tail=""), source=SRC)
+    assert c.reasons == "1.4 (b) and (d)"
+    assert c.body.startswith("British officials")
+
+
+def test_a_sections_own_dump_row_is_metadata():
+    """A mirror's cables.csv row of the record's own later section, inside the text."""
+    from corpora.header import _strip_dump_records
+
+    text = ("First paragraph of the cable about visas.\n"
+            "0 07/20/2009 4953 PREL,PGOV 217296 Libyan visa problems 217296 7/20/2009 10:25 "
+            "09TRIPOLI583 Embassy Tripoli SECRET//NOFORN RUEHBC #0583/02 20\n"
+            "QRIPOLI 000583 NOFORN DEPT FOR NEA E.O. 12958: DECL: 7/20/2019 TAGS: PREL LY\n"
+            "Second paragraph goes on about travellers.\n")
+    out, note = _strip_dump_records(text, "09TRIPOLI583")
+    assert out == ("First paragraph of the cable about visas.\n"
+                   "\nSecond paragraph goes on about travellers.\n")
+    assert "section's cables.csv row" in note
+    # another cable's row still ends the text
+    out, note = _strip_dump_records(text, "09TRIPOLI999")
+    assert out.startswith("First paragraph of the cable about visas.\n")
+    assert "Second paragraph" not in out and "09TRIPOLI583" in note
