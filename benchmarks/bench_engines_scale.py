@@ -3,7 +3,7 @@
 Usage::
 
     python -m benchmarks engines_scale [--docs 50000] [--topics 50] [--terms 20000]
-        [--doc-len 300] [--iterations 100] [--only LABEL,...] [--workers 2] [--json PATH]
+        [--doc-len 300] [--iterations 100] [--only 'LABEL;...'] [--workers 2] [--json PATH]
 
 The corpus (issue 16, "Engines at scale"): ``--topics`` topics over ``--terms`` terms, each
 ``phi_k ~ Dirichlet(c * b)`` around a Zipf base ``b_v ∝ 1 / (v + 1)`` (so frequent terms
@@ -213,7 +213,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("--passes", type=int, default=1, help="variational Bayes passes")
     p.add_argument("--workers", type=int, default=2, help="workers of the parallel lda-numba row")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--only", default="", help="comma-separated substrings of row labels")
+    p.add_argument("--only", default="",
+                   help="';'-separated substrings of row labels (labels contain commas); "
+                   "'=LABEL' matches one label exactly")
     p.add_argument("--json", default="", help="also write the rows to this JSON file")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -224,10 +226,11 @@ def main(argv: list[str]) -> int:
     print(f"planted LDA: {args.docs:,} docs, {args.topics} topics, {args.terms:,} terms, "
           f"{n_tokens:,} tokens, {int((dtm.vocabulary.df > 0).sum()):,} terms used "
           f"(generated in {time.perf_counter() - t0:.1f} s)", flush=True)
-    wanted = [s.strip() for s in args.only.split(",") if s.strip()]
+    wanted = [s.strip() for s in args.only.split(";") if s.strip()]
     out = []
     for label, fit, sweeps in rows_for(args.iterations, args.passes, args.workers):
-        if wanted and not any(s in label for s in wanted):
+        if wanted and not any(label == s[1:] if s.startswith("=") else s in label
+                              for s in wanted):
             continue
         w0, c0 = time.perf_counter(), time.process_time()
         tt = fit(dtm, args.topics, args.seed)
