@@ -95,3 +95,25 @@ def test_bad_parameters_are_named():
         make_model("lda-numba", mh_steps=0).fit(dtm)
     with pytest.raises(ValueError, match=r"models raw counts"):
         make_model("lda-numba").fit(dtm.tfidf())
+
+
+def test_engines_scale_benchmark_scores_the_truth_and_runs(capsys, tmp_path):
+    from benchmarks.bench_engines_scale import main, planted_lda, recovery
+
+    dtm, phi = planted_lda(200, k=5, v=400, doc_len=50)
+    assert dtm.shape == (200, 400) and dtm.matrix.sum() > 200 * 20
+    np.testing.assert_allclose(phi.sum(axis=1), 1.0)
+    # The planted topics score perfectly against themselves, in any order.
+    rec, n_ok = recovery(phi[::-1], phi)
+    assert rec == pytest.approx(1.0) and n_ok == 5
+    # Uniform topics are far from them.
+    assert recovery(np.ones_like(phi), phi)[0] < 0.8
+    out = tmp_path / "rows.json"
+    assert main(["--docs", "200", "--topics", "5", "--terms", "400", "--doc-len", "50",
+                 "--iterations", "20", "--only", "=ours lda-numba, 20 it", "--json", str(out)]) == 0
+    import json
+
+    rows = json.loads(out.read_text())["rows"]
+    assert [r["engine"] for r in rows] == ["ours lda-numba, 20 it"]
+    assert rows[0]["recovery"] > recovery(np.ones_like(phi), phi)[0]
+    assert "| ours lda-numba, 20 it |" in capsys.readouterr().out
