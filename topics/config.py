@@ -159,7 +159,7 @@ class ModelConfig:
         "nmf",
         "Engine.",
         choices=("lda", "lda-multicore", "lda-gibbs", "lda-sklearn", "nmf", "lsi", "hdp",
-                 "llda", "plda", "dmr", "dtm"),
+                 "llda", "plda", "dmr", "dtm", "lda-numba"),
     )
     n_topics: int = _opt(20, "Number of topics K.", min=2)
     params: dict = _opt({}, "Engine parameters (e.g. iterations, passes, alpha).")
