@@ -42,7 +42,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-__all__ = ["GENRES", "GENRE_CUES", "SUBJECT", "detect_genres", "genre_summary"]
+__all__ = ["GENRES", "GENRE_CUES", "SUBJECT", "detect_genres", "genre_of", "genre_summary"]
 
 logger = logging.getLogger(__name__)
 
@@ -128,23 +128,31 @@ def detect_genres(bodies: Sequence[str | None], subjects: Sequence[str | None] |
         df.update(sh)
     out = []
     for body, subject, sh in zip(bodies, subjects, shingles, strict=True):
-        subject = str(subject or "")
         shared = sum(1 for x in sh if df[x] > min_shingle_cables)  # others: df - 1
         templated = bool(sh) and shared / len(sh) >= template_share
-        roster, labelled, _ = _structure(body)
-        if roster or templated or labelled:
-            genre = next((name for name, cue in GENRE_CUES if cue.search(subject)), None)
-            out.append(genre or ("roster" if roster else "other form"))
-        elif (len(body.split()) <= DEMARCHE_MAX_WORDS
-              and _DEMARCHE.search(subject + " " + body[:400])
-              and re.search(r"\bdemarche\b", subject + " " + body[:600], re.I)):
-            out.append("demarche report")
-        else:
-            out.append(SUBJECT)
+        out.append(genre_of(body, subject, templated))
     n_forms = sum(g != SUBJECT for g in out)
     logger.info("detect_genres: %d of %d cables are forms (%s)", n_forms, len(out),
                 dict(Counter(g for g in out if g != SUBJECT)))
     return out
+
+
+def genre_of(body: str, subject: str | None, templated: bool) -> str:
+    """One cable's genre given whether its text is template text of the corpus.
+
+    ``templated``: at least ``template_share`` of its word 5-grams occur in other cables
+    (`detect_genres` counts them over the corpus; the Spark backend with a broadcast table).
+    """
+    subject = str(subject or "")
+    roster, labelled, _ = _structure(body)
+    if roster or templated or labelled:
+        genre = next((name for name, cue in GENRE_CUES if cue.search(subject)), None)
+        return genre or ("roster" if roster else "other form")
+    if (len(body.split()) <= DEMARCHE_MAX_WORDS
+            and _DEMARCHE.search(subject + " " + body[:400])
+            and re.search(r"\bdemarche\b", subject + " " + body[:600], re.I)):
+        return "demarche report"
+    return SUBJECT
 
 
 def genre_summary(refs: Sequence[str], genres: Sequence[str], dates: Iterable | None = None,

@@ -145,20 +145,10 @@ def detect_genres_spark(docs, *, min_shingle_cables: int = 3, template_share: fl
 
 
 def _genre_of(body: str, subject: Any, template: np.ndarray, template_share: float) -> str:
-    """One cable's genre by `corpora.genres.detect_genres`'s rule, given the sorted CRCs
-    of the corpus's template shingles."""
-    import re
+    """One cable's genre by `corpora.genres.genre_of`, given the sorted CRCs of the
+    corpus's template shingles."""
+    from corpora.genres import _shingles, genre_of
 
-    from corpora.genres import (
-        _DEMARCHE,
-        DEMARCHE_MAX_WORDS,
-        GENRE_CUES,
-        SUBJECT,
-        _shingles,
-        _structure,
-    )
-
-    subject = str(subject or "")
     sh = _shingles(body)
     if sh and len(template):
         arr = np.fromiter(sh, dtype=np.uint32, count=len(sh))
@@ -167,16 +157,7 @@ def _genre_of(body: str, subject: Any, template: np.ndarray, template_share: flo
         shared = int(np.count_nonzero(template[pos] == arr))
     else:
         shared = 0
-    templated = bool(sh) and shared / len(sh) >= template_share
-    roster, labelled, _ = _structure(body)
-    if roster or templated or labelled:
-        genre = next((name for name, cue in GENRE_CUES if cue.search(subject)), None)
-        return genre or ("roster" if roster else "other form")
-    if (len(body.split()) <= DEMARCHE_MAX_WORDS
-            and _DEMARCHE.search(subject + " " + body[:400])
-            and re.search(r"\bdemarche\b", subject + " " + body[:600], re.I)):
-        return "demarche report"
-    return SUBJECT
+    return genre_of(body, subject, bool(sh) and shared / len(sh) >= template_share)
 
 
 # --- person names -------------------------------------------------------------------------
