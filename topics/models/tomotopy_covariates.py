@@ -609,6 +609,12 @@ class TomotopyDtm(_CovariateModel):
             doc_topic[i] = doc.get_topic_dist()
         logger.info("dtm: %d slices %s, log-likelihood per word %.4f", len(self.slices_),
                     self.slices_, mdl.ll_per_word)
+        dominant = np.bincount(doc_topic.argmax(axis=1), minlength=self.n_topics)
+        if self.n_topics > 2 and dominant.max() > 0.9 * dtm.n_docs:
+            logger.warning("dtm: %d of %d cables have topic %d as their dominant topic: the "
+                           "topics collapsed (seen on real cables with lr_a=0.1; "
+                           "docs/engines.md)", dominant.max(), dtm.n_docs,
+                           int(dominant.argmax()))
         return per_slice.mean(axis=0), doc_topic
 
     def slice_topic_term(self) -> np.ndarray:
