@@ -49,6 +49,14 @@ def fit_engine(engine: str, dtm: DocTermMatrix, seed: int = 3):
     model = make_model(engine, n_topics=K, seed=seed)
     if engine in ("llda", "plda"):
         return model.fit(dtm, labels=[[_TAGS[int(r[3:]) % K]] for r in dtm.refs])
+    if getattr(model, "uses_metadata", False):  # dmr, dtm: each cable's covariates
+        import pandas as pd
+
+        n = len(dtm.refs)
+        return model.fit(dtm, metadata=pd.DataFrame({
+            "ref": list(dtm.refs), "post": [f"Embassy {i % 3}" for i in range(n)],
+            "year": [2003.0 + i % 8 for i in range(n)], "genre": "subject",
+            "classification": [("SECRET", "UNCLASSIFIED")[i % 2] for i in range(n)]}))
     return model.fit(dtm)
 
 
