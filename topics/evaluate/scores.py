@@ -480,7 +480,9 @@ def heldout_bound(model: Any, dtm: Any) -> dict[str, Any] | None:
         return None
     lda = getattr(model, "_lda", None)
     est = getattr(model, "_est", None)
-    tpm = getattr(model, "_tp", None)
+    # tomotopy's own log-likelihood only for plain LDA: a covariate or labelled model's
+    # make_doc needs metadata or labels (a g-DMR model aborts the process without them)
+    tpm = getattr(model, "_tp", None) if getattr(model, "engine", "") == "lda-gibbs" else None
     if lda is not None and hasattr(lda, "log_perplexity"):
         corpus = [list(zip(x.indices[x.indptr[i]:x.indptr[i + 1]].tolist(),
                            x.data[x.indptr[i]:x.indptr[i + 1]].tolist(), strict=True))
