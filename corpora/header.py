@@ -146,9 +146,9 @@ _REASON_CODE = re.compile(r"\d\.\d.*")
 #: ``1.4(b,d)``, ``1.5 (B) AND (D)``, ``1.4 (b), (d), 1.5 (c)``. What follows on the same line
 #: is the cable's text run on (the page lost its line break). Possessive: linear time.
 _REASON_CODES = re.compile(
-    r"\d\.\d(?:[ \t]*+[,;&/]?+[ \t]*+(?:(?:and|or)[ \t]++)?+"
-    r"(?:\d\.\d|\([ \t]*+[a-h](?:[ \t]*+[,/&][ \t]*+[a-h])*+[ \t]*+\)|\[[a-h]\]|[a-h]\)"
-    r"|[a-h](?![\w.'’-])))*+\.?+",
+    r"\d\.\d(?:[ \t]*+[,;&/]?+[ \t]*+(?:(?:a[ \t]?+n[ \t]?+d|or)[ \t]*+)?+"
+    r"(?:\d\.\d|\([ \t]*+[a-h](?:[ \t]*+(?:[,/&]|and|or)?+[ \t]*+[a-h])*+[ \t]*+\)|\[[a-h]\]"
+    r"|[a-h]\)|[a-h](?![\w'’-])))*+\.?+",
     _I,
 )
 #: A run-on tail worth keeping as text: a word of three or more letters.

@@ -502,6 +502,10 @@ Classified By: KATHLEEN DOHERTY, ECON COUNSELOR, FOR REASONS {codes} {tail}
     ("1.4(b,d)", "1.4(b,d)"),
     ("1.5 (B) AND (D)", "1.5 (B) AND (D)"),
     ("1.4 (b), (d), 1.5 (c)", "1.4 (b), (d), 1.5 (c)"),
+    ("1.4 B AND D.", "1.4 B AND D"),
+    ("1.4(b)and(d)", "1.4(b)and(d)"),
+    ("1.4(b and d)", "1.4(b and d)"),
+    ("1.4 (b) a nd (d)", "1.4 (b) a nd (d)"),
 ])
 def test_text_after_reason_codes_goes_to_the_body(codes, want):
     tail = "This message contains action requests. Please see paragraphs 3 and 11."
