@@ -131,7 +131,7 @@ ottawa praia bangui ndjamena santiago beijing bogota moroni kinshasa brazzaville
 abidjan zagreb havana nicosia prague copenhagen santo domingo quito cairo san salvador
 malabo asmara tallinn addis ababa suva helsinki paris libreville banjul tbilisi berlin bonn
 accra athens guatemala conakry bissau georgetown port-au-prince tegucigalpa budapest
-reykjavik new delhi jakarta tehran baghdad dublin tel aviv jerusalem rome kingston tokyo
+reykjavik new delhi new york jakarta tehran baghdad dublin tel aviv jerusalem rome kingston tokyo
 amman astana almaty nairobi pristina kuwait vientiane riga beirut maseru monrovia tripoli
 vilnius luxembourg skopje antananarivo lilongwe kuala lumpur valletta nouakchott port louis
 mexico chisinau ulaanbaatar podgorica rabat maputo windhoek kathmandu hague amsterdam
@@ -198,7 +198,7 @@ new delhi|tel aviv|kuala lumpur|port louis|port moresby|dar es salaam|abu dhabi|
 ho chi minh city|hong kong|nuevo laredo|ciudad juarez|sao paulo|rio de janeiro|porto alegre|
 chiang mai|cape town|st petersburg|ponta delgada|south korea|north korea|east timor|
 dominican republic|czech republic|papua new guinea|equatorial guinea|united kingdom|
-united arab emirates""".replace("\n", "").split("|")
+united arab emirates|new york""".replace("\n", "").split("|")
 )
 _GENERIC_PLACE_WORDS = frozenset(
     "new city port san santo la de el es st cape south north east west coast republic "
