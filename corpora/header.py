@@ -967,7 +967,28 @@ def _field_value(lines: list[str], pat: re.Pattern[str], cont: Callable[[str], A
 # --------------------------------------------------------------------------- parse_cable
 
 
-def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None) -> Cable:
+def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None,
+                max_seconds: float | None = None) -> Cable:
+    """Parse one cable's text into a `Cable`, within a time budget.
+
+    The work is `_parse_cable` run under `corpora.limits.time_budget` (``max_seconds``;
+    None: `corpora.limits.MAX_PARSE_SECONDS`): a record that takes longer is a
+    `CableParseError` with reason ``parse timeout``, never a hang. Parameters, return
+    value and errors are `_parse_cable`'s.
+    """
+    from corpora import limits
+
+    budget = limits.MAX_PARSE_SECONDS if max_seconds is None else max_seconds
+    try:
+        with limits.time_budget(budget):
+            return _parse_cable(text, source=source, meta=meta)
+    except limits.ParseTimeout as exc:
+        raise CableParseError(f"parse timeout: the cable {exc} to parse ({len(text):,} "
+                              "characters); see corpora/limits.py",
+                              path=source.path, locator=source.locator) from None
+
+
+def _parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None) -> Cable:
     """Parse one cable's text into a `Cable`.
 
     Parameters

@@ -540,3 +540,39 @@ def test_a_sections_own_dump_row_is_metadata():
     out, note = _strip_dump_records(text, "09TRIPOLI999")
     assert out.startswith("First paragraph of the cable about visas.\n")
     assert "Second paragraph" not in out and "09TRIPOLI583" in note
+
+
+# --- per-record time budget -----------------------------------------------------------------
+
+def test_a_cable_past_its_time_budget_is_a_parse_timeout_error():
+    import signal
+
+    from corpora.cable import CableParseError
+
+    text = _RUN_ON.format(codes="1.4 (b)", tail="") + ("THE MINISTER SAID. " * 20_000 + "\n") * 20
+    handler = signal.getsignal(signal.SIGALRM)
+    with pytest.raises(CableParseError, match="parse timeout") as err:
+        parse_cable(text, source=SRC, max_seconds=0.001)
+    assert err.value.path == SRC.path and err.value.locator == SRC.locator
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0  # no timer left running
+    assert signal.getsignal(signal.SIGALRM) is handler  # the handler restored
+    # the same cable with the default budget parses
+    cable = parse_cable(text, source=SRC)
+    assert cable.classification == "CONFIDENTIAL" and "THE MINISTER SAID" in cable.body
+
+
+def test_ingest_turns_a_parse_timeout_into_one_reject(tmp_path, monkeypatch):
+    """The budget reaches the readers: the slow record is a reject, the others are stored."""
+    from corpora import limits
+    from corpora.store import CorpusStore
+
+    src = tmp_path / "cables"
+    src.mkdir()
+    (src / "small.txt").write_text(_RUN_ON.format(codes="1.4 (b)", tail=""))
+    big = _RUN_ON.format(codes="1.4 (b)", tail="").replace("LONDON 000118", "LONDON 000119")
+    (src / "big.txt").write_text(big + ("THE MINISTER SAID. " * 20_000 + "\n") * 40)
+    monkeypatch.setattr(limits, "MAX_PARSE_SECONDS", 0.05)
+    store = CorpusStore.ingest([str(src)], tmp_path / "store", n_jobs=1)
+    assert len(store.to_pandas()) == 1
+    rejects = (tmp_path / "store" / "rejects.jsonl").read_text()
+    assert "parse timeout" in rejects and "big.txt" in rejects
