@@ -146,13 +146,14 @@ _REASON_CODE = re.compile(r"\d\.\d.*")
 #: ``1.4(b,d)``, ``1.5 (B) AND (D)``, ``1.4 (b), (d), 1.5 (c)``. What follows on the same line
 #: is the cable's text run on (the page lost its line break). Possessive: linear time.
 _REASON_CODES = re.compile(
-    r"\d\.\d(?:[ \t]*+[,;&/]?+[ \t]*+(?:(?:a[ \t]?+n[ \t]?+d|or)[ \t]*+)?+"
-    r"(?:\d\.\d|\([ \t]*+[a-h](?:[ \t]*+(?:[,/&]|and|or)?+[ \t]*+[a-h])*+[ \t]*+\)|\[[a-h]\]"
-    r"|[a-h]\)|[a-h](?![\w'’-])))*+\.?+",
+    r"\d\.\d(?:[^\S\n]*+[,;&/+-]?+[^\S\n]*+(?:(?:a[^\S\n]?+n[^\S\n]?+d|or)[^\S\n]*+)?+"
+    r"(?:\d\.\d|\([^\S\n]*+[a-h](?:[^\S\n]*+(?:[,/&+-]|and|or)?+[^\S\n]*+[a-h])*+[^\S\n]*+\)"
+    r"|\[[a-h]\]|[a-h]\)|[a-h](?![\w'’-])))*+\.?+",
     _I,
 )
-#: A run-on tail worth keeping as text: a word of three or more letters.
-_TAIL_WORD = re.compile(r"[A-Za-z]{3}")
+#: Words of a run-on tail (three or more letters); "and"/"or" alone continue the codes on
+#: the next line ("1.4 (b) and" / "(d)").
+_TAIL_WORD = re.compile(r"[A-Za-z]{3,}+")
 _ORIGIN_HEAD = re.compile(r"^(?:AMEMBASSY|AMCONSUL|USMISSION|AMCONGEN)\s+")
 #: Characters the case-insensitive patterns match as an ASCII letter that ``str.lower``
 #: does not turn into that letter (or turns into two characters).
@@ -885,7 +886,7 @@ def _split_reasons_tail(lines: list[str], start: int) -> None:
         if r is None:
             return
         tail = line[r.end():].strip()
-        if _TAIL_WORD.search(tail):
+        if any(w.lower() not in ("and", "for") for w in _TAIL_WORD.findall(tail)):
             lines[j:j + 1] = [line[:r.end()], "", tail]
         return
 

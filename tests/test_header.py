@@ -506,6 +506,9 @@ Classified By: KATHLEEN DOHERTY, ECON COUNSELOR, FOR REASONS {codes} {tail}
     ("1.4(b)and(d)", "1.4(b)and(d)"),
     ("1.4(b and d)", "1.4(b and d)"),
     ("1.4 (b) a nd (d)", "1.4 (b) a nd (d)"),
+    ("1.4 b\u00a0and d", "1.4 b and d"),  # no-break space read as a space
+    ("1.4 (b+d)", "1.4 (b+d)"),
+    ("1.5(b)-(d )", "1.5(b)-(d )"),
 ])
 def test_text_after_reason_codes_goes_to_the_body(codes, want):
     tail = "This message contains action requests. Please see paragraphs 3 and 11."
@@ -576,3 +579,11 @@ def test_ingest_turns_a_parse_timeout_into_one_reject(tmp_path, monkeypatch):
     assert len(store.to_pandas()) == 1
     rejects = (tmp_path / "store" / "rejects.jsonl").read_text()
     assert "parse timeout" in rejects and "big.txt" in rejects
+
+
+def test_reason_codes_wrapped_over_two_lines_stay_in_the_field():
+    text = _RUN_ON.format(codes="1.4 (b) and", tail="").replace(
+        "and \n", "and\n(d).\n", 1)
+    c = parse_cable(text, source=SRC)
+    assert c.reasons.startswith("1.4 (b) and") and "(d)" in c.reasons
+    assert c.body.startswith("British officials")
