@@ -318,6 +318,8 @@ _LOWER_WORD = re.compile(r"(?<![A-Za-z])[a-z][a-z'-]*+")
 _TAGS_OR_EO = re.compile(r"^[ \t]*+(?:¶[ \t]*+)?(?:E\.?\s?O\.?|TAGS?\b)", _I)
 _REASONS_CONT = re.compile(r"^[ \t]*+(?:for[ \t]++)?reasons?\b", _I)
 _SUBJ_HEAD = re.compile(r"^[ \t]*+(?:¶[ \t]*+)?SUBJ", _I)
+#: A SUBJECT field run on the same line as the TAGS (then the next line continues the subject)
+_SUBJ_IN_LINE = re.compile(r"\bSUBJ(?:ECT)?[ \t]*+:", _I)
 
 
 #: English function words: two different ones make an all-caps line prose, not TAGS codes.
@@ -348,7 +350,7 @@ def field_continues(first: str, line: str, count: int) -> bool:
     if _REASONS_CONT.match(line):
         return True  # "for reasons 1.4 (b) and (d)." goes on a Classified By line
     lower = len(_LOWER_WORD.findall(line))
-    if _TAGS_OR_EO.match(first):
+    if _TAGS_OR_EO.match(first) and not _SUBJ_IN_LINE.search(first):
         return lower == 0 and count < 4 and not _caps_prose(line)
     head = _HEADER_FIELD.match(first)
     value = first[head.end():] if head else first
@@ -537,12 +539,15 @@ def _lines_pass(text: str) -> list:
             continue
         kept.extend(range(i, h))
         i = h + 1
+        head = h  # the field a line continues: the last field opened in the block
         while i < n and lines[i].strip() and (
             not _is_para_start(lines[i]) or _REF_ITEM.match(lines[i])
         ):
-            if _PAGE_BREAK_LINE.match(lines[i]) or not field_continues(
-                lines[h], lines[i], i - h - 1
-            ):
+            if _PAGE_BREAK_LINE.match(lines[i]):
+                break
+            if _HEADER_FIELD.match(lines[i]):
+                head = i
+            elif not field_continues(lines[head], lines[i], i - head - 1):
                 break
             i += 1
     kept.extend(range(i, n))

@@ -587,3 +587,21 @@ def test_reason_codes_wrapped_over_two_lines_stay_in_the_field():
     c = parse_cable(text, source=SRC)
     assert c.reasons.startswith("1.4 (b) and") and "(d)" in c.reasons
     assert c.body.startswith("British officials")
+
+
+def test_a_wrapped_subject_after_tags_is_header_not_body():
+    """A page cut off after its header (10MADRID49 on one mirror): the subject's second
+    line, all-caps with function words, is still the subject, so there is no prose."""
+    from corpora.cable import CableParseError
+
+    text = ("C O N F I D E N T I A L SECTION 01 OF 02 MADRID 000049\n\nSIPDIS\n\n"
+            "FOR EUR/WE\n\nE.O. 12958: DECL: 01/19/2020\nTAGS: PREL SP\n"
+            "SUBJECT: AMBASSADOR SOLOMONT'S JANUARY 18, 2010, MEETING\n"
+            "WITH SPANISH MINISTER OF INTERIOR RUBALCABA\n\nClassified By: A...")
+    with pytest.raises(CableParseError, match="no prose"):
+        parse_cable(text, source=SRC)
+    c = parse_cable(text.replace("Classified By: A...",
+                                 "Classified By: Ambassador X, reasons 1.4 (b).\n\n"
+                                 "1. (C) The Ambassador met the Minister.\n"), source=SRC)
+    assert c.subject.endswith("MINISTER OF INTERIOR RUBALCABA")
+    assert c.body == "The Ambassador met the Minister."
