@@ -432,7 +432,14 @@ def plot_sweep(table: pd.DataFrame, fig: Any = None, chosen: int | None = None) 
     ax.set_xlabel("NPMI (mean)")
     ax.set_ylabel("exclusivity (mean)")
     ax.grid(alpha=0.3)
-    line(axes[2], "stability", "stability across seeds")
+    if np.isfinite(col("stability")[0]).any():
+        line(axes[2], "stability", "stability across seeds")
+    else:  # one seed per K: nothing to compare
+        axes[2].set_title("stability across seeds")
+        axes[2].text(0.5, 0.5, "not measured\n(one seed per K)", ha="center", va="center",
+                     transform=axes[2].transAxes, color="0.4")
+        axes[2].set_xticks([])
+        axes[2].set_yticks([])
     line(axes[3], "c_npmi", "NPMI (window 10)")
     line(axes[4], "diversity", "topic diversity (top 25)")
     line(axes[5], "ami_tag", "agreement (AMI, dominant topic)", "subject TAG")
@@ -440,7 +447,8 @@ def plot_sweep(table: pd.DataFrame, fig: Any = None, chosen: int | None = None) 
     axes[5].legend(fontsize=8)
     if chosen is not None:
         for ax in (axes[0], *axes[2:]):
-            ax.axvline(chosen, color="C3", linestyle="--", alpha=0.8)
+            if ax.lines or ax.collections:  # not the empty stability panel
+                ax.axvline(chosen, color="C3", linestyle="--", alpha=0.8)
         hit = np.flatnonzero(k == chosen)
         if len(hit):
             axes[1].scatter(npmi[hit], excl[hit], s=160, facecolors="none", edgecolors="C3")
