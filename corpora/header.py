@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from corpora import limits
 from corpora.cable import CLASSIFICATIONS, Cable, CableParseError, Disagreement, Source
 from corpora.clean import (
     _LOWER_WORD,
@@ -977,8 +978,6 @@ def parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = None
     `CableParseError` with reason ``parse timeout``, never a hang. Parameters, return
     value and errors are `_parse_cable`'s.
     """
-    from corpora import limits
-
     budget = limits.MAX_PARSE_SECONDS if max_seconds is None else max_seconds
     try:
         with limits.time_budget(budget):

@@ -36,6 +36,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -188,6 +189,60 @@ def _reason_kind(reason: str) -> str:
     return head[:80]
 
 
+def filter_batch(batch: pa.RecordBatch, *, date_range: tuple[Any, Any] | None = None,
+                 origins: Iterable[str] | None = None, tags: Iterable[str] | None = None,
+                 classifications: Iterable[str] | None = None,
+                 min_length: int | None = None) -> pa.RecordBatch:
+    """The rows of one batch of the store that pass `CorpusStore.iter_batches`'s filters
+    (same parameters; the Spark backend applies it to each row group on the executors)."""
+    def values(x: Any) -> pa.Array:
+        return x if isinstance(x, pa.Array) else pa.array(list(x), pa.string())
+
+    mask = np.ones(batch.num_rows, dtype=bool)
+    if date_range is not None:
+        start, end = _as_utc(date_range[0], False), _as_utc(date_range[1], True)
+        dates = batch.column("date")
+        mask &= ~np.asarray(pc.is_null(dates))
+        if start is not None:
+            mask &= np.asarray(pc.fill_null(pc.greater_equal(dates, start), False))
+        if end is not None:
+            mask &= np.asarray(pc.fill_null(pc.less_equal(dates, end), False))
+    for wanted, column in ((origins, "origin"), (classifications, "classification")):
+        if wanted is not None:
+            mask &= np.asarray(pc.fill_null(pc.is_in(batch.column(column), values(wanted)),
+                                            False))
+    if tags is not None:
+        col = batch.column("tags")
+        hit = np.zeros(batch.num_rows, dtype=bool)
+        flat = pc.list_flatten(col)
+        if len(flat):
+            parents = np.asarray(pc.list_parent_indices(col))
+            found = np.asarray(pc.fill_null(pc.is_in(flat, values(tags)), False))
+            hit[parents[found]] = True
+        mask &= hit
+    if min_length is not None:
+        lengths = pc.fill_null(pc.utf8_length(batch.column("body")), 0)
+        mask &= np.asarray(pc.greater_equal(lengths, int(min_length)))
+    return batch if mask.all() else batch.filter(pa.array(mask))
+
+
+@contextmanager
+def ingest_target(out: Path, *, append: bool, lock_wait: float
+                  ) -> Iterator[tuple[CorpusStore | None, dict[str, dict]]]:
+    """The store folder ``out`` made ready for one ingest and locked for its duration.
+
+    Creates the folder, refuses a non-empty one that is not a store, takes the store's
+    exclusive lock, removes temporary files a killed ingest left, and yields the store
+    being appended to (None without ``append`` or a manifest) with its sources by path.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    _check_store_folder(out)
+    with exclusive_lock(out, "corpus store", wait=lock_wait):
+        remove_stale(out, _TEMP_NAME)
+        old = CorpusStore(out) if append and (out / MANIFEST).exists() else None
+        yield old, {f["path"]: f for f in (old.manifest["sources"] if old else [])}
+
+
 class CorpusStore:
     """A directory holding parsed cables, rejects and a manifest.
 
@@ -286,14 +341,7 @@ class CorpusStore:
                 f"The 'n_jobs' parameter of CorpusStore.ingest must be an int >= 1. "
                 f"Got {n_jobs!r} instead."
             )
-        out.mkdir(parents=True, exist_ok=True)
-        _check_store_folder(out)
-        with exclusive_lock(out, "corpus store", wait=lock_wait):
-            remove_stale(out, _TEMP_NAME)
-            old: CorpusStore | None = None
-            if append and (out / MANIFEST).exists():
-                old = cls(out)
-            files_in = {f["path"]: f for f in (old.manifest["sources"] if old else [])}
+        with ingest_target(out, append=append, lock_wait=lock_wait) as (old, files_in):
             return _Ingest(out, old, files_in, format, progress, n_jobs,
                            follow_symlinks).run(sources)
 
@@ -380,42 +428,12 @@ class CorpusStore:
             unknown = sorted(set(columns) - set(SCHEMA.names))
             if unknown:
                 raise ValueError(f"unknown columns {unknown}; the store has {SCHEMA.names}")
-        start = end = None
-        if date_range is not None:
-            start, end = (_as_utc(date_range[0], False), _as_utc(date_range[1], True))
-        origins = None if origins is None else pa.array(list(origins), pa.string())
-        tags = None if tags is None else pa.array(list(tags), pa.string())
-        classifications = (
-            None if classifications is None else pa.array(list(classifications), pa.string())
-        )
+        origins, tags, classifications = (
+            None if x is None else pa.array(list(x), pa.string())
+            for x in (origins, tags, classifications))
         for batch in pq.ParquetFile(self.path / CABLES).iter_batches(batch_size=batch_size):
-            mask = np.ones(batch.num_rows, dtype=bool)
-            if date_range is not None:
-                dates = batch.column("date")
-                mask &= ~np.asarray(pc.is_null(dates))
-                if start is not None:
-                    mask &= np.asarray(pc.fill_null(pc.greater_equal(dates, start), False))
-                if end is not None:
-                    mask &= np.asarray(pc.fill_null(pc.less_equal(dates, end), False))
-            if origins is not None:
-                mask &= np.asarray(pc.fill_null(pc.is_in(batch.column("origin"), origins), False))
-            if classifications is not None:
-                col = batch.column("classification")
-                mask &= np.asarray(pc.fill_null(pc.is_in(col, classifications), False))
-            if tags is not None:
-                col = batch.column("tags")
-                hit = np.zeros(batch.num_rows, dtype=bool)
-                flat = pc.list_flatten(col)
-                if len(flat):
-                    parents = np.asarray(pc.list_parent_indices(col))
-                    found = np.asarray(pc.fill_null(pc.is_in(flat, tags), False))
-                    hit[parents[found]] = True
-                mask &= hit
-            if min_length is not None:
-                lengths = pc.fill_null(pc.utf8_length(batch.column("body")), 0)
-                mask &= np.asarray(pc.greater_equal(lengths, int(min_length)))
-            if not mask.all():
-                batch = batch.filter(pa.array(mask))
+            batch = filter_batch(batch, date_range=date_range, origins=origins, tags=tags,
+                                 classifications=classifications, min_length=min_length)
             if batch.num_rows == 0:
                 continue
             yield batch.select(list(columns)) if columns is not None else batch

@@ -188,7 +188,6 @@ def read_tokens(run_dir: Path) -> tuple[list[str], list[str], list[list[str]]]:
 
 def stage_vectorize(state: Run, *, seed: int, progress: bool) -> dict:
     """Build the pruned document-term matrix (and down-weight post-typical words)."""
-    from topics.text import authorless_counts
     from topics.tokenids import count_matrix_ids, read_token_ids
 
     cfg = state.config
@@ -199,6 +198,15 @@ def stage_vectorize(state: Run, *, seed: int, progress: bool) -> dict:
     dtm = count_matrix_ids(corpus, refs, min_df=min_df, max_df=v.max_df,
                            max_terms=v.max_terms or None)
     del corpus
+    return finish_dtm(state, dtm, origins)
+
+
+def finish_dtm(state: Run, dtm, origins: list[str]) -> dict:
+    """The vectorize stage's last steps, on any road: authorless down-sampling, cables left
+    without a term dropped, ``dtm/`` saved. Returns the stage's counts."""
+    from topics.text import authorless_counts
+
+    cfg = state.config
     counts = {"n_docs": dtm.n_docs, "n_terms": dtm.n_terms}
     if cfg.text.authorless:
         # Its own fixed seed: the run seed changes only the model (dtm.npz is the same).

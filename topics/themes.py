@@ -290,20 +290,23 @@ def refine_themes(vectors: np.ndarray, start: np.ndarray, k: int,
     similarity : numpy.ndarray, shape (n_docs,)
         Cosine of each cable with its theme's mean direction.
     """
+    import scipy.sparse as sp
+
     labels = np.asarray(start, dtype=np.int64).copy()
-    sims = np.zeros(labels.shape[0])
+    n_docs = labels.shape[0]
+    sims = np.zeros(n_docs)
     moved = 0
     rounds = 0
     while rounds < max_rounds:
         rounds += 1
-        centers = np.zeros((k, vectors.shape[1]))
-        np.add.at(centers, labels, vectors)
+        members = sp.csr_matrix((np.ones(n_docs), (labels, np.arange(n_docs))), shape=(k, n_docs))
+        centers = np.asarray(members @ vectors)
         norms = np.linalg.norm(centers, axis=1, keepdims=True)
         centers = np.divide(centers, norms, out=np.zeros_like(centers), where=norms > 0)
         cos = vectors @ centers.T
         cos[:, norms.ravel() == 0] = -np.inf  # an empty theme takes no cable back
         new = np.argmax(cos, axis=1).astype(np.int64)
-        sims = cos[np.arange(labels.shape[0]), new]
+        sims = cos[np.arange(n_docs), new]
         moved = int(np.sum(new != labels))
         labels = new
         if moved == 0:

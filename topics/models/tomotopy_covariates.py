@@ -40,7 +40,7 @@ import numpy as np
 
 from topics.formula import FormulaError, Term, parse_formula, read_covariates
 from topics.models.base import ModelFormatError, TopicModel, check_int, check_real
-from topics.models.tomotopy_lda import _tomotopy, _words
+from topics.models.tomotopy_lda import _tomotopy, _words, known_terms_matrix
 from topics.vectorize import DocTermMatrix
 
 __all__ = ["TomotopyDmr", "TomotopyDtm"]
@@ -147,13 +147,7 @@ class _CovariateModel(TopicModel):
 
     def _known_matrix(self, dtm: DocTermMatrix):
         """``dtm``'s matrix without the terms tomotopy never saw in training."""
-        import scipy.sparse as sp
-
-        known = np.zeros(len(self.terms_))
-        known[self._used_index] = 1.0
-        matrix = (dtm.matrix @ sp.diags(known).astype(dtm.matrix.dtype)).tocsr()
-        matrix.eliminate_zeros()
-        return matrix
+        return known_terms_matrix(dtm, len(self.terms_), self._used_index)
 
     def _topic_term_from(self, dist_of) -> np.ndarray:
         out = np.zeros((self.n_topics, len(self.terms_)))

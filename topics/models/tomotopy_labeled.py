@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from topics.models.base import ModelFormatError, TopicModel, check_int, check_real
-from topics.models.tomotopy_lda import _tomotopy, _words
+from topics.models.tomotopy_lda import _tomotopy, _words, infer_by_words
 from topics.vectorize import DocTermMatrix
 
 __all__ = ["TomotopyLlda", "TomotopyPlda", "apply_seed_words", "check_seed_words",
@@ -277,23 +277,10 @@ class _Labeled(TopicModel):
         return alpha / alpha.sum()
 
     def _transform(self, dtm: DocTermMatrix) -> np.ndarray:
-        import scipy.sparse as sp
-
-        known = np.zeros(len(self.terms_))
-        known[self._used_index] = 1.0
-        matrix = (dtm.matrix @ sp.diags(known).astype(dtm.matrix.dtype)).tocsr()
-        matrix.eliminate_zeros()
-        out = np.tile(self._prior(), (dtm.n_docs, 1))
-        docs, rows = [], []
-        for i, words in enumerate(_words(matrix, self.terms_)):
-            if words:
-                docs.append(self._tp.make_doc(words))  # no labels: every topic is open
-                rows.append(i)
-        if docs:
-            dists, _ = self._tp.infer(docs, iterations=self.infer_iterations,
-                                      workers=self.workers, parallel=_tomotopy().ParallelScheme.NONE)
-            out[rows] = np.asarray(dists, dtype=np.float64)
-        return out
+        # no labels for new cables: every topic is open
+        return infer_by_words(self._tp, dtm, self.terms_, self._used_index, self._prior(),
+                              iterations=self.infer_iterations, workers=self.workers,
+                              parallel=_tomotopy().ParallelScheme.NONE)
 
     def label_scores(self, doc_topic: np.ndarray) -> np.ndarray:
         """Each label's share of each cable: the sum of its topics' columns.

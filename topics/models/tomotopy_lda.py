@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -50,6 +51,39 @@ def _words(m, terms: tuple[str, ...]) -> list[list[str]]:
         lo, hi = m.indptr[i], m.indptr[i + 1]
         cols = np.repeat(m.indices[lo:hi], m.data[lo:hi])
         out.append([terms[j] for j in cols.tolist()])
+    return out
+
+
+def known_terms_matrix(dtm: DocTermMatrix, n_terms: int, used_index: np.ndarray):
+    """``dtm``'s CSR matrix without the terms tomotopy never saw in training (``used_index``:
+    the training vocabulary's columns tomotopy knows); tomotopy refuses unknown words."""
+    import scipy.sparse as sp
+
+    known = np.zeros(n_terms)
+    known[used_index] = 1.0
+    matrix = (dtm.matrix @ sp.diags(known).astype(dtm.matrix.dtype)).tocsr()
+    matrix.eliminate_zeros()
+    return matrix
+
+
+def infer_by_words(tp: Any, dtm: DocTermMatrix, terms: tuple[str, ...], used_index: np.ndarray,
+                   prior: np.ndarray, *, iterations: int, workers: int, parallel: Any
+                   ) -> np.ndarray:
+    """Topic shares of new cables by tomotopy's ``infer`` over their known words.
+
+    A cable with no known word gets ``prior`` (the normalised alpha). ``make_doc`` is given
+    words only: no labels or covariates (every topic open).
+    """
+    matrix = known_terms_matrix(dtm, len(terms), used_index)
+    out = np.tile(prior, (dtm.n_docs, 1))
+    docs, rows = [], []
+    for i, words in enumerate(_words(matrix, terms)):
+        if words:
+            docs.append(tp.make_doc(words))
+            rows.append(i)
+    if docs:
+        dists, _ = tp.infer(docs, iterations=iterations, workers=workers, parallel=parallel)
+        out[rows] = np.asarray(dists, dtype=np.float64)
     return out
 
 
@@ -178,28 +212,10 @@ class TomotopyLda(TopicModel):
         return alpha / alpha.sum()
 
     def _transform(self, dtm: DocTermMatrix) -> np.ndarray:
-        import scipy.sparse as sp
-
-        # Terms with no occurrence in training are unknown to tomotopy: drop their columns.
-        known = np.zeros(len(self.terms_))
-        known[self._used_index] = 1.0
-        matrix = (dtm.matrix @ sp.diags(known).astype(dtm.matrix.dtype)).tocsr()
-        matrix.eliminate_zeros()
-        out = np.tile(self._prior(), (dtm.n_docs, 1))
-        docs, rows = [], []
-        for i, words in enumerate(_words(matrix, self.terms_)):
-            if words:
-                docs.append(self._tp.make_doc(words))
-                rows.append(i)
-        if docs:
-            dists, _ = self._tp.infer(
-                docs,
-                iterations=self.infer_iterations,
-                workers=self.workers,
-                parallel=self._scheme(),
-            )
-            out[rows] = np.asarray(dists, dtype=np.float64)
-        return out
+        # Terms with no occurrence in training are unknown to tomotopy: dropped.
+        return infer_by_words(self._tp, dtm, self.terms_, self._used_index, self._prior(),
+                              iterations=self.infer_iterations, workers=self.workers,
+                              parallel=self._scheme())
 
     def _state(self, directory: Path) -> dict[str, np.ndarray]:
         self._tp.save(str(directory / _NATIVE), full=False)

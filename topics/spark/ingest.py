@@ -35,19 +35,16 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpora.locking import exclusive_lock, remove_stale
 from corpora.read import check_format
-from corpora.store import _TEMP_NAME as _STORE_TEMP
 from corpora.store import (
-    MANIFEST,
     SCHEMA,
     CorpusStore,
-    _check_store_folder,
     _Ingest,
     _Part,
     _read_chunk,
     _read_one,
     _skipped_part,
+    ingest_target,
 )
 from topics.spark.session import require_pyspark
 
@@ -92,14 +89,7 @@ def spark_ingest(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise FileExistsError(f"{out} is a file, not a folder; choose another out= directory")
-    out.mkdir(parents=True, exist_ok=True)
-    _check_store_folder(out)
-    with exclusive_lock(out, "corpus store", wait=lock_wait):
-        remove_stale(out, _STORE_TEMP)
-        old: CorpusStore | None = None
-        if append and (out / MANIFEST).exists():
-            old = CorpusStore(out)
-        files_in = {f["path"]: f for f in (old.manifest["sources"] if old else [])}
+    with ingest_target(out, append=append, lock_wait=lock_wait) as (old, files_in):
         job = _SparkIngest(out, old, files_in, format, progress, 1, follow_symlinks)
         job.spark = spark
         return job.run(sources)

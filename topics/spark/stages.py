@@ -19,6 +19,7 @@ import numpy as np
 from topics.runinfo import atomic_write_json
 from topics.stages import (  # noqa: F401 - the stages that run on the driver, re-exported
     _store_filters,
+    finish_dtm,
     load_dtm,
     model_params,
     stage_evaluate,
@@ -151,7 +152,6 @@ def stage_vectorize(state: Run, *, seed: int, progress: bool) -> dict:
     import scipy.sparse as sp
 
     from topics.spark.text import count_df, read_tokens_rdd
-    from topics.text import authorless_counts
     from topics.vectorize import (
         DocTermMatrix,
         Vocabulary,
@@ -205,19 +205,7 @@ def stage_vectorize(state: Run, *, seed: int, progress: bool) -> dict:
     dtm = DocTermMatrix(matrix, refs, vocabulary, "count")
     logger.info("vectorize (spark): %d documents, kept %d of %d terms", n_docs, len(kept_terms),
                 len(terms))
-    counts = {"n_docs": dtm.n_docs, "n_terms": dtm.n_terms}
-    if cfg.text.authorless:
-        dtm, info = authorless_counts(dtm, origins, seed=cfg.text.authorless_seed)
-        counts.update({f"authorless_{k}": val for k, val in info.items()})
-    empty = np.flatnonzero(np.asarray(dtm.matrix.sum(axis=1)).ravel() == 0)
-    if len(empty):
-        keep_rows = np.setdiff1d(np.arange(dtm.n_docs), empty)
-        logger.warning("%d cables have no term left after pruning; left out of the model "
-                       "(first: %s)", len(empty), dtm.refs[empty[0]])
-        dtm = dtm.subset(keep_rows)
-        counts["n_empty_docs_dropped"] = int(len(empty))
-    dtm.save(state.dir / "dtm")
-    return counts
+    return finish_dtm(state, dtm, origins)
 
 
 def stage_model(state: Run, *, seed: int, progress: bool) -> dict:

@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from corpora.store import filter_batch
 
 __all__ = [
     "count_df",
@@ -47,41 +48,6 @@ _DOC_COLUMNS = ["ref", "origin", "body", "tags", "subject", "date"]
 
 # --- reading ------------------------------------------------------------------------------
 
-def _filter_batch(batch: pa.RecordBatch, filters: dict) -> pa.RecordBatch:
-    """The rows of ``batch`` that pass `corpora.store.CorpusStore.iter_batches`'s filters
-    (the same expressions, applied to one row group)."""
-    from corpora.store import _as_utc
-
-    mask = np.ones(batch.num_rows, dtype=bool)
-    if filters.get("date_range") is not None:
-        start, end = filters["date_range"]
-        start, end = _as_utc(start, False), _as_utc(end, True)
-        dates = batch.column("date")
-        mask &= ~np.asarray(pc.is_null(dates))
-        if start is not None:
-            mask &= np.asarray(pc.fill_null(pc.greater_equal(dates, start), False))
-        if end is not None:
-            mask &= np.asarray(pc.fill_null(pc.less_equal(dates, end), False))
-    for key, column in (("origins", "origin"), ("classifications", "classification")):
-        if filters.get(key) is not None:
-            values = pa.array(list(filters[key]), pa.string())
-            mask &= np.asarray(pc.fill_null(pc.is_in(batch.column(column), values), False))
-    if filters.get("tags") is not None:
-        col = batch.column("tags")
-        hit = np.zeros(batch.num_rows, dtype=bool)
-        flat = pc.list_flatten(col)
-        if len(flat):
-            parents = np.asarray(pc.list_parent_indices(col))
-            found = np.asarray(pc.fill_null(
-                pc.is_in(flat, pa.array(list(filters["tags"]), pa.string())), False))
-            hit[parents[found]] = True
-        mask &= hit
-    if filters.get("min_length") is not None:
-        lengths = pc.fill_null(pc.utf8_length(batch.column("body")), 0)
-        mask &= np.asarray(pc.greater_equal(lengths, int(filters["min_length"])))
-    return batch if mask.all() else batch.filter(pa.array(mask))
-
-
 def read_store_rdd(spark, cables_path: str | Path, filters: dict, columns=_DOC_COLUMNS):
     """The store's cables that pass ``filters``, as an RDD of dicts in store order (one
     partition per Parquet row group, read on the executors from shared storage)."""
@@ -95,7 +61,7 @@ def read_store_rdd(spark, cables_path: str | Path, filters: dict, columns=_DOC_C
         for g in groups:
             table = pf.read_row_group(g, columns=needed).combine_chunks()
             for b in table.to_batches():
-                yield from _filter_batch(b, filters).select(cols).to_pylist()
+                yield from filter_batch(b, **filters).select(cols).to_pylist()
 
     sc = spark.sparkContext
     return sc.parallelize(range(n_groups), max(n_groups, 1)).mapPartitions(read)
