@@ -17,6 +17,17 @@ theme is replaced, with probability ``(year - 2003) / 7``, by the word of the sa
 `DRIFT_WORDS`, so the theme's top terms in 2003 are its own and in 2010 the drift words.
 
 ``truth.csv`` holds each cable's ref, post, year and planted mixture ``theta_0..theta_7``.
+
+**The planted share and what a model estimates.** A topic model's share of a cable is a
+share of the cable's *modelled* words: the words left after the vocabulary is pruned
+(`topics.vectorize.build_dtm`'s ``min_df``/``max_df``). When a theme is common, its most
+frequent words occur in more than half the cables and ``max_df = 0.5`` drops them (with the
+default effect: theme 0's five most frequent words, 30% of its own words), so the theme
+keeps a smaller part of its tokens than the others and its share of the modelled words is
+below its mixing weight. `kept_mass` measures each (theme, post) word distribution's
+probability on a vocabulary, and `modelled_share` turns the planted mixing weights into
+the expected share of the modelled words, ``theta_j r_j / sum_i theta_i r_i`` averaged over
+the planted Dirichlet: the quantity to compare a fitted topic share with.
 """
 
 from __future__ import annotations
@@ -37,10 +48,12 @@ from corpora.synthetic import (
     POSTS,
     SyntheticCable,
     _Generator,
+    _Vocab,
 )
 
 __all__ = ["DRIFT_WORDS", "EffectDocument", "PlantedDrift", "PlantedEffect",
-           "generate_effect_corpus", "iter_effect_cables", "iter_effect_documents"]
+           "generate_effect_corpus", "iter_effect_cables", "iter_effect_documents",
+           "kept_mass", "modelled_share"]
 
 #: Words a drifting theme takes on (none is in the generator's vocabulary).
 DRIFT_WORDS = ("cyberattack", "drone", "botnet", "malware", "ransomware", "encryption",
@@ -228,3 +241,68 @@ def generate_effect_corpus(out_dir: str | Path, n: int = 1000, seed: int = 0, *,
 def post_names() -> list[str]:
     """Sender lines of the generator's posts."""
     return [p.sender for p in POSTS]
+
+
+def kept_mass(terms) -> np.ndarray:
+    """Each planted (theme, post) word distribution's probability on the words ``terms``.
+
+    Parameters
+    ----------
+    terms : iterable of str
+        A vocabulary (multi-word phrases joined by ``_``, as `iter_effect_documents` writes
+        them), e.g. the terms of the `DocTermMatrix` a model was fitted on.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_themes, n_posts)
+        ``r[j, p]``: the share of theme ``j``'s words at post ``p`` (`POSTS` order) that the
+        vocabulary keeps. Equal across themes, pruning leaves the planted shares unchanged.
+    """
+    vocab = _Vocab(PLANTED_THEMES, POSTS)
+    kept = set(terms)
+    mask = np.array([t.replace(" ", "_") in kept for t in vocab.tokens.tolist()])
+    probs = np.diff(vocab.cdf, axis=2, prepend=0.0)
+    return (probs * mask).sum(axis=2)
+
+
+def modelled_share(effect: PlantedEffect, years, posts, kept: np.ndarray, *,
+                   n_draws: int = 20000, seed: int = 0) -> np.ndarray:
+    """Expected share of the modelled words that come from ``effect.theme``, per cable.
+
+    For a cable of ``year`` from ``post`` the planted mixture is ``theta ~ Dirichlet(
+    concentration * effect.mean(year, post))``; a word of theme ``j`` is kept with
+    probability ``kept[j, post]`` (`kept_mass`), so the theme's share of the kept words is
+    ``theta_t r_t / sum_j theta_j r_j``. Its expectation over the Dirichlet is computed by
+    Monte Carlo (``n_draws`` draws per distinct (year, post), each cell from the same seed).
+
+    Parameters
+    ----------
+    effect : PlantedEffect
+    years, posts : sequence
+        One year and one post sender line per cable (or per point of interest).
+    kept : numpy.ndarray, shape (n_themes, n_posts)
+    n_draws : int
+    seed : int
+
+    Returns
+    -------
+    numpy.ndarray of float, one value per (year, post)
+    """
+    k = len(PLANTED_THEMES)
+    index = {p.sender: i for i, p in enumerate(POSTS)}
+    cache: dict[tuple[float, str], float] = {}
+    draws: dict[tuple[float, ...], np.ndarray] = {}  # one set per distinct Dirichlet
+    out = np.empty(len(years))
+    for i, (year, post) in enumerate(zip(years, posts, strict=True)):
+        key = (float(year), str(post))
+        if key not in cache:
+            shape = effect.concentration * effect.mean(float(year), str(post), k)
+            skey = tuple(np.round(shape, 12).tolist())
+            if skey not in draws:
+                draws[skey] = np.random.default_rng(seed).gamma(shape, size=(n_draws, k))
+            w = draws[skey] * kept[:, index[str(post)]]
+            total = w.sum(axis=1)
+            ok = total > 0
+            cache[key] = float(np.mean(w[ok, effect.theme] / total[ok]))
+        out[i] = cache[key]
+    return out

@@ -12,9 +12,11 @@
 # # Topics over time: the dynamic topic model (`dtm`)
 #
 # A theme's vocabulary changes: "Iran" in 2003 is not "Iran" in 2009. The `dtm` engine
-# (tomotopy's `DTModel`) fits one time slice per year, each topic's word distribution
-# drifting from slice to slice. Below: each topic's top terms per slice, its share of the
-# cables per slice, and three slices' term lists side by side.
+# fits one time slice per year: topics from one LDA fit over every cable, then each
+# topic's word distribution per slice from the words assigned to it there, borrowing from
+# the neighbouring slices (`method = "lda-slices"`, the default; `method = "dtmodel"` is
+# tomotopy's `DTModel`). Below: each topic's top terms per slice, its share of the cables
+# per slice, and three slices' term lists side by side.
 
 # %% tags=["parameters"]
 SOURCES = ["@sample"]

@@ -96,8 +96,8 @@ def test_dmr_needs_covariates(small, tmp_path):
     with pytest.raises(ValueError, match=r"\['genre'\]"):
         make_model("dmr", n_topics=4, iterations=5, prevalence="genre").fit(
             dtm, metadata=meta.drop(columns="genre"))
-    with pytest.raises(ValueError, match="'prevalence' parameter.*'region'"):
-        make_model("dmr", n_topics=4, prevalence="region").fit(dtm, metadata=meta)
+    with pytest.raises(ValueError, match="'prevalence' parameter.*'country'"):
+        make_model("dmr", n_topics=4, prevalence="country").fit(dtm, metadata=meta)
     with pytest.raises(ValueError, match="no covariates row"):
         make_model("dmr", n_topics=4, iterations=5).fit(dtm, metadata=meta.iloc[5:])
     # the covariates file the pipeline writes

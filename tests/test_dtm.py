@@ -102,3 +102,41 @@ def test_dtm_views(drifted):
     assert (shares["lower"] <= shares["share"]).all() and (shares["share"] <= shares["upper"]).all()
     fig = plot_three_slices(terms, model.slices_, [_drift_topic(model)], {})
     assert isinstance(fig, Figure) and len(fig.axes) == 3
+
+
+def test_chained_slice_distributions():
+    """A thin slice borrows its neighbours' vocabulary, the nearer the more; a slice with
+    many words keeps its own; without a prior each slice is on its own."""
+    from topics.models.tomotopy_dynamic import chained_slice_distributions
+
+    c = np.zeros((4, 1, 3))
+    c[0, 0] = [1000, 0, 0]
+    c[1, 0] = [0, 2, 0]        # thin
+    c[2, 0] = [0, 0, 1000]
+    c[3, 0] = [0, 1000, 0]
+    out = chained_slice_distributions(c, prior=50, decay=0.5, eta=0.0)
+    np.testing.assert_allclose(out.sum(axis=2), 1.0)
+    thin = out[1, 0]
+    # mostly its neighbours': the two next to it equally, the one two slices away half
+    assert thin[0] > 0.3 and thin[2] > 0.3 and thin[1] < 0.3
+    assert abs(thin[0] - thin[2]) < 1e-12
+    assert out[0, 0, 0] > 0.9 and out[3, 0, 1] > 0.9             # heavy slices keep theirs
+    np.testing.assert_allclose(chained_slice_distributions(c, prior=0, decay=0.5, eta=0.0),
+                               c / c.sum(axis=2, keepdims=True))
+
+
+def test_dtmodel_method_fits_saves_and_loads(drifted, tmp_path):
+    """tomotopy's DTModel stays available (``method="dtmodel"``), saved and loaded as such."""
+    dtm, meta, _ = drifted
+    small = dtm.subset(np.arange(150))
+    m = make_model("dtm", n_topics=4, seed=1, iterations=10, method="dtmodel").fit(
+        small, metadata=meta)
+    assert m.slice_topic_term().shape == (len(m.slices_), 4, len(m.terms_))
+    m.save(tmp_path / "m")
+    back = load_model(tmp_path / "m")
+    assert back.method == "dtmodel"
+    np.testing.assert_allclose(back.slice_topic_term(), m.slice_topic_term())
+    sub = small.subset(np.arange(10))
+    np.testing.assert_allclose(back.transform(sub), m.transform(sub))
+    with pytest.raises(ValueError, match="'method'"):
+        make_model("dtm", method="blei").fit(small, metadata=meta)

@@ -4,6 +4,11 @@ A formula is a ``+``-separated list of terms, as in R's stm ``prevalence = ~ ...
 
 ``post``
     the sending post (categorical, one level per post);
+``region``
+    the State Department regional bureau of the post's country (``AF``, ``EAP``, ``EUR``,
+    ``NEA``, ``SCA``, ``WHA``; ``IO`` for missions to international organisations,
+    ``WASHINGTON`` for the Department's own cables; ``unknown`` for a post not in the
+    table `corpora/data/post_regions.csv`, see `post_region`);
 ``classification``
     the classification's base word (``SECRET//NOFORN`` -> ``SECRET``; categorical);
 ``genre``
@@ -18,10 +23,13 @@ A formula is a ``+``-separated list of terms, as in R's stm ``prevalence = ~ ...
 `parse_formula` reads it with a hand-written scanner (one pass over the characters, linear
 time) and names the bad term in its error. `cable_covariates` builds the covariate table of
 the modelled cables (one row per ref) from the corpus store and the run's ``genres.json``.
+`post_region` maps a post to its region (`post_regions` reads the table).
 """
 
 from __future__ import annotations
 
+import csv
+import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -32,14 +40,22 @@ __all__ = [
     "NUMERIC",
     "FormulaError",
     "Term",
+    "REGIONS",
     "cable_covariates",
     "parse_formula",
+    "post_region",
+    "post_regions",
+    "regions_of",
 ]
 
 logger = logging.getLogger(__name__)
 
 #: Categorical covariates a formula may name.
-CATEGORICAL = ("post", "classification", "genre")
+CATEGORICAL = ("post", "region", "classification", "genre")
+#: The values of ``region`` (`post_region`).
+REGIONS = ("AF", "EAP", "EUR", "NEA", "SCA", "WHA", "IO", "WASHINGTON", "unknown")
+#: The post -> region table (package data).
+POST_REGIONS_CSV = Path(__file__).resolve().parent.parent / "corpora" / "data" / "post_regions.csv"
 #: Numeric covariates (``name`` linear, ``s(name)`` smooth).
 NUMERIC = ("year",)
 #: Longest formula accepted (characters).
@@ -186,10 +202,99 @@ def base_classification(value: str | None) -> str:
     return word or "(none)"
 
 
+@functools.lru_cache(maxsize=4)
+def post_regions(path: str | Path | None = None) -> dict[str, str]:
+    """The post -> region table: ``{"Embassy Tokyo": "EAP", ...}``.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A CSV with columns ``post`` and ``region`` (lines starting with ``#`` are comments).
+        Default: the package's ``corpora/data/post_regions.csv`` (every origin of the
+        development corpus and the synthetic generator's posts, ~280 posts).
+
+    Raises
+    ------
+    ValueError
+        On a row without both fields, a region not in `REGIONS`, or a post listed twice;
+        the message names the file and the line.
+    """
+    p = Path(path) if path is not None else POST_REGIONS_CSV
+    out: dict[str, str] = {}
+    seen: set[str] = set()
+    with open(p, encoding="utf-8", newline="") as fh:
+        lines = [(i, line) for i, line in enumerate(fh, 1) if not line.startswith("#")]
+    reader = csv.reader(line for _, line in lines)
+    header = next(reader, None)
+    if header != ["post", "region"]:
+        raise ValueError(f"{p}: the first row must be 'post,region'; got {header!r}")
+    for (lineno, _), row in zip(lines[1:], reader, strict=True):
+        if len(row) != 2 or not row[0].strip() or not row[1].strip():
+            raise ValueError(f"{p}, line {lineno}: expected 'post,region'; got {row!r}")
+        post, region = row[0].strip(), row[1].strip()
+        if region not in REGIONS[:-1]:
+            raise ValueError(f"{p}, line {lineno}, field 'region': {region!r} is not one of "
+                             f"{', '.join(REGIONS[:-1])}")
+        if post.lower() in seen:
+            raise ValueError(f"{p}, line {lineno}, field 'post': {post!r} is listed twice")
+        seen.add(post.lower())
+        out[post] = region
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _lower_regions() -> dict[str, str]:
+    return {k.lower(): v for k, v in post_regions().items()}
+
+
+def post_region(origin: str | None) -> str:
+    """The regional bureau of a sending post, ``"unknown"`` when the table lacks it.
+
+    The post may be written as Cablegate names it (``Embassy Tokyo``) or as a cable's FM
+    line (``AMEMBASSY TOKYO``, put in Cablegate's form by `corpora.header.canonical_origin`);
+    case does not matter.
+
+    Examples
+    --------
+    >>> post_region("Embassy Tokyo"), post_region("AMEMBASSY PARIS"), post_region("Mars")
+    ('EAP', 'EUR', 'unknown')
+    """
+    if not origin or not isinstance(origin, str):
+        return "unknown"
+    table = _lower_regions()
+    key = origin.strip().lower()
+    if key in table:
+        return table[key]
+    from corpora.header import canonical_origin
+
+    canon = canonical_origin(origin.strip().upper())
+    return table.get(canon.lower(), "unknown") if canon else "unknown"
+
+
+def regions_of(posts) -> list[str]:
+    """`post_region` of each post; logs how many posts (and cables) the table lacks."""
+    cache: dict[str, str] = {}
+    out = []
+    for p in posts:
+        key = p if isinstance(p, str) else ""
+        if key not in cache:
+            cache[key] = post_region(key)
+        out.append(cache[key])
+    missing = sorted(k for k, v in cache.items() if v == "unknown")
+    if missing:
+        n = sum(1 for r in out if r == "unknown")
+        logger.warning("region: %d post(s) not in the post -> region table (%d cable(s) get "
+                    "region 'unknown'): %s", len(missing), n,
+                    ", ".join(repr(m) for m in missing[:10]) + (" ..." if len(missing) > 10
+                                                                 else ""))
+    return out
+
+
 def cable_covariates(store_path: str | Path, refs, genres_json: str | Path | None = None):
     """The covariates of the cables ``refs`` (in that order) as a pandas DataFrame.
 
-    Columns ``ref``, ``post`` (origin, ``"(unknown)"`` when missing), ``classification``
+    Columns ``ref``, ``post`` (origin, ``"(unknown)"`` when missing), ``region``
+    (`post_region`), ``classification``
     (`base_classification`), ``genre`` (from the run's ``genres.json``: form cables carry
     their genre, every other cable ``"subject"``), ``year`` (float; NaN without a date) and
     ``date`` (ISO day or ``""``).
@@ -208,6 +313,7 @@ def cable_covariates(store_path: str | Path, refs, genres_json: str | Path | Non
     return pd.DataFrame({
         "ref": meta["ref"],
         "post": [o or "(unknown)" for o in meta["origin"]],
+        "region": regions_of(meta["origin"]),
         "classification": [base_classification(c) for c in meta["classification"]],
         "genre": [genres.get(r, "subject") for r in meta["ref"]],
         "year": np.asarray(years, dtype=np.float64),

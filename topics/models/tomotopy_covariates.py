@@ -43,7 +43,7 @@ from topics.models.base import ModelFormatError, TopicModel, check_int, check_re
 from topics.models.tomotopy_lda import _tomotopy, _words, known_terms_matrix
 from topics.vectorize import DocTermMatrix
 
-__all__ = ["TomotopyDmr", "TomotopyDtm"]
+__all__ = ["TomotopyDmr"]  # and TomotopyDtm, from topics.models.tomotopy_dynamic
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,18 @@ OTHER = "(other)"
 
 def _none_scheme():
     return _tomotopy().ParallelScheme.NONE
+
+
+def with_region(frame, formula):
+    """``frame`` with a ``region`` column derived from ``post`` (`topics.formula.regions_of`)
+    when the formula names ``region`` and the covariates lack it (a covariates file written
+    before ``region`` existed, or a hand-made DataFrame)."""
+    if any(t.name == "region" for t in formula) and "region" not in frame.columns \
+            and "post" in frame.columns:
+        from topics.formula import regions_of
+
+        frame = frame.assign(region=regions_of(frame["post"].tolist()))
+    return frame
 
 
 class _CovariateModel(TopicModel):
@@ -98,6 +110,7 @@ class _CovariateModel(TopicModel):
             raise ValueError(f"{type(self).__name__}.{where}: metadata must be a DataFrame with "
                              f"a 'ref' column, got {type(metadata).__name__}")
         frame = metadata.drop_duplicates("ref").set_index("ref")
+        frame = with_region(frame, getattr(self, "formula_", ()))
         missing = [r for r in refs if r not in frame.index]
         return frame.reindex(list(refs)), missing
 
@@ -333,6 +346,7 @@ class TomotopyDmr(_CovariateModel):
             raise ValueError(f"{type(self).__name__}.fit: {len(missing)} cable(s) have no "
                              f"covariates row (first: {missing[0]!r}); the covariates must "
                              "cover every row of the DocTermMatrix")
+        frame = with_region(frame, self.formula_)
         absent = [t.name for t in self.formula_ if t.name not in frame.columns]
         if absent:
             raise ValueError(f"{type(self).__name__}.fit: the covariates have no column(s) "
@@ -463,234 +477,11 @@ class _RowDict:
         return self.values.get(name)
 
 
-# --- dtm ----------------------------------------------------------------------------------
+def __getattr__(name: str):
+    # ``TomotopyDtm`` lives in `topics.models.tomotopy_dynamic` (re-exported here lazily:
+    # that module imports this one).
+    if name == "TomotopyDtm":
+        from topics.models.tomotopy_dynamic import TomotopyDtm
 
-class TomotopyDtm(_CovariateModel):
-    """Dynamic topic model with yearly time slices, wrapping ``tomotopy.DTModel``.
-
-    Parameters
-    ----------
-    n_topics : int, default 20
-    seed : int, default 0
-    covariates : str, default ""
-        Parquet file of the cables' covariates (needs ``year``); the pipeline sets it.
-    iterations : int, default 500
-        Sampling sweeps.
-    min_slice_docs : int, default 20
-        A year with fewer training cables joins its neighbour (earlier years the next one,
-        the last years the previous one), so no slice is estimated from a handful.
-    alpha_var, eta_var, phi_var : float, default 0.1, 0.1, 0.01
-        tomotopy's transition variances (document-topic prior, per-cable spread around
-        it, topic-word drift between slices); ``phi_var`` as in tomotopy's own DTM example.
-    lr_a, lr_b, lr_c : float, default 0.1, 0.1, 0.55
-        SGLD step size ``a * (b + i) ** -c``. tomotopy's default ``lr_a = 0.01`` left the
-        topics unseparated on planted cables (every topic a blend of all themes after 150
-        sweeps: mean largest share per cable 0.16 against 0.65 with ``lr_a = 0.1``).
-    infer_iterations : int, default 100
-    workers : int, default 1
-
-    Attributes
-    ----------
-    slices_ : list of str
-        Slice labels (``"2006"``, or ``"1990-2003"`` for merged years).
-    slice_years_ : list of list of int
-        The years of each slice.
-    doc_slice_ : numpy.ndarray of int, shape (n_docs,)
-        Each training cable's slice.
-    """
-
-    engine = "dtm"
-
-    def __init__(self, n_topics: int = 20, seed: int = 0, covariates: str = "",
-                 iterations: int = 500, min_slice_docs: int = 20, alpha_var: float = 0.1,
-                 eta_var: float = 0.1, phi_var: float = 0.01, lr_a: float = 0.1,
-                 lr_b: float = 0.1, lr_c: float = 0.55, infer_iterations: int = 100,
-                 workers: int = 1):
-        self.n_topics = n_topics
-        self.seed = seed
-        self.covariates = covariates
-        self.iterations = iterations
-        self.min_slice_docs = min_slice_docs
-        self.alpha_var = alpha_var
-        self.eta_var = eta_var
-        self.phi_var = phi_var
-        self.lr_a = lr_a
-        self.lr_b = lr_b
-        self.lr_c = lr_c
-        self.infer_iterations = infer_iterations
-        self.workers = workers
-
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        owner = type(self).__name__
-        for name, low in (("iterations", 1), ("infer_iterations", 1), ("min_slice_docs", 1),
-                          ("workers", 0)):
-            check_int(owner, name, getattr(self, name), low)
-        for name in ("alpha_var", "eta_var", "phi_var", "lr_a", "lr_c"):
-            check_real(owner, name, getattr(self, name))
-        check_real(owner, "lr_b", self.lr_b, strict=False)
-        if not 0.5 < self.lr_c <= 1.0:
-            raise ValueError(f"The 'lr_c' parameter of {owner} must be in (0.5, 1]. "
-                             f"Got {self.lr_c!r} instead.")
-
-    def _slices(self, years: np.ndarray) -> None:
-        """Yearly slices; sparse years merged into their neighbour."""
-        uniq, counts = np.unique(years, return_counts=True)
-        groups: list[list[int]] = []
-        pending: list[int] = []
-        n_pending = 0
-        for y, n in zip(uniq.tolist(), counts.tolist(), strict=True):
-            pending.append(int(y))
-            n_pending += n
-            if n_pending >= self.min_slice_docs:
-                groups.append(pending)
-                pending, n_pending = [], 0
-        if pending:
-            if groups:
-                groups[-1].extend(pending)
-            else:
-                groups.append(pending)
-        self.slice_years_ = groups
-        self.slices_ = [str(g[0]) if len(g) == 1 else f"{g[0]}-{g[-1]}" for g in groups]
-        self._year_slice = {y: i for i, g in enumerate(groups) for y in g}
-
-    def slice_of(self, year: float | None) -> int:
-        """The slice of a year (nearest slice outside the fitted years; the last without)."""
-        if year is None or not np.isfinite(year):
-            return len(self.slices_) - 1
-        y = int(year)
-        if y in self._year_slice:
-            return self._year_slice[y]
-        if y < self.slice_years_[0][0]:
-            return 0
-        if y > self.slice_years_[-1][-1]:
-            return len(self.slices_) - 1
-        below = max(v for v in self._year_slice if v < y)
-        return self._year_slice[below]
-
-    def _fit(self, dtm: DocTermMatrix) -> tuple[np.ndarray, np.ndarray]:
-        tp = _tomotopy()
-        frame, missing = self._frame_for(dtm.refs, self._metadata, "fit")
-        if missing:
-            raise ValueError(f"{type(self).__name__}.fit: {len(missing)} cable(s) have no "
-                             f"covariates row (first: {missing[0]!r})")
-        years = frame["year"].astype(float).to_numpy()
-        if not np.isfinite(years).any():
-            raise ValueError(f"{type(self).__name__}.fit: no cable has a date; the dynamic "
-                             "model needs years")
-        n_nodate = int((~np.isfinite(years)).sum())
-        if n_nodate:
-            logger.warning("dtm: %d cable(s) without a date go into the median year's slice",
-                           n_nodate)
-        years = np.where(np.isfinite(years), years, np.nanmedian(years)).astype(int)
-        self._slices(years)
-        self.doc_slice_ = np.array([self._year_slice[int(y)] for y in years], dtype=np.int64)
-        mdl = tp.DTModel(k=self.n_topics, t=len(self.slices_), alpha_var=self.alpha_var,
-                         eta_var=self.eta_var, phi_var=self.phi_var, lr_a=self.lr_a,
-                         lr_b=self.lr_b, lr_c=self.lr_c, seed=self.seed, min_cf=0)
-        rows = []
-        for i, words in enumerate(_words(dtm.matrix, self.terms_)):
-            if words:
-                mdl.add_doc(words, timepoint=int(self.doc_slice_[i]))
-                rows.append(i)
-        mdl.train(self.iterations, workers=self.workers, parallel=_none_scheme())
-        self._native = mdl
-        self._slice_tt = None
-        self._used_index = self.vocabulary_.indices(mdl.used_vocabs)
-        per_slice = self.slice_topic_term()
-        doc_topic = np.tile(1.0 / self.n_topics, (dtm.n_docs, self.n_topics))
-        for doc, i in zip(mdl.docs, rows, strict=True):
-            doc_topic[i] = doc.get_topic_dist()
-        logger.info("dtm: %d slices %s, log-likelihood per word %.4f", len(self.slices_),
-                    self.slices_, mdl.ll_per_word)
-        dominant = np.bincount(doc_topic.argmax(axis=1), minlength=self.n_topics)
-        if self.n_topics > 2 and dominant.max() > 0.9 * dtm.n_docs:
-            logger.warning("dtm: %d of %d cables have topic %d as their dominant topic: the "
-                           "topics collapsed (seen on real cables with lr_a=0.1; "
-                           "docs/engines.md)", dominant.max(), dtm.n_docs,
-                           int(dominant.argmax()))
-        return per_slice.mean(axis=0), doc_topic
-
-    def slice_topic_term(self) -> np.ndarray:
-        """p(term | topic, slice), shape (n_slices, n_topics, n_terms); rows sum to 1.
-
-        tomotopy's own ``get_topic_word_dist`` for a DTModel: the mean of ``softmax(phi)``
-        and the slice's normalised topic-word counts of the final sample, computed here in
-        float64 (tomotopy's float32 sum differs in the last bits from call to call, so two
-        identical fits would not give identical arrays; this agrees with it to ~3e-9).
-        """
-        if getattr(self, "_slice_tt", None) is not None:
-            return self._slice_tt
-        tp = self._native
-        n_t, k, v = len(self.slices_), self.n_topics, len(tp.used_vocabs)
-        counts = np.zeros((n_t, k, v))
-        for doc in tp.docs:
-            np.add.at(counts[doc.timepoint], (np.asarray(doc.topics, dtype=np.int64),
-                                              np.asarray(doc.words, dtype=np.int64)), 1.0)
-        out = np.zeros((n_t, k, len(self.terms_)))
-        for s in range(n_t):
-            for t in range(k):
-                phi = np.asarray(tp.get_phi(s, t), dtype=np.float64)
-                soft = np.exp(phi - phi.max())
-                dist = soft / soft.sum() + counts[s, t] / max(counts[s, t].sum(), 0.1)
-                out[s, t, self._used_index] = dist / 2
-        self._slice_tt = out / out.sum(axis=2, keepdims=True)
-        return self._slice_tt
-
-    def top_terms_by_slice(self, topic: int, n: int = 10) -> list[list[str]]:
-        """The ``n`` most probable terms of ``topic`` in each slice."""
-        per = self.slice_topic_term()[:, topic, :]
-        return [[self.terms_[j] for j in np.argsort(-row, kind="stable")[:n]] for row in per]
-
-    def _transform(self, dtm: DocTermMatrix) -> np.ndarray:
-        frame = None
-        if self.covariates:
-            try:
-                frame, _ = self._frame_for(dtm.refs, None, "transform")
-            except FileNotFoundError:
-                frame = None
-        train = dict(zip(self.refs_, range(len(self.refs_)), strict=True))
-        matrix = self._known_matrix(dtm)
-        out = np.tile(1.0 / self.n_topics, (dtm.n_docs, self.n_topics))
-        docs, rows = [], []
-        for i, words in enumerate(_words(matrix, self.terms_)):
-            ref = dtm.refs[i]
-            if frame is not None and np.isfinite(frame["year"].iloc[i]):
-                s = self.slice_of(float(frame["year"].iloc[i]))
-            elif ref in train:
-                s = int(self.doc_slice_[train[ref]])
-            else:
-                s = len(self.slices_) - 1
-            if words:
-                docs.append(self._native.make_doc(words, timepoint=s))
-                rows.append(i)
-        if docs:
-            dists, _ = self._native.infer(docs, iterations=self.infer_iterations,
-                                      workers=self.workers, parallel=_none_scheme())
-            out[rows] = np.asarray(dists, dtype=np.float64)
-        return out
-
-    def _state(self, directory: Path) -> dict[str, np.ndarray]:
-        self._save_native(directory, {"slices": self.slices_,
-                                      "slice_years": self.slice_years_})
-        return {"doc_slice": self.doc_slice_}
-
-    def _restore(self, arrays: dict[str, np.ndarray], directory: Path) -> None:
-        data = self._load_native(directory, "DTModel")
-        self._slice_tt = None
-        groups = data.get("slice_years")
-        if not isinstance(groups, list) or not groups or not all(
-                isinstance(g, list) and g and all(isinstance(y, int) for y in g)
-                for g in groups):
-            raise ModelFormatError(f"{directory / _COVARIATES}: 'slice_years' must be a list "
-                                   "of non-empty lists of years")
-        self.slice_years_ = groups
-        self.slices_ = [str(s) for s in data.get("slices", [])]
-        self._year_slice = {y: i for i, g in enumerate(groups) for y in g}
-        self.doc_slice_ = arrays.get("doc_slice")
-        if self.doc_slice_ is None or self.doc_slice_.shape != (len(self.refs_),):
-            raise ModelFormatError(f"{directory}: state_doc_slice.npy must have one slice per "
-                                   "cable; re-save the model")
-        if self._native.num_timepoints != len(groups):
-            raise ModelFormatError(f"{directory}: tomotopy.bin has {self._native.num_timepoints} "
-                                   f"time points, covariates.json {len(groups)} slices")
+        return TomotopyDtm
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -183,7 +183,8 @@ def _sandwich_roots(X: np.ndarray, xtx_inv: np.ndarray, hat: np.ndarray,
 
 
 def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.95,
-                           seed: int = 0, max_levels: int = 30) -> ModelEffects:
+                           seed: int = 0, max_levels: int = 30,
+                           groups: list[list[int]] | None = None) -> ModelEffects:
     """Expected topic shares by covariate value and level differences, with intervals.
 
     Parameters
@@ -199,6 +200,12 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
         Seed of the draws: same model and seed, same table.
     max_levels : int
         At most this many levels per categorical covariate (the most common) are tabulated.
+    groups : list of list of int, optional
+        Estimate the effects of sums of topics instead of single topics: group ``g`` is the
+        share of topics ``groups[g]`` together (a theme the sampler split into two topics,
+        or the report's themes); the tables' ``topic`` column then holds the group's index.
+        Each draw sums the drawn shares before the regression, so the intervals are those
+        of the sum, not a sum of intervals.
 
     Returns
     -------
@@ -213,10 +220,25 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
     counts = np.asarray(model.counts_, dtype=np.float64)
     prior = np.asarray(model.prior_, dtype=np.float64)
     k = counts.shape[1]
+    member = None
+    if groups is not None:
+        member = np.zeros((k, len(groups)))
+        for g, ids in enumerate(groups):
+            ids = [int(t) for t in ids]
+            if not ids or min(ids) < 0 or max(ids) >= k or len(set(ids)) < len(ids):
+                raise ValueError(f"estimate_model_effects: group {g} must be distinct topic "
+                                 f"ids in 0..{k - 1}; got {ids!r}")
+            member[ids, g] = 1.0
+        k = len(groups)
+
+    def draw() -> np.ndarray:
+        theta = _draw(rng, counts, prior)
+        return theta if member is None else theta @ member
+
     xtx_inv = np.linalg.pinv(X.T @ X)
     hat = xtx_inv @ X.T
     rng = np.random.default_rng(seed)
-    roots = _sandwich_roots(X, xtx_inv, hat, [_draw(rng, counts, prior) for _ in range(4)])
+    roots = _sandwich_roots(X, xtx_inv, hat, [draw() for _ in range(4)])
     xbar = X.mean(axis=0)
     # the points: (covariate, level, reference or None, row vector of the mean design)
     points: list[tuple[str, str, str | None, np.ndarray]] = []
@@ -240,7 +262,7 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
     rows_m = np.array([pt[3] for pt in points])  # (n_points, p)
     draws = np.empty((n_draws, len(points), k))
     for s in range(n_draws):
-        theta = _draw(rng, counts, prior)
+        theta = draw()
         beta = hat @ theta  # (p, k)
         beta += np.einsum("kpq,qk->pk", roots, rng.standard_normal((p, k)))
         draws[s] = rows_m @ beta
