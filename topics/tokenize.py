@@ -316,18 +316,60 @@ def _multiword_place_finder() -> re.Pattern[str]:
     return re.compile(rf"\b(?=(?:{_trie_pattern(multi)})\b)", re.IGNORECASE)
 
 
-def _drop_multiword_places(text: str) -> str:
+_NOT_WORD_BYTES = bytes.maketrans(
+    bytes(c for c in range(256) if not (c < 128 and (chr(c).isalnum() or c == 95))),
+    b" " * sum(1 for c in range(256) if not (c < 128 and (chr(c).isalnum() or c == 95))),
+)
+
+
+@lru_cache(maxsize=1)
+def _place_first_words() -> frozenset[bytes]:
+    """The first word (``\\w+`` run) of every multi-word place name, lower case."""
+    multi = {" ".join(n.lower().split()) for n in place_names() if " " in n}
+    return frozenset(re.match(r"\w+", n).group().encode("ascii") for n in multi)
+
+
+@lru_cache(maxsize=256)
+def _word_start_re(word: bytes) -> re.Pattern[str]:
+    """``word`` where a word starts (the literal first, the boundary checked after it)."""
+    return re.compile(re.escape(word.decode()) + rf"(?<!\w.{{{len(word)}}})")
+
+
+def _place_candidates(low: str) -> Iterator[int]:
+    """Positions in ``low`` (a lower-cased text, see `_lowers_in_place`) where a multi-word
+    place name can start: where one of the names' first words starts a word.
+
+    A name starts at a word boundary and its first word is followed by a non-word
+    character, so that word is a whole ``\\w+`` run of the text; with every non-word ASCII
+    byte made a space (and every other character a ``?`` first) it is one of the runs
+    ``split`` gives. Only the first words present are then searched for, each with a
+    literal first.
+    """
+    runs = low.encode("ascii", "replace").translate(_NOT_WORD_BYTES).split()
+    present = _place_first_words().intersection(runs)
+    if len(present) == 1:
+        (word,) = present
+        return (m.start() for m in _word_start_re(word).finditer(low))
+    return iter(sorted(m.start() for w in present for m in _word_start_re(w).finditer(low)))
+
+
+def _drop_multiword_places(text: str, low: str | None = None) -> str:
     """``_multiword_place_re().sub(" ", text)``, several times faster.
 
-    The trie finder yields every position where the flat alternation can match; the flat
-    pattern is then matched there, left to right without overlap, so the replaced spans
-    are the ones ``sub`` replaces.
+    A finder yields (at least) every position where the flat alternation can match: the
+    trie pattern `_multiword_place_finder`, or, given ``low`` (``text.lower()`` where
+    `_lowers_in_place` holds and no character folds onto ASCII under ``IGNORECASE``),
+    `_place_candidates`. The flat pattern is then matched there, left to right without
+    overlap, so the replaced spans are the ones ``sub`` replaces.
     """
     flat = _multiword_place_re()
     pieces: list[str] = []
     last = 0
-    for m in _multiword_place_finder().finditer(text):
-        start = m.start()
+    if low is None:
+        starts: Iterable[int] = (m.start() for m in _multiword_place_finder().finditer(text))
+    else:
+        starts = _place_candidates(low)
+    for start in starts:
         if start < last:
             continue
         hit = flat.match(text, start)
@@ -345,6 +387,7 @@ def _drop_multiword_places(text: str) -> str:
 # dotted capital I): where one occurs, case-insensitive guards below are not trusted.
 _FOLDS_TO_ASCII = ("\u0131", "\u017f", "\u212a", "\u0130")
 _DOT_LETTER_DOT_RE = re.compile(r"\.[^\W\d_]\.")
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
 _ZERO_SERIAL_RE = re.compile(r"\s0\d{3}")
 # A token part of digits after a hyphen (``post-2009``): `_trim_numeric_parts` has work.
 _DASH_DIGIT_RE = re.compile(r"-(?<=[^\W_]-)\d")
@@ -421,7 +464,7 @@ class Tokenizer:
                 f"decode bytes first and pass '' for a missing body."
             )
         opts = self.options
-        original = text
+        safe = _lowers_in_place(text)
         # Each pass runs only where the text holds what it needs to match (a substring
         # test is ~100 times cheaper than a regex scan); the guards are necessary
         # conditions, so the result is what running every pass gives.
@@ -441,11 +484,12 @@ class Tokenizer:
             text = _REMOVED_NOTE_RE.sub(" ", text)
         text = self._normalize_names(text, "nited" in low or fold)
         if opts.drop_place_names:
-            text = _drop_multiword_places(text)
+            text = _drop_multiword_places(
+                text, text.lower() if safe and not fold else None)
         text = _drop_apostrophes(text)
         drop, lo, hi = self._drop, opts.min_token_len, opts.max_token_len
         if not opts.lemmatize:
-            if opts.lowercase and _lowers_in_place(original):
+            if opts.lowercase and safe:
                 return self._lower_tokens(text)
             return self._plain_tokens(text, drop, lo, hi, opts.lowercase)
         all_caps = opts.lemmatize and _is_all_caps(text)
@@ -544,7 +588,7 @@ def _lowers_in_place(text: str) -> bool:
     if text.isascii():
         return True
     return all(c.lower() == c and (c.isdecimal() or not c.isdigit())
-               for c in set(text) if c > "\x7f")
+               for c in set("".join(_NON_ASCII_RE.findall(text))))
 
 
 def _drop_apostrophes(text: str) -> str:
