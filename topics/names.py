@@ -31,12 +31,18 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
+from dataclasses import dataclass, field
 
 __all__ = [
     "DEMONYMS",
     "NAME_PARTICLES",
     "TITLES",
+    "NameCounts",
+    "count_beside",
+    "count_names",
+    "final_names",
+    "first_names",
     "learn_person_names",
     "person_names_from_tags",
 ]
@@ -124,26 +130,127 @@ orthodox protestant evangelical""".split()
 )
 
 
+_ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
+_ASCII_UPPER = bytes(range(65, 91))
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+
+
 def _is_all_caps(text: str) -> bool:
-    letters = [c for c in text[:5000] if c.isalpha()]
-    return bool(letters) and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
+    head = text[:5000]
+    # ASCII letters counted in C (bytes.translate deletes them), the rest one by one.
+    raw = head.encode("ascii", "ignore")
+    n_letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+    n_upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
+    if len(raw) < len(head):
+        others = [c for c in _NON_ASCII_RE.findall(head) if c.isalpha()]
+        n_letters += len(others)
+        n_upper += sum(c.isupper() for c in others)
+    return n_letters > 0 and n_upper >= 0.9 * n_letters
 
 
-def _after_titles(text: str, all_caps: bool) -> Iterable[str]:
+_TITLE_FORMS = frozenset(TITLES | {t + "." for t in TITLES})
+
+
+def _capital(bare: str, all_caps: bool) -> bool:
+    return bare[:1].isupper() and (all_caps or not bare.isupper() or len(bare) <= 3)
+
+
+def _after_titles(text: str, all_caps: bool) -> list[str]:
     """Lower-cased words right after a run of title words (the first non-title word)."""
-    words = [m.group() for m in _WORD_RE.finditer(text)]
-    in_title = False
-    for w in words:
-        bare = w.rstrip(".")
-        low = bare.lower()
-        capital = bare[:1].isupper() and (all_caps or not bare.isupper() or len(bare) <= 3)
-        if low in TITLES and capital:
-            in_title = True
+    words = _WORD_RE.findall(text)
+    lows = list(map(str.lower, words))
+    out = []
+    # Only a word after a title word can be taken: look at those, in order.
+    for i in [i for i, low in enumerate(lows) if low in _TITLE_FORMS]:
+        if not _capital(words[i].rstrip("."), all_caps) or i + 1 >= len(words):
             continue
-        if in_title and capital:
-            if low not in _NEVER and len(low) > 2 and "'" not in low:
-                yield low
-        in_title = False
+        bare = words[i + 1].rstrip(".")
+        low = bare.lower()
+        if low in TITLES or not _capital(bare, all_caps):
+            continue  # another title word (the run goes on) or not a name
+        if low not in _NEVER and len(low) > 2 and "'" not in low:
+            out.append(low)
+    return out
+
+
+@dataclass
+class NameCounts:
+    """The first pass of `learn_person_names` over some cables: mergeable counts.
+
+    ``after``: words after a title; ``lower`` / ``capital``: a word's lower-case and
+    capitalised occurrences in mixed-case cables; ``after_the``: capitalised after "the".
+    Count batches in worker processes (`count_names`), `merge` them, then `first_names`.
+    """
+
+    after: Counter = field(default_factory=Counter)
+    lower: Counter = field(default_factory=Counter)
+    capital: Counter = field(default_factory=Counter)
+    after_the: Counter = field(default_factory=Counter)
+
+    def merge(self, other: NameCounts) -> NameCounts:
+        self.after.update(other.after)
+        self.lower.update(other.lower)
+        self.capital.update(other.capital)
+        self.after_the.update(other.after_the)
+        return self
+
+    def passes(self, w: str, max_lower_share: float = MAX_LOWER_SHARE) -> bool:
+        """Written capitalised, rarely in lower case, and not after "the" (the Senate, the
+        Taliban, the Muslim community): a person's name takes no article."""
+        lower, capital = self.lower[w], self.capital[w]
+        seen = lower + capital
+        return (seen >= 2 and lower <= max_lower_share * seen
+                and self.after_the[w] <= MAX_THE_SHARE * max(capital, 1))
+
+
+def count_names(texts: Iterable[str]) -> NameCounts:
+    """`NameCounts` of some cable bodies (the first pass of `learn_person_names`)."""
+    counts = NameCounts()
+    for text in texts:
+        if not text:
+            continue
+        caps = _is_all_caps(text)
+        counts.after.update(_after_titles(text, caps))
+        if not caps:
+            counts.lower.update(_LOWER_RE.findall(text))
+            counts.capital.update(map(str.lower, _CAP_RE.findall(text)))
+            counts.after_the.update(map(str.lower, _THE_RE.findall(text)))
+    return counts
+
+
+def first_names(counts: NameCounts, *, min_count: int = 2, extra_candidates: Iterable[str] = (),
+                max_lower_share: float = MAX_LOWER_SHARE) -> set[str]:
+    """Names after the first pass: candidates that `NameCounts.passes`."""
+    candidates = {w for w, c in counts.after.items() if c >= min_count}
+    candidates |= {str(w).lower() for w in extra_candidates}
+    names = {w for w in candidates if counts.passes(w, max_lower_share)}
+    logger.debug("learn_person_names: %d candidates", len(candidates))
+    return names - (TITLES | DEMONYMS | _NEVER)
+
+
+def count_beside(texts: Iterable[str], names: Set[str]) -> Counter:
+    """Second pass: capitalised words beside a known name in mixed-case cables."""
+    beside: Counter = Counter()
+    for text in texts:
+        if not text or _is_all_caps(text):
+            continue
+        for a, b in _PAIR_RE.findall(text):
+            a, b = a.lower(), b.lower()
+            if a in names and b not in names:
+                beside[b] += 1
+            elif b in names and a not in names:
+                beside[a] += 1
+    return beside
+
+
+def final_names(counts: NameCounts, names: Set[str], beside: Counter, *, min_count: int = 2,
+                max_lower_share: float = MAX_LOWER_SHARE) -> frozenset[str]:
+    """The names: the first pass's and the words often beside them that pass the case test."""
+    more = {w for w, c in beside.items() if c >= min_count and counts.passes(w, max_lower_share)
+            and w not in TITLES | DEMONYMS | _NEVER}
+    out = frozenset(set(names) | more)
+    logger.info("learn_person_names: %d names", len(out))
+    return out
 
 
 def learn_person_names(texts: Iterable[str], *, min_count: int = 2,
@@ -154,7 +261,8 @@ def learn_person_names(texts: Iterable[str], *, min_count: int = 2,
     Parameters
     ----------
     texts : iterable of str
-        Cable bodies, mixed case or all capitals (read once).
+        Cable bodies, mixed case or all capitals (read twice if a sequence; an iterator is
+        listed first).
     min_count : int, default 2
         Times a word must follow a title to be a candidate.
     extra_candidates : iterable of str
@@ -167,47 +275,22 @@ def learn_person_names(texts: Iterable[str], *, min_count: int = 2,
     frozenset of str
         Candidates seen in mixed-case text at least twice, lower case at most
         ``max_lower_share`` of the time, not demonyms or title words.
+
+    Notes
+    -----
+    For a corpus too large for memory, run the passes over batches: `count_names` (merge
+    with `NameCounts.merge`), `first_names`, `count_beside` (sum the counters),
+    `final_names`; the tokenize stage does that in worker processes.
     """
-    after = Counter()
-    lower = Counter()
-    capital = Counter()
-    after_the = Counter()
-    texts_seen = []
-    for text in texts:
-        if not text:
-            continue
-        caps = _is_all_caps(text)
-        after.update(_after_titles(text, caps))
-        if not caps:
-            texts_seen.append(text)
-            lower.update(m.group() for m in _LOWER_RE.finditer(text))
-            capital.update(m.group().lower() for m in _CAP_RE.finditer(text))
-            after_the.update(m.group(1).lower() for m in _THE_RE.finditer(text))
-    candidates = {w for w, c in after.items() if c >= min_count}
-    candidates |= {str(w).lower() for w in extra_candidates}
-
-    def passes(w: str) -> bool:
-        # Written capitalised, and not after "the" (the Senate, the Taliban, the Muslim
-        # community): a person's name takes no article.
-        seen = lower[w] + capital[w]
-        return (seen >= 2 and lower[w] <= max_lower_share * seen
-                and after_the[w] <= MAX_THE_SHARE * max(capital[w], 1))
-
-    names = {w for w in candidates if passes(w)} - (TITLES | DEMONYMS | _NEVER)
+    if not isinstance(texts, Sequence):
+        texts = list(texts)
+    counts = count_names(texts)
+    names = first_names(counts, min_count=min_count, extra_candidates=extra_candidates,
+                        max_lower_share=max_lower_share)
     # Second pass: a capitalised word beside a known name in mixed-case text ("Roberto
     # Micheletti", "Hillary Clinton") is a candidate too.
-    beside = Counter()
-    for text in texts_seen:
-        for m in _PAIR_RE.finditer(text):
-            a, b = m.group(1).lower(), m.group(2).lower()
-            if a in names and b not in names:
-                beside[b] += 1
-            elif b in names and a not in names:
-                beside[a] += 1
-    names |= {w for w, c in beside.items() if c >= min_count and passes(w)
-              and w not in TITLES | DEMONYMS | _NEVER}
-    logger.info("learn_person_names: %d names from %d candidates", len(names), len(candidates))
-    return frozenset(names)
+    return final_names(counts, names, count_beside(texts, names), min_count=min_count,
+                       max_lower_share=max_lower_share)
 
 
 def person_names_from_tags(tag_lists: Iterable[Sequence[str] | None]) -> frozenset[str]:

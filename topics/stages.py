@@ -113,43 +113,44 @@ def text_options(cfg: RunConfig):
 
 
 def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
-    """Tokenize the filtered cables' bodies (both cores), learn and apply phrases."""
+    """Tokenize the filtered cables' bodies (both cores), learn and apply phrases.
+
+    The store is read in batches, several times (`topics.corpus_scan`): genres, person
+    names, then tokens; no pass holds the corpus's text, and each pass's work runs on
+    ``text.n_jobs`` processes.
+    """
     from dataclasses import replace
 
-    from corpora.genres import SUBJECT, detect_genres, genre_summary
+    from corpora.genres import SUBJECT, genre_summary
     from corpora.store import CorpusStore
-    from topics.names import learn_person_names, person_names_from_tags
-    from topics.tokenids import apply_phrases_ids, learn_phrases_ids, token_table, tokenize_ids
+    from topics.corpus_scan import iter_bodies, learn_names, scan_genres
+    from topics.tokenids import (
+        apply_phrases_ids,
+        learn_phrases_ids,
+        tokenize_ids,
+        write_token_table,
+    )
 
     cfg = state.config
     store = CorpusStore(state.store_path)
     n_total = len(store)
     filters = _store_filters(cfg)
-    refs: list[str] = []
-    origins: list[str] = []
-    bodies: list[str] = []
-    tag_lists: list = []
-    subjects: list = []
-    dates: list = []
-    for batch in store.iter_batches(batch_size=2000, **filters):
-        cols = batch.to_pydict()
-        refs += cols["ref"]
-        origins += [o or "" for o in cols["origin"]]
-        bodies += cols["body"]
-        tag_lists += cols["tags"]
-        subjects += cols["subject"]
-        dates += cols["date"]
+    n_jobs = cfg.text.n_jobs
+    scan = scan_genres(store, filters, n_jobs=n_jobs, progress=progress)
+    refs, origins = scan.refs, scan.origins
     n_forms = 0
+    keep = None
     if refs:  # form cables (rosters, visit logistics, ...) are their own groups
-        genres = detect_genres(bodies, subjects)
-        summary = genre_summary(refs, genres, dates, origins)
+        summary = genre_summary(refs, scan.genres, scan.dates, origins)
         summary["modelled"] = cfg.corpus.genres
         atomic_write_json(state.dir / "genres.json", summary)
         n_forms = len(summary["by_ref"])
         if cfg.corpus.genres == "subject":
-            keep = [i for i, g in enumerate(genres) if g == SUBJECT]
-            refs, origins, bodies, tag_lists = ([seq[i] for i in keep] for seq in
-                                                (refs, origins, bodies, tag_lists))
+            keep = np.fromiter((g == SUBJECT for g in scan.genres), dtype=bool,
+                               count=len(refs))
+            refs = [r for r, k in zip(refs, keep, strict=True) if k]
+            origins = [o for o, k in zip(origins, keep, strict=True) if k]
+    del scan
     if not refs:
         raise ValueError(
             f"no cable left to model: the store holds {n_total:,} cables and the filters "
@@ -161,10 +162,13 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
     # tokenize_corpus + learn_phrases, without a Python str per token.
     options = replace(text_options(cfg), phrases=False)
     if options.drop_person_names and not options.person_names:
-        names = learn_person_names(bodies, extra_candidates=person_names_from_tags(tag_lists))
+        names = learn_names(store, filters, keep, n_jobs=n_jobs, progress=progress,
+                            total=len(refs))
         options = replace(options, person_names=tuple(sorted(names)))
-    corpus = tokenize_ids(bodies, options, n_jobs=cfg.text.n_jobs)
-    del bodies
+    bodies = (b for cols in iter_bodies(store, filters, keep) for b in cols["body"])
+    with _tqdm(progress, total=len(refs), desc="tokenize", unit="cables") as bar:
+        corpus = tokenize_ids(bodies, options, n_jobs=n_jobs,
+                              progress=lambda done: bar.update(done - bar.n))
     n_phrases = 0
     if cfg.text.phrases:
         model = learn_phrases_ids(corpus, min_count=cfg.text.phrase_min_count,
@@ -172,7 +176,7 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
         corpus = apply_phrases_ids(model, corpus)
         n_phrases = len(model)
         model.save(state.dir / "phrases.json")
-    _write_parquet(token_table(refs, origins, corpus), state.dir / "tokens.parquet")
+    write_token_table(state.dir / "tokens.parquet", refs, origins, corpus)
     return {"n_docs": len(refs), "n_filtered_out": n_total - len(refs),
             "n_form_cables": n_forms,
             "n_tokens": int(corpus.n_tokens), "n_phrases": n_phrases}

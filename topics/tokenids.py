@@ -40,6 +40,7 @@ __all__ = [
     "read_token_ids",
     "token_table",
     "tokenize_ids",
+    "write_token_table",
 ]
 
 logger = logging.getLogger(__name__)
@@ -427,15 +428,58 @@ def token_table(refs: Sequence[str], origins: Sequence[str], corpus: TokenIds):
     Python str at a time.
     """
     import pyarrow as pa
+
+    return _token_table(refs, origins, corpus, pa.array(corpus.vocab, pa.string()))
+
+
+def _token_table(refs: Sequence[str], origins: Sequence[str], corpus: TokenIds, vocab):
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    values = pc.take(pa.array(corpus.vocab, pa.string()), pa.array(corpus.ids))
+    values = pc.take(vocab, pa.array(corpus.ids))
     tokens = pa.ListArray.from_arrays(pa.array(corpus.offsets.astype(np.int32)), values)
     return pa.table({
         "ref": pa.array(list(refs), pa.string()),
         "origin": pa.array(list(origins), pa.string()),
         "tokens": tokens.cast(pa.list_(pa.string())),
     })
+
+
+def write_token_table(path, refs: Sequence[str], origins: Sequence[str], corpus: TokenIds,
+                      *, rows_per_group: int = 20_000) -> None:
+    """Write `token_table` to ``path`` atomically, ``rows_per_group`` cables at a time.
+
+    Only one row group's token strings exist at once (the whole table's would be ~1.2 GB
+    at Cablegate's ~150 M tokens, and past 2 GB a ``string`` array overflows). The same
+    rows as ``pq.write_table(token_table(...))``; deterministic bytes.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from topics.runinfo import atomic_write
+
+    if not (len(refs) == len(origins) == corpus.n_docs):
+        raise ValueError(f"write_token_table: {len(refs)} refs, {len(origins)} origins and "
+                         f"{corpus.n_docs} documents; pass one ref and origin per document")
+
+    vocab = pa.array(corpus.vocab, pa.string())
+
+    def write(fh) -> None:
+        writer = None
+        try:
+            for lo in range(0, max(corpus.n_docs, 1), rows_per_group):
+                hi = min(lo + rows_per_group, corpus.n_docs)
+                a, b = corpus.offsets[lo], corpus.offsets[hi]
+                part = TokenIds(corpus.ids[a:b], corpus.offsets[lo:hi + 1] - a, corpus.vocab)
+                table = _token_table(refs[lo:hi], origins[lo:hi], part, vocab)
+                if writer is None:
+                    writer = pq.ParquetWriter(fh, table.schema, compression="zstd")
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+
+    atomic_write(path, write)
 
 
 def ids_from_table(column) -> TokenIds:

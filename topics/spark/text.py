@@ -94,7 +94,7 @@ def detect_genres_spark(docs, *, min_shingle_cables: int = 3, template_share: fl
     from corpora.genres import _shingles
 
     def shingles(d: dict) -> Iterable[int]:
-        return _shingles(d["body"] or "")
+        return _shingles(d["body"] or "").tolist()
 
     shared = (docs.flatMap(shingles).map(lambda x: (x, 1)).reduceByKey(lambda a, b: a + b)
               .filter(lambda kv: kv[1] > min_shingle_cables).keys().collect())
@@ -116,101 +116,48 @@ def _genre_of(body: str, subject: Any, template: np.ndarray, template_share: flo
     from corpora.genres import _shingles, genre_of
 
     sh = _shingles(body)
-    if sh and len(template):
-        arr = np.fromiter(sh, dtype=np.uint32, count=len(sh))
-        pos = np.searchsorted(template, arr)
-        pos[pos == len(template)] = 0
-        shared = int(np.count_nonzero(template[pos] == arr))
+    if sh.size and len(template):
+        pos = np.minimum(np.searchsorted(template, sh), len(template) - 1)
+        shared = int(np.count_nonzero(template[pos] == sh))
     else:
         shared = 0
-    return genre_of(body, subject, bool(sh) and shared / len(sh) >= template_share)
+    return genre_of(body, subject, sh.size > 0 and shared / sh.size >= template_share)
 
 
 # --- person names -------------------------------------------------------------------------
 
 def _name_counts(docs: Iterable[dict]) -> Iterator[tuple]:
-    """First-pass counts of `learn_person_names` over some cables, and the candidates of
-    their TAGS (`topics.names.person_names_from_tags`)."""
-    from topics.names import (
-        _CAP_RE,
-        _LOWER_RE,
-        _THE_RE,
-        _after_titles,
-        _is_all_caps,
-        person_names_from_tags,
-    )
+    """First-pass counts of `learn_person_names` over some cables (`topics.names.
+    count_names`), and the candidates of their TAGS (`person_names_from_tags`)."""
+    from topics.names import count_names, person_names_from_tags
 
-    after, lower, capital, after_the = Counter(), Counter(), Counter(), Counter()
-    tag_lists = []
-    for d in docs:
-        tag_lists.append(d["tags"])
-        text = d["body"]
-        if not text:
-            continue
-        caps = _is_all_caps(text)
-        after.update(_after_titles(text, caps))
-        if not caps:
-            lower.update(m.group() for m in _LOWER_RE.finditer(text))
-            capital.update(m.group().lower() for m in _CAP_RE.finditer(text))
-            after_the.update(m.group(1).lower() for m in _THE_RE.finditer(text))
-    yield after, lower, capital, after_the, set(person_names_from_tags(tag_lists))
+    docs = list(docs)
+    yield (count_names(d["body"] for d in docs),
+           set(person_names_from_tags(d["tags"] for d in docs)))
 
 
 def _add_counts(a: tuple, b: tuple) -> tuple:
-    for x, y in zip(a, b, strict=True):
-        x.update(y)
-    return a
+    return a[0].merge(b[0]), a[1] | b[1]
 
 
 def learn_person_names_spark(docs, *, min_count: int = 2) -> frozenset[str]:
     """`topics.names.learn_person_names` over an RDD of cable dicts (``body``, ``tags``),
     with their TAGS' candidates (`topics.names.person_names_from_tags`), as the
     single-machine tokenize stage calls it: the counts of both passes are made on the
-    executors, the decisions on the driver by the same rule."""
-    from topics.names import (
-        _NEVER,
-        _PAIR_RE,
-        DEMONYMS,
-        MAX_LOWER_SHARE,
-        MAX_THE_SHARE,
-        TITLES,
-        _is_all_caps,
-    )
+    executors (`count_names`, `count_beside`), the decisions on the driver by the same
+    functions (`first_names`, `final_names`)."""
+    from topics.names import NameCounts, count_beside, final_names, first_names
 
-    after, lower, capital, after_the, from_tags = docs.mapPartitions(_name_counts).fold(
-        (Counter(), Counter(), Counter(), Counter(), set()), _add_counts)
-    candidates = {w for w, c in after.items() if c >= min_count}
-    candidates |= {str(w).lower() for w in from_tags}
-
-    def passes(w: str) -> bool:
-        seen = lower[w] + capital[w]
-        return (seen >= 2 and lower[w] <= MAX_LOWER_SHARE * seen
-                and after_the[w] <= MAX_THE_SHARE * max(capital[w], 1))
-
-    names = {w for w in candidates if passes(w)} - (TITLES | DEMONYMS | _NEVER)
+    counts, from_tags = docs.mapPartitions(_name_counts).fold((NameCounts(), set()),
+                                                               _add_counts)
+    names = first_names(counts, min_count=min_count, extra_candidates=from_tags)
     known = docs.context.broadcast(frozenset(names))
 
     def beside(part: Iterator[dict]) -> Iterator[Counter]:
-        found = known.value
-        out: Counter = Counter()
-        for d in part:
-            text = d["body"]
-            if not text or _is_all_caps(text):
-                continue
-            for m in _PAIR_RE.finditer(text):
-                a, b = m.group(1).lower(), m.group(2).lower()
-                if a in found and b not in found:
-                    out[b] += 1
-                elif b in found and a not in found:
-                    out[a] += 1
-        yield out
+        yield count_beside((d["body"] for d in part), known.value)
 
     near = docs.mapPartitions(beside).fold(Counter(), lambda a, b: a + b if b else a)
-    names |= {w for w, c in near.items() if c >= min_count and passes(w)
-              and w not in TITLES | DEMONYMS | _NEVER}
-    logger.info("learn_person_names (spark): %d names from %d candidates", len(names),
-                len(candidates))
-    return frozenset(names)
+    return final_names(counts, names, near, min_count=min_count)
 
 
 # --- tokens and phrases -------------------------------------------------------------------
