@@ -7,14 +7,25 @@ planted themes, the mixture drawn from a Dirichlet whose mean gives theme 0 the 
 
 (the other themes share the rest equally). For each seed: a fresh corpus, a ``dmr`` fit with
 ``prevalence = "post + s(year)"`` (K = 8), the model-based effects of
-`topics.report.model_effects` (100 posterior draws, 95% intervals), and the fitted topic
-that carries theme 0's words. Each interval is checked against the planted value of the same
-estimand (average marginal prediction over that corpus's cables):
+`topics.report.model_effects` (100 posterior draws, 95% intervals) of the fitted topics
+that carry theme 0's words (`theme_topics`: usually one; in some seeds the sampler splits
+the common theme into two, e.g. the theme and the theme with Tokyo's place names, and their
+shares are summed, ``groups=``). Each interval is checked against the planted value of the
+same estimand (average marginal prediction over that corpus's cables), on the scale the
+model estimates: the expected share of the cable's *modelled* words that come from theme 0
+(`corpora.synthetic_effects.modelled_share`: ``max_df = 0.5`` drops theme 0's most frequent
+words, so its share of the modelled words is below its mixing weight):
 
 * ``year y``: expected share with every cable's year set to y (8 years per seed);
 * ``post Tokyo``: expected share with every cable's post set to Tokyo;
-* ``Tokyo - reference post``: the difference between Tokyo and the reference post (0.15);
-* ``2010 - 2003``: the difference between the last and first year (0.28).
+* ``Tokyo - reference post``: the difference between Tokyo and the reference post (0.15 as
+  a mixing weight);
+* ``2010 - 2003``: the difference between the last and first year (0.28 as a mixing
+  weight).
+
+The rows "best topic vs mixing weight (before)" repeat the first version of this benchmark
+(one topic, the planted mixing weight as truth) on the same fits. ``--chains N`` adds N
+fits per corpus with their draws pooled (`topics.report.model_effects.pool_chains`).
 
 Beside it, in the same run, the model-free estimate a user of the plain library would make:
 ``lda-gibbs`` (tomotopy ``LDAModel``, same K, sweeps and seed) and the per-level mean of its
@@ -25,6 +36,7 @@ Run::
 
     python -m benchmarks dmr                 # 20 seeds, 1,500 cables each
     python -m benchmarks dmr --seeds 5 --docs 800
+    python -m benchmarks dmr --chains 3 --no-plain
 """
 
 from __future__ import annotations
@@ -151,13 +163,15 @@ def _rows(res, topic, truths, scale: str) -> list[tuple]:
 
 
 def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws: int = 100,
-                formula: str = "post + s(year)", old: bool = False) -> dict:
+                formula: str = "post + s(year)", old: bool = False, chains: int = 1) -> dict:
     """Fit ``dmr`` on one generated corpus; each estimand's truth, estimate and interval.
 
     ``rows``: the theme's topics (`theme_topics`, their shares summed) against the expected
     share of the modelled words (`corpora.synthetic_effects.modelled_share`). With
     ``old=True`` also ``rows_old``: the single best matching topic against the planted
-    mixing weight (the comparison of the first version of this benchmark).
+    mixing weight (the comparison of the first version of this benchmark). With
+    ``chains > 1`` also ``rows_pooled``: ``chains`` fits (seeds ``seed + 1000 j``) with their
+    draws pooled (`topics.report.model_effects.pool_chains`).
     """
     from corpora.synthetic_effects import kept_mass
     from topics.models import make_model
@@ -171,10 +185,24 @@ def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws
     topics = theme_topics(model.topic_term_, model.terms_)
     truths = _truths(eff, meta, kept_mass(model.terms_))
     res = estimate_model_effects(model, n_draws=n_draws, seed=seed, max_levels=1000,
-                                 groups=[topics])
+                                 groups=[topics], keep_draws=chains > 1)
     out = {"rows": _rows(res, 0, truths, "modelled"), "topics": topics, "fit_s": fit_s,
            "docs": docs, "dtm": dtm, "meta": meta, "model": model, "truths": truths,
            "purity": purity(model.topic_term_, model.terms_, topics)}
+    if chains > 1:
+        from topics.report.model_effects import pool_chains
+
+        effs, fits = [res], [fit_s]
+        for j in range(1, chains):
+            t0 = time.perf_counter()
+            other = make_model("dmr", n_topics=8, seed=seed + 1000 * j, prevalence=formula,
+                               iterations=iterations).fit(dtm, metadata=meta)
+            fits.append(time.perf_counter() - t0)
+            effs.append(estimate_model_effects(
+                other, n_draws=n_draws, seed=seed + 1000 * j, max_levels=1000,
+                groups=[theme_topics(other.topic_term_, other.terms_)], keep_draws=True))
+        out["rows_pooled"] = _rows(pool_chains(effs), 0, truths, "modelled")
+        out["fit_s_pooled"] = float(np.sum(fits))
     if old:
         best = matched_topic(model.topic_term_, model.terms_)
         res1 = estimate_model_effects(model, n_draws=n_draws, seed=seed, max_levels=1000)
@@ -246,15 +274,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--docs", type=int, default=1500, help="cables per corpus")
     p.add_argument("--iterations", type=int, default=200, help="Gibbs sweeps")
     p.add_argument("--no-plain", action="store_true", help="skip the lda-gibbs comparison")
+    p.add_argument("--chains", type=int, default=1,
+                   help="also pool this many dmr fits per corpus (between-fit uncertainty)")
     a = p.parse_args(argv)
     runs = []
     for seed in range(a.first_seed, a.first_seed + a.seeds):
-        r = planted_dmr(seed, a.docs, iterations=a.iterations, old=True)
+        r = planted_dmr(seed, a.docs, iterations=a.iterations, old=True, chains=a.chains)
         q = None if a.no_plain else planted_plain(seed, r["dtm"], r["meta"], r["truths"],
                                                   iterations=a.iterations)
         runs.append((r, q))
         cov = np.mean([lo <= t <= hi for _, t, _, lo, hi in r["rows"]])
         old = np.mean([lo <= t <= hi for _, t, _, lo, hi in r["rows_old"]])
+        if "rows_pooled" in r:
+            pooled = np.mean([lo <= t <= hi for _, t, _, lo, hi in r["rows_pooled"]])
+            print(f"  seed {seed}: {a.chains} chains pooled: {pooled:.2f} of intervals cover")
         print(f"  seed {seed}: dmr topics {r['topics']} (purity {r['purity']:.2f}), "
               f"{cov:.2f} of intervals cover ({old:.2f} for the best topic against the "
               f"mixing weight)" + ("" if q is None else f"; lda-gibbs purity {q['purity']:.2f}")
@@ -276,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
                           [x for r, _ in d for x in r["rows_old"]], fits)
         table += _summary("dmr, theme's topics vs modelled-word share" + tag,
                           [x for r, _ in d for x in r["rows"]], fits)
+        if a.chains > 1:
+            table += _summary(f"dmr, theme's topics, {a.chains} fits pooled" + tag,
+                              [x for r, _ in d for x in r["rows_pooled"]],
+                              [r["fit_s_pooled"] for r, _ in d])
         dq = [(r, q) for r, q in runs if q is not None and keep(q)]
         if dq:
             table += _summary("lda-gibbs + per-level mean (bootstrap)"

@@ -168,3 +168,34 @@ def test_dmr_sweep_scores_through_transform(small, tmp_path):
     table = ev.sweep(dtm, texts, [3], seeds=[0], engine="dmr", out_dir=tmp_path / "sweep",
                      n_jobs=1, covariates=str(path), iterations=10)
     assert np.isfinite(table.loc[0, "heldout_ll_mean"])
+
+
+def test_model_effects_of_topic_groups_and_pooled_chains(small):
+    """``groups=`` estimates sums of topics (singletons: the per-topic tables exactly);
+    `pool_chains` pools the draws of several fits (estimate = the chains' mean)."""
+    from topics.report.model_effects import estimate_model_effects, pool_chains
+
+    dtm, meta = small
+    m = _fit(dtm, meta)
+    plain = estimate_model_effects(m, n_draws=30, seed=2)
+    single = estimate_model_effects(m, n_draws=30, seed=2, groups=[[t] for t in range(8)])
+    pd.testing.assert_frame_equal(plain.levels, single.levels)
+    pd.testing.assert_frame_equal(plain.contrasts, single.contrasts)
+    # a sum of two topics: the sum of their estimates (up to the draws' noise; the yearly
+    # shares, which every cable informs)
+    pair = estimate_model_effects(m, n_draws=200, seed=2, groups=[[0, 1]], keep_draws=True)
+    many = estimate_model_effects(m, n_draws=200, seed=4)
+    lv = many.levels[many.levels["covariate"] == "year"].set_index(["level", "topic"])
+    both = lv["estimate"].xs(0, level="topic") + lv["estimate"].xs(1, level="topic")
+    got = pair.levels[pair.levels["covariate"] == "year"].set_index("level")["estimate"]
+    np.testing.assert_allclose(got.loc[both.index], both, atol=0.02)
+    with pytest.raises(ValueError, match="group 0"):
+        estimate_model_effects(m, n_draws=5, groups=[[0, 0]])
+    other = estimate_model_effects(_fit(dtm, meta, seed=5), n_draws=200, seed=3,
+                                   groups=[[0, 1]], keep_draws=True)
+    pooled = pool_chains([pair, other])
+    assert pooled.n_draws == 400 and "pooled over 2 fits" in pooled.method
+    np.testing.assert_allclose(pooled.levels["estimate"],
+                               (pair.levels["estimate"] + other.levels["estimate"]) / 2)
+    with pytest.raises(ValueError, match="keep_draws"):
+        pool_chains([plain])

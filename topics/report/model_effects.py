@@ -41,7 +41,8 @@ from matplotlib.figure import Figure
 from topics.formula import Term
 from topics.runinfo import atomic_write_bytes
 
-__all__ = ["ModelEffects", "design_matrix", "estimate_model_effects", "model_sections"]
+__all__ = ["ModelEffects", "design_matrix", "estimate_model_effects", "model_sections",
+           "pool_chains"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,10 @@ class ModelEffects:
     n_draws : int
     level : float
     method : str
+    draws : numpy.ndarray or None
+        ``(n_draws, n_points, n_topics)`` when estimated with ``keep_draws=True``.
+    keys : list of tuple or None
+        The points of ``draws``: (covariate, level, reference or None, n_cables).
     """
 
     levels: pd.DataFrame
@@ -72,6 +77,8 @@ class ModelEffects:
     method: str = ("posterior draws of the topic shares (Dirichlet of each cable's final "
                    "Gibbs counts plus its DMR prior), OLS on the formula's design per draw "
                    "with a coefficient draw (HC1 covariance; stm's method of composition)")
+    draws: np.ndarray | None = None
+    keys: list[tuple] | None = None
 
 
 @dataclass
@@ -184,7 +191,8 @@ def _sandwich_roots(X: np.ndarray, xtx_inv: np.ndarray, hat: np.ndarray,
 
 def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.95,
                            seed: int = 0, max_levels: int = 30,
-                           groups: list[list[int]] | None = None) -> ModelEffects:
+                           groups: list[list[int]] | None = None,
+                           keep_draws: bool = False) -> ModelEffects:
     """Expected topic shares by covariate value and level differences, with intervals.
 
     Parameters
@@ -206,6 +214,8 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
         or the report's themes); the tables' ``topic`` column then holds the group's index.
         Each draw sums the drawn shares before the regression, so the intervals are those
         of the sum, not a sum of intervals.
+    keep_draws : bool
+        Keep the draws on the result (``draws``, ``keys``), for `pool_chains`.
 
     Returns
     -------
@@ -266,21 +276,32 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
         beta = hat @ theta  # (p, k)
         beta += np.einsum("kpq,qk->pk", roots, rng.standard_normal((p, k)))
         draws[s] = rows_m @ beta
+    n_by = {name: pd.Series(vals).astype(str).value_counts() if name not in ("year",)
+            else pd.Series(np.floor(vals).astype(int).astype(str)).value_counts()
+            for name, vals in values.items()}
+    keys = [(cov, lv, ref, int(n_by[cov].get(lv, 0))) for cov, lv, ref, _ in points]
+    out = _tables(keys, draws, level)
+    if keep_draws:
+        out.draws, out.keys = draws, keys
+    return out
+
+
+def _tables(keys: list[tuple], draws: np.ndarray, level: float, method: str | None = None
+            ) -> ModelEffects:
+    """The effects tables of ``draws`` (n_draws, n_points, n_topics) at the points ``keys``
+    (covariate, level, reference or None, n_cables)."""
+    n_draws, _, k = draws.shape
     lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
     est = draws.mean(axis=0)
     lower = np.quantile(draws, lo_q, axis=0)
     upper = np.quantile(draws, hi_q, axis=0)
-    n_by = {name: pd.Series(vals).astype(str).value_counts() if name not in ("year",)
-            else pd.Series(np.floor(vals).astype(int).astype(str)).value_counts()
-            for name, vals in values.items()}
     lev_rows, con_rows = [], []
-    for i, (cov, lv, ref, _) in enumerate(points):
+    for i, (cov, lv, ref, n_cables) in enumerate(keys):
         for t in range(k):
             if ref is None:
                 lev_rows.append({"covariate": cov, "level": lv, "topic": t,
                                  "estimate": est[i, t], "lower": lower[i, t],
-                                 "upper": upper[i, t],
-                                 "n_cables": int(n_by[cov].get(lv, 0))})
+                                 "upper": upper[i, t], "n_cables": n_cables})
             else:
                 con_rows.append({"covariate": cov, "level": lv, "reference": ref, "topic": t,
                                  "difference": est[i, t], "lower": lower[i, t],
@@ -289,7 +310,45 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
                                                 "lower", "upper", "n_cables"])
     con_df = pd.DataFrame(con_rows, columns=["covariate", "level", "reference", "topic",
                                              "difference", "lower", "upper"])
-    return ModelEffects(levels_df, con_df, n_draws, level)
+    if method is None:
+        return ModelEffects(levels_df, con_df, n_draws, level)
+    return ModelEffects(levels_df, con_df, n_draws, level, method)
+
+
+def pool_chains(effects: list[ModelEffects]) -> ModelEffects:
+    """Effects of several fits of the same model (chains: other seeds, or refits on
+    resampled cables) pooled into one table: their draws together, so the intervals hold
+    the spread between fits as well as within each (the mixture's variance is the mean
+    within-fit variance plus the between-fit variance, Rubin's rule for multiple
+    imputation).
+
+    Parameters
+    ----------
+    effects : list of ModelEffects
+        From `estimate_model_effects(..., keep_draws=True)` with the same formula, levels and
+        topic order: the caller aligns the topics (``groups=``) so that topic ``t`` of every
+        chain is the same theme.
+
+    Returns
+    -------
+    ModelEffects
+        ``n_draws`` the total over the chains.
+    """
+    if not effects:
+        raise ValueError("pool_chains: no effects to pool")
+    for e in effects:
+        if e.draws is None:
+            raise ValueError("pool_chains: estimate each chain with keep_draws=True")
+        if [x[:3] for x in e.keys] != [x[:3] for x in effects[0].keys] or \
+                e.draws.shape[1:] != effects[0].draws.shape[1:]:
+            raise ValueError("pool_chains: the chains' effects are not at the same points "
+                             "(formula, levels) or for the same number of topics")
+    draws = np.concatenate([e.draws for e in effects], axis=0)
+    method = (f"{effects[0].method}; pooled over {len(effects)} fits (chains), so the "
+              "intervals include the spread between fits")
+    out = _tables(effects[0].keys, draws, effects[0].level, method)
+    out.draws, out.keys = draws, effects[0].keys
+    return out
 
 
 # --- the report section ---------------------------------------------------------------------
