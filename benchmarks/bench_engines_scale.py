@@ -15,9 +15,12 @@ and the library call it wraps is the wrapper's alone.
 
 Scores, after Hungarian matching of fitted to planted topics on Hellinger distance
 (scipy ``linear_sum_assignment``): mean ``1 - Hellinger`` ("recovery") and the number of
-matched topics with cosine > 0.9 ("recovered"). ``ns/tok-it`` is fit wall time per token
-per sweep (Gibbs) or per pass (variational Bayes), from CPU seconds (this process's, all
-threads; on a shared machine wall time also counts other jobs). Each row is fitted in this process, one after the other (same run, same load).
+matched topics with cosine > 0.9 ("recovered"). ``ns/tok-it`` is fit CPU time per token
+per sweep (Gibbs) or per pass (variational Bayes): CPU seconds of this process, all
+threads (on a shared machine wall time also counts other jobs). Each row is fitted in this
+process, one after the other (same run); the lda-numba rows are warmed up on 200 cables
+first, so numba's compilation is not in their time. Each row records the load average at
+its start.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import time
 import warnings
 from collections.abc import Callable
@@ -90,6 +94,13 @@ def planted_lda(n_docs: int, k: int = 50, v: int = 20_000, doc_len: int = 300,
     return DocTermMatrix(m, refs, Vocabulary(terms, df, n_docs)), phi
 
 
+def _head(dtm: DocTermMatrix, n: int) -> DocTermMatrix:
+    """The first ``n`` cables as their own matrix (same terms, their document counts)."""
+    m = dtm.matrix[:n].tocsr()
+    df = np.bincount(m.indices, minlength=dtm.n_terms)
+    return DocTermMatrix(m, dtm.refs[:n], Vocabulary(dtm.vocabulary.terms, df, m.shape[0]))
+
+
 def recovery(topic_term: np.ndarray, phi: np.ndarray) -> tuple[float, int]:
     """Mean ``1 - Hellinger`` after Hungarian matching, and matched topics at cosine > 0.9.
 
@@ -111,11 +122,12 @@ def recovery(topic_term: np.ndarray, phi: np.ndarray) -> tuple[float, int]:
 
 
 # ------------------------------------------------------------------------------- the rows
-def _tomotopy_plain(dtm, k, iterations, seed):
+def _tomotopy_plain(dtm, k, iterations, seed, optim_interval=10):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         import tomotopy as tp
     mdl = tp.LDAModel(k=k, seed=seed)  # library defaults: alpha 0.1, eta 0.01, optim 10
+    mdl.optim_interval = optim_interval
     m, terms = dtm.matrix, dtm.vocabulary.terms
     for i in range(m.shape[0]):
         lo, hi = m.indptr[i], m.indptr[i + 1]
@@ -176,28 +188,41 @@ def _pruned(engine: str, **params) -> Callable:
 
 
 def rows_for(iterations: int, passes: int, workers: int) -> list[tuple[str, Callable, int]]:
-    """(label, fit(dtm, k, seed) -> topic_term, sweeps or passes) per engine."""
+    """(label, fit(dtm, k, seed) -> topic_term, sweeps or passes) per engine.
+
+    Pairs at equal settings (same matrix, priors, sweeps or passes): plain tomotopy and
+    ``lda-gibbs`` / ``lda-numba`` (alpha 0.1 re-estimated every 10 sweeps, eta 0.01; and
+    with alpha fixed, ``optim 0``); plain gensim and ``lda``; plain scikit-learn NMF on
+    ``TfidfTransformer`` and ``nmf`` with the plain call's settings (raw tf, randomised
+    NNDSVDA, 200 iterations), beside ``nmf`` at its defaults."""
+    it = iterations
     return [
-        (f"plain tomotopy LDA, {iterations} it",
-         lambda d, k, s: _tomotopy_plain(d, k, iterations, s), iterations),
-        (f"ours lda-gibbs, {iterations} it", _ours("lda-gibbs", iterations=iterations),
-         iterations),
-        (f"ours lda-numba, {iterations} it", _ours("lda-numba", iterations=iterations),
-         iterations),
-        (f"ours lda-numba mh, {iterations} it",
-         _ours("lda-numba", iterations=iterations, sampler="mh"), iterations),
-        (f"ours lda-numba sparse, {iterations} it",
-         _ours("lda-numba", iterations=iterations, sampler="sparse"), iterations),
-        (f"ours lda-numba {workers} workers, {iterations} it",
-         _ours("lda-numba", iterations=iterations, workers=workers), iterations),
+        (f"plain tomotopy LDA, {it} it",
+         lambda d, k, s: _tomotopy_plain(d, k, it, s), it),
+        (f"ours lda-gibbs, {it} it", _ours("lda-gibbs", iterations=it), it),
+        (f"ours lda-numba, {it} it", _ours("lda-numba", iterations=it), it),
+        (f"ours lda-numba dense, {it} it", _ours("lda-numba", iterations=it, sampler="dense"),
+         it),
+        (f"ours lda-numba {workers} workers, {it} it",
+         _ours("lda-numba", iterations=it, workers=workers), it),
+        (f"plain tomotopy LDA, {it} it, optim 0",
+         lambda d, k, s: _tomotopy_plain(d, k, it, s, optim_interval=0), it),
+        (f"ours lda-numba, {it} it, optim 0",
+         _ours("lda-numba", iterations=it, optim_interval=0), it),
+        (f"ours lda-numba mh, {it} it",
+         _ours("lda-numba", iterations=it, sampler="mh"), it),
+        (f"ours lda-numba sparse, {it} it",
+         _ours("lda-numba", iterations=it, sampler="sparse"), it),
         (f"plain gensim LdaModel, {passes} pass",
          lambda d, k, s: _gensim_plain(d, k, passes, s), passes),
         (f"ours lda, {passes} pass", _ours("lda", passes=passes), passes),
         (f"ours lda, {passes} pass, pipeline-pruned input",
          _pruned("lda", passes=passes), passes),
-        (f"ours lda-gibbs, {iterations} it, pipeline-pruned input",
-         _pruned("lda-gibbs", iterations=iterations), iterations),
+        (f"ours lda-gibbs, {it} it, pipeline-pruned input",
+         _pruned("lda-gibbs", iterations=it), it),
         ("plain sklearn NMF (tf-idf)", lambda d, k, s: _nmf_plain(d, k, s), 0),
+        ("ours nmf, plain call's settings",
+         _ours("nmf", init="nndsvda", max_iter=200, sublinear_tf=False), 0),
         ("ours nmf", _ours("nmf"), 0),
     ]
 
@@ -227,21 +252,30 @@ def main(argv: list[str]) -> int:
           f"{n_tokens:,} tokens, {int((dtm.vocabulary.df > 0).sum()):,} terms used "
           f"(generated in {time.perf_counter() - t0:.1f} s)", flush=True)
     wanted = [s.strip() for s in args.only.split(";") if s.strip()]
+    rows = [(label, fit, sweeps)
+            for label, fit, sweeps in rows_for(args.iterations, args.passes, args.workers)
+            if not wanted or any(label == s[1:] if s.startswith("=") else s in label
+                                 for s in wanted)]
+    # numba compiles (or loads from its disk cache) on first use: warm every lda-numba
+    # row up on 200 cables first, so its timing holds sampling only.
+    small = _head(dtm, 200)
+    for label, fit, _ in rows:
+        if "lda-numba" in label:
+            fit(small, args.topics, args.seed)
     out = []
-    for label, fit, sweeps in rows_for(args.iterations, args.passes, args.workers):
-        if wanted and not any(label == s[1:] if s.startswith("=") else s in label
-                              for s in wanted):
-            continue
+    for label, fit, sweeps in rows:
+        load = os.getloadavg()[0]
         w0, c0 = time.perf_counter(), time.process_time()
         tt = fit(dtm, args.topics, args.seed)
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
         rec, n_ok = recovery(tt, phi)
         ns = cpu * 1e9 / (n_tokens * sweeps) if sweeps else float("nan")
         out.append({"engine": label, "fit_wall_s": round(wall, 1), "fit_cpu_s": round(cpu, 1),
+                    "load_average": round(load, 1), "started": time.strftime("%H:%M:%S"),
                     "ns_per_token_iteration": round(ns, 1) if sweeps else None,
                     "recovery": round(rec, 3), "recovered": n_ok})
         print(f"{label}: wall {wall:.1f} s, cpu {cpu:.1f} s, recovery {rec:.3f}, "
-              f"recovered {n_ok}", flush=True)
+              f"recovered {n_ok}, load average {load:.1f} at the start", flush=True)
     print()
     print_table(["engine", "fit wall / CPU s", "CPU ns per token-iteration", "recovery",
                  f"recovered (of {args.topics})"],

@@ -443,3 +443,288 @@ def sample_dense_parallel(ptr, words, z, ndk, nkw_p, nk_p, alpha, beta, vbeta, b
     for p in nb.prange(bounds.shape[0] - 1):
         states[p] = sample_dense(ptr, words, z, ndk, nkw_p[p], nk_p[p], alpha, beta, vbeta,
                                  bounds[p], bounds[p + 1], states[p])
+
+
+# ------------------------------------------------- doc-sparse sampler with a word bucket
+@njit(cache=True, nogil=True)
+def _word_buckets(nkw, nk, alpha, beta, inv, ab, wsum):
+    """Refresh the cached coefficients: ``inv_k = 1 / (n_k + V beta)``, ``ab_k = alpha_k
+    inv_k`` and every term's smoothing bucket ``wsum_w = sum_k ab_k (n_kw + beta)``."""
+    n_terms, n_topics = nkw.shape
+    vbeta = beta * n_terms
+    for k in range(n_topics):
+        inv[k] = 1.0 / (nk[k] + vbeta)
+        ab[k] = alpha[k] * inv[k]
+    base = 0.0
+    for k in range(n_topics):
+        base += ab[k] * beta
+    for w in range(n_terms):
+        s = base
+        for k in range(n_topics):
+            s += ab[k] * nkw[w, k]
+        wsum[w] = s
+
+
+@njit(cache=True, fastmath=True, nogil=True)
+def _cable_bucket(dlist, dn, dc, nkw, w, beta, p):
+    """``p[j] = dc[k] (n_kw + beta)`` for the cable's topics ``k = dlist[j]``; their sum
+    (four independent sums, so the additions do not wait on each other)."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    j = 0
+    while j + 4 <= dn:
+        k0 = dlist[j]
+        k1 = dlist[j + 1]
+        k2 = dlist[j + 2]
+        k3 = dlist[j + 3]
+        v0 = dc[k0] * (nkw[w, k0] + beta)
+        v1 = dc[k1] * (nkw[w, k1] + beta)
+        v2 = dc[k2] * (nkw[w, k2] + beta)
+        v3 = dc[k3] * (nkw[w, k3] + beta)
+        p[j] = v0
+        p[j + 1] = v1
+        p[j + 2] = v2
+        p[j + 3] = v3
+        s0 += v0
+        s1 += v1
+        s2 += v2
+        s3 += v3
+        j += 4
+    while j < dn:
+        k0 = dlist[j]
+        v0 = dc[k0] * (nkw[w, k0] + beta)
+        p[j] = v0
+        s0 += v0
+        j += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(cache=True, fastmath=True, nogil=True)
+def _find(p, n, u):
+    """The first ``j < n`` where the running sum of ``p`` passes ``u`` (four at a time,
+    then one at a time); ``n - 1`` when rounding runs past the end."""
+    j = 0
+    while j + 4 <= n:
+        s4 = (p[j] + p[j + 1]) + (p[j + 2] + p[j + 3])
+        if u < s4:
+            break
+        u -= s4
+        j += 4
+    while j < n:
+        if u < p[j]:
+            return j
+        u -= p[j]
+        j += 1
+    return n - 1
+
+
+@njit(cache=True, fastmath=True, nogil=True)
+def sample_docsparse(ptr, words, z, ndk, nkw, nk, alpha, beta, d_lo, d_hi, refresh, state):
+    """One collapsed Gibbs sweep over cables ``d_lo:d_hi`` with the conditional split as
+    ``(n_dk + alpha_k)(n_kw + beta) inv_k = n_dk (n_kw + beta) inv_k`` (the cable bucket:
+    only the cable's non-zero topics; kept entry by entry while the same term repeats, as
+    in CSR order) ``+ alpha_k (n_kw + beta) inv_k`` (the term bucket: its total kept per
+    term, updated in O(1) per count change; scanned only when the draw falls in it). The
+    coefficients ``inv_k = 1 / (n_k + V beta)`` are refreshed every ``refresh`` tokens at
+    a cable boundary (stale in between, as in AD-LDA). Returns the generator state."""
+    n_terms, n_topics = nkw.shape
+    x = state
+    inv = np.empty(n_topics)
+    ab = np.empty(n_topics)
+    wsum = np.empty(n_terms)
+    dc = np.zeros(n_topics)
+    p = np.empty(n_topics)
+    dlist = np.empty(n_topics, np.int32)
+    dpos = np.empty(n_topics, np.int32)
+    since = refresh
+    for d in range(d_lo, d_hi):
+        a = ptr[d]
+        b = ptr[d + 1]
+        if a == b:
+            continue
+        if since >= refresh:
+            _word_buckets(nkw, nk, alpha, beta, inv, ab, wsum)
+            since = 0
+        since += b - a
+        dn = 0
+        for k in range(n_topics):
+            c = ndk[d, k]
+            dc[k] = c * inv[k]
+            if c > 0:
+                dlist[dn] = k
+                dpos[k] = dn
+                dn += 1
+        last_w = -1
+        b1 = 0.0
+        for i in range(a, b):
+            w = words[i]
+            old = z[i]
+            same = w == last_w
+            # ---- remove the token (keeping p and b1 current while the term repeats)
+            ndk[d, old] -= 1
+            nkw[w, old] -= 1
+            nk[old] -= 1
+            wsum[w] -= ab[old]
+            j = dpos[old]
+            if ndk[d, old] == 0:
+                dc[old] = 0.0
+                dn -= 1
+                last = dlist[dn]
+                dlist[j] = last
+                dpos[last] = j
+                if same:
+                    b1 -= p[j]
+                    p[j] = p[dn]
+            else:
+                dc[old] = ndk[d, old] * inv[old]
+                if same:
+                    v = dc[old] * (nkw[w, old] + beta)
+                    b1 += v - p[j]
+                    p[j] = v
+            if not same:
+                b1 = _cable_bucket(dlist, dn, dc, nkw, w, beta, p)
+                last_w = w
+            elif b1 < 0.0:
+                b1 = 0.0
+            # ---- draw
+            x, u = _next(x)
+            u *= b1 + wsum[w]
+            if u < b1 and dn > 0:
+                new = dlist[_find(p, dn, u)]
+            else:
+                u -= b1
+                new = n_topics - 1
+                for k in range(n_topics):
+                    u -= ab[k] * (nkw[w, k] + beta)
+                    if u <= 0.0:
+                        new = k
+                        break
+            # ---- add it back under the new topic
+            ndk[d, new] += 1
+            nkw[w, new] += 1
+            nk[new] += 1
+            wsum[w] += ab[new]
+            dc[new] = ndk[d, new] * inv[new]
+            v = dc[new] * (nkw[w, new] + beta)
+            if ndk[d, new] == 1:
+                dlist[dn] = new
+                dpos[new] = dn
+                p[dn] = v
+                dn += 1
+                b1 += v
+            else:
+                j = dpos[new]
+                b1 += v - p[j]
+                p[j] = v
+            z[i] = new
+    return x
+
+
+@njit(cache=True, parallel=True)
+def sample_docsparse_parallel(ptr, words, z, ndk, nkw_p, nk_p, alpha, beta, bounds, refresh,
+                              states):
+    for p in nb.prange(bounds.shape[0] - 1):
+        states[p] = sample_docsparse(ptr, words, z, ndk, nkw_p[p], nk_p[p], alpha, beta,
+                                     bounds[p], bounds[p + 1], refresh, states[p])
+
+
+# ---------------------------------------------- exact sampler, scan in the cable's order
+@njit(cache=True, fastmath=True, nogil=True)
+def sample_ordered(ptr, words, z, ndk, nkw, nk, alpha, beta, d_lo, d_hi, state):
+    """One exact collapsed Gibbs sweep over cables ``d_lo:d_hi``.
+
+    ``p_k = (n_dk + alpha_k) / (n_k + V beta) * (n_kw + beta)``: the first factor is kept
+    per cable and topic (two entries change per token), the second per term while the term
+    repeats (CSR order), so the K products are one vectorised float32 multiply and sum.
+    The draw scans the topics in the cable's order of decreasing ``n_dk`` (kept roughly
+    sorted by one swap per count change; any order gives the same distribution), so it
+    usually stops after a few topics. Returns the generator state."""
+    n_terms, n_topics = nkw.shape
+    padded = ((n_topics + 15) // 16) * 16
+    vbeta = beta * n_terms
+    x = state
+    inv = np.zeros(padded, np.float32)
+    adinv = np.zeros(padded, np.float32)
+    row = np.zeros(padded, np.float32)
+    p = np.zeros(padded, np.float32)
+    order = np.empty(n_topics, np.int32)
+    pos = np.empty(n_topics, np.int32)
+    fbeta = np.float32(beta)
+    for k in range(n_topics):
+        inv[k] = 1.0 / (nk[k] + vbeta)
+    for d in range(d_lo, d_hi):
+        a = ptr[d]
+        b = ptr[d + 1]
+        if a == b:
+            continue
+        nd = ndk[d]
+        order[:] = np.argsort(-nd)
+        for j in range(n_topics):
+            k = order[j]
+            pos[k] = j
+            adinv[k] = (nd[k] + alpha[k]) * inv[k]
+        last_w = -1
+        for i in range(a, b):
+            w = words[i]
+            old = z[i]
+            nd[old] -= 1
+            nkw[w, old] -= 1
+            nk[old] -= 1
+            inv[old] = 1.0 / (nk[old] + vbeta)
+            adinv[old] = (nd[old] + alpha[old]) * inv[old]
+            j = pos[old]
+            if j + 1 < n_topics:
+                nxt = order[j + 1]
+                if nd[nxt] > nd[old]:
+                    order[j] = nxt
+                    pos[nxt] = j
+                    order[j + 1] = old
+                    pos[old] = j + 1
+            if w != last_w:
+                wrow = nkw[w]
+                for k in range(n_topics):
+                    row[k] = wrow[k] + fbeta
+                last_w = w
+            else:
+                row[old] -= 1.0
+            tot = np.float32(0.0)
+            for k in range(padded):
+                v = adinv[k] * row[k]
+                p[k] = v
+                tot += v
+            x, u = _next(x)
+            u = u * tot
+            new = order[n_topics - 1]
+            for j in range(n_topics):
+                k = order[j]
+                u -= p[k]
+                if u <= 0.0:
+                    new = k
+                    break
+            while p[new] <= 0.0 and new > 0:  # rounding past the last positive topic
+                new -= 1
+            nd[new] += 1
+            nkw[w, new] += 1
+            nk[new] += 1
+            inv[new] = 1.0 / (nk[new] + vbeta)
+            adinv[new] = (nd[new] + alpha[new]) * inv[new]
+            row[new] += 1.0
+            j = pos[new]
+            if j > 0:
+                prv = order[j - 1]
+                if nd[prv] < nd[new]:
+                    order[j] = prv
+                    pos[prv] = j
+                    order[j - 1] = new
+                    pos[new] = j - 1
+            z[i] = new
+    return x
+
+
+@njit(cache=True, parallel=True)
+def sample_ordered_parallel(ptr, words, z, ndk, nkw_p, nk_p, alpha, beta, bounds, states):
+    for p in nb.prange(bounds.shape[0] - 1):
+        states[p] = sample_ordered(ptr, words, z, ndk, nkw_p[p], nk_p[p], alpha, beta,
+                                   bounds[p], bounds[p + 1], states[p])
