@@ -33,11 +33,13 @@ from __future__ import annotations
 import logging
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from itertools import filterfalse, islice
 from typing import Any
+
+import numpy as np
 
 from topics.names import DEMONYMS, NAME_PARTICLES, learn_person_names
 from topics.phrases import PhraseModel, learn_phrases
@@ -457,6 +459,7 @@ class Tokenizer:
         if options.min_token_len == 2:
             fast |= set("abcdefghijklmnopqrstuvwxyz")
         self._drop_lower = frozenset(fast)
+        self._form_cache: dict[str, str | None] = {}
 
     def __repr__(self) -> str:
         return f"Tokenizer({self.options!r})"
@@ -468,6 +471,70 @@ class Tokenizer:
                 f"Tokenizer expects a str (a cable body). Got {type(text).__name__}; "
                 f"decode bytes first and pass '' for a missing body."
             )
+        text, safe = self._prepare(text)
+        opts = self.options
+        if not opts.lemmatize:
+            if _kernels() is not None:
+                return self._scanned_tokens(text)
+            if opts.lowercase and safe:
+                return self._lower_tokens(text)
+            return self._plain_tokens(text, self._drop, opts.min_token_len,
+                                      opts.max_token_len, opts.lowercase)
+        return self._lemma_tokens(text)
+
+    def encode(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Tokens of several texts as ids: ``(vocab, ids, lengths)``.
+
+        ``vocab`` holds the distinct tokens (list of str, in order of first appearance),
+        ``ids`` (uint32) the tokens of all texts in order as indices into ``vocab``,
+        ``lengths`` (int64) the number of tokens of each text. The tokens are those of
+        ``[self(t) for t in texts]``, without a Python str per token: with numba, the
+        prepared texts are scanned in one pass and filtered once per distinct token.
+
+        Raises
+        ------
+        TypeError
+            If a text is not a str (naming its index).
+        """
+        prepared: list[str] = []
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(
+                    f"Tokenizer.encode: text {i} is a {type(text).__name__}, expected str; "
+                    f"decode bytes first and pass '' for a missing body"
+                )
+            prepared.append(self._prepare(text)[0])
+        if self.options.lemmatize or _kernels() is None or not prepared:
+            return _encode_lists([self._tokens_of_prepared(t) for t in prepared])
+        # "\n" is no word character: no token crosses it, and each text's first token
+        # sees a non-word character before it as at the start of a text.
+        joined = "\n".join(prepared)
+        scanned = _scan(joined)
+        if scanned is None:
+            return _encode_lists([self._tokens_of_prepared(t) for t in prepared])
+        starts, ids, first, ends = scanned
+        forms = self._forms([joined[s:e] for s, e in zip(starts[first].tolist(),
+                                                          ends[first].tolist(), strict=True)])
+        index: dict[str, int] = {}
+        form_id = np.array([-1 if f is None else index.setdefault(f, len(index))
+                            for f in forms], dtype=np.int64)
+        token_form = form_id[ids] if len(ids) else np.zeros(0, np.int64)
+        keep = token_form >= 0
+        doc_starts = np.zeros(len(prepared), dtype=np.int64)
+        np.cumsum([len(t) + 1 for t in prepared[:-1]], out=doc_starts[1:])
+        bounds = np.searchsorted(starts[keep], doc_starts)
+        lengths = np.diff(np.append(bounds, int(keep.sum()))).astype(np.int64)
+        return list(index), token_form[keep].astype(np.uint32), lengths
+
+    def _tokens_of_prepared(self, text: str) -> list[str]:
+        opts = self.options
+        if opts.lemmatize:
+            return self._lemma_tokens(text)
+        return self._plain_tokens(text, self._drop, opts.min_token_len, opts.max_token_len,
+                                  opts.lowercase)
+
+    def _prepare(self, text: str) -> tuple[str, bool]:
+        """The text after every pass before tokens are matched (and `_lowers_in_place`)."""
         opts = self.options
         safe = _lowers_in_place(text)
         # Each pass runs only where the text holds what it needs to match (a substring
@@ -491,12 +558,12 @@ class Tokenizer:
         if opts.drop_place_names:
             text = _drop_multiword_places(
                 text, text.lower() if safe and not fold else None)
-        text = _drop_apostrophes(text)
+        return _drop_apostrophes(text), safe
+
+    def _lemma_tokens(self, text: str) -> list[str]:
+        """The token loop with lemmas (``options.lemmatize``) over a prepared text."""
+        opts = self.options
         drop, lo, hi = self._drop, opts.min_token_len, opts.max_token_len
-        if not opts.lemmatize:
-            if opts.lowercase and safe:
-                return self._lower_tokens(text)
-            return self._plain_tokens(text, drop, lo, hi, opts.lowercase)
         all_caps = opts.lemmatize and _is_all_caps(text)
         out: list[str] = []
         for match in _TOKEN_RE.finditer(text):
@@ -521,6 +588,50 @@ class Tokenizer:
                 raw = lemma
             out.append(low if opts.lowercase else raw)
         return out
+
+    def _scanned_tokens(self, text: str) -> list[str]:
+        """`_plain_tokens` by the numba scan: each distinct match filtered once."""
+        scanned = _scan(text)
+        if scanned is None:
+            return self._plain_tokens(text, self._drop, self.options.min_token_len,
+                                      self.options.max_token_len, self.options.lowercase)
+        starts, ids, first, ends = scanned
+        if not len(ids):
+            return []
+        forms = self._forms([text[s:e] for s, e in zip(starts[first].tolist(),
+                                                        ends[first].tolist(), strict=True)])
+        keep = np.array([f is not None for f in forms], dtype=bool)
+        return list(map(forms.__getitem__, ids[keep[ids]].tolist()))
+
+    def _forms(self, words: list[str]) -> list[str | None]:
+        """What `_plain_tokens` makes of each token pattern match: the token, or None
+        where it is dropped (cached per tokenizer)."""
+        cache = self._form_cache
+        if len(cache) > 1_000_000:
+            cache.clear()
+        out: list[str | None] = []
+        append = out.append
+        for raw in words:
+            form = cache.get(raw, _UNSEEN)
+            if form is _UNSEEN:
+                form = self._form(raw)
+                cache[raw] = form
+            append(form)
+        return out
+
+    def _form(self, raw: str) -> str | None:
+        """One match's token as `_plain_tokens` keeps it, or None."""
+        opts = self.options
+        if "-" in raw:
+            raw = _trim_numeric_parts(raw)
+        low = raw.lower()
+        if low in self._drop or not opts.min_token_len <= len(low) <= opts.max_token_len:
+            return None
+        if self._names and "-" in low:
+            head, _, rest = low.partition("-")
+            if head in NAME_PARTICLES and rest in self._names:
+                return None
+        return low if opts.lowercase else raw
 
     def _lower_tokens(self, text: str) -> list[str]:
         """`_plain_tokens` with ``lowercase`` where `_lowers_in_place` holds: the tokens of
@@ -580,6 +691,41 @@ class Tokenizer:
             return f"{m.group(1) or ''}{sep} united_states "
 
         return _US_RE.sub(caps, text)
+
+
+_UNSEEN = object()
+
+
+@lru_cache(maxsize=1)
+def _kernels():
+    """`topics._token_scan` (numba), or None where numba cannot be imported: the regex
+    road (`Tokenizer._plain_tokens`) gives the same tokens, slower."""
+    try:
+        from topics import _token_scan
+    except ImportError as exc:  # pragma: no cover - numba is a core dependency
+        logger.warning("numba is not importable (%s): tokenizing with the regex road", exc)
+        return None
+    return _token_scan
+
+
+def _scan(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """`topics._token_scan.scan` over ``text``: (starts, ids, first, ends), or None for a
+    text with a character beyond Unicode's first plane (``U+10000`` and up)."""
+    k = _kernels()
+    if text.isascii():
+        return k.scan(np.frombuffer(text.encode("ascii"), dtype=np.uint8), k.ASCII_CLASSES)
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if int(cps.max()) > 0xFFFF:
+        return None
+    return k.scan(cps, k.bmp_classes())
+
+
+def _encode_lists(docs: list[list[str]]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``(vocab, ids, lengths)`` of token lists (ids by first appearance)."""
+    index: dict[str, int] = {}
+    ids = [index.setdefault(t, len(index)) for doc in docs for t in doc]
+    return (list(index), np.array(ids, dtype=np.uint32),
+            np.array([len(d) for d in docs], dtype=np.int64))
 
 
 def _lowers_in_place(text: str) -> bool:

@@ -1,0 +1,148 @@
+"""numba kernel of `topics.tokenize`: the token pattern's matches, interned, in one pass.
+
+`scan` finds what ``_TOKEN_RE.findall`` finds (``(?<![\\w])[^\\W\\d_][^\\W_]*(?:[-_][^\\W_]+)*``)
+over an array of code points and gives every match a local id (equal strings, equal ids),
+so that the tokenizer's filter runs once per distinct token, not once per token.
+Imported on first use: numba's import and the first compilation cost seconds
+(``cache=True`` keeps the machine code on disk).
+
+Character classes, as Python's ``re`` defines them for ``str`` patterns: ``\\w`` is
+``str.isalnum()`` or ``_``; ``\\d`` is ``str.isdecimal()``. `char_classes` computes them
+for ASCII and for Unicode's first plane, once (texts beyond it take the regex road).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["ALNUM", "ASCII_CLASSES", "LETTER", "WORD", "bmp_classes", "scan"]
+
+#: ``\\w``; ``[^\\W_]`` (letters and digits); ``[^\\W\\d_]`` (what a token starts with).
+WORD, ALNUM, LETTER = 1, 2, 4
+_HYPHEN, _UNDERSCORE = 45, 95
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+def _class_of(ch: str) -> int:
+    cls = 0
+    if ch.isalnum() or ch == "_":
+        cls |= WORD
+    if ch.isalnum():
+        cls |= ALNUM
+        if not ch.isdecimal():
+            cls |= LETTER
+    return cls
+
+
+ASCII_CLASSES = np.array([_class_of(chr(c)) for c in range(128)], dtype=np.uint8)
+_BMP_CLASSES: np.ndarray | None = None
+
+
+def bmp_classes() -> np.ndarray:
+    """Classes of the 65,536 code points of Unicode's first plane (computed once, ~50 ms)."""
+    global _BMP_CLASSES
+    if _BMP_CLASSES is None:
+        _BMP_CLASSES = np.array([_class_of(chr(c)) for c in range(0x10000)], dtype=np.uint8)
+    return _BMP_CLASSES
+
+
+@njit(cache=True)
+def scan(cps, table):
+    """Token matches of ``cps`` (code points, any unsigned int array) with local ids.
+
+    ``table`` holds the class of every code point of ``cps``: `ASCII_CLASSES` for ASCII
+    text, `bmp_classes` for text within Unicode's first plane (the caller checks).
+
+    Returns
+    -------
+    starts : int64 array
+        Start of each token (in code points), in order.
+    ids : int32 array
+        Local id of each token: equal code point runs get equal ids, numbered by first
+        appearance.
+    first : int64 array
+        Index (into ``starts``) of each id's first token.
+    ends : int64 array
+        End of each token.
+    """
+    n = len(cps)
+    cap = n // 2 + 1  # a token and the character after it: at most one token per 2
+    starts = np.empty(cap, np.int64)
+    ends = np.empty(cap, np.int64)
+    hashes = np.empty(cap, np.uint64)
+    n_tok = 0
+    i = 0
+    while i < n:
+        ci = table[cps[i]]
+        if ci & 1 == 0:  # not \w
+            i += 1
+            continue
+        # a \w run starts at i (its left neighbour is not \w, or i == 0)
+        if ci & 4:  # [^\W\d_]: a token
+            h = _FNV_OFFSET
+            j = i
+            while j < n and table[cps[j]] & 2:
+                h = (h ^ np.uint64(cps[j])) * _FNV_PRIME
+                j += 1
+            while (j + 1 < n and (cps[j] == _HYPHEN or cps[j] == _UNDERSCORE)
+                   and table[cps[j + 1]] & 2):
+                h = (h ^ np.uint64(cps[j])) * _FNV_PRIME
+                j += 1
+                while j < n and table[cps[j]] & 2:
+                    h = (h ^ np.uint64(cps[j])) * _FNV_PRIME
+                    j += 1
+            starts[n_tok] = i
+            ends[n_tok] = j
+            hashes[n_tok] = h
+            n_tok += 1
+            i = j
+        # the rest of the \w run starts no token (each character follows a \w)
+        while i < n and table[cps[i]] & 1:
+            i += 1
+    # intern: open addressing on the hash (the table grows with the distinct runs, so it
+    # stays in cache), equal runs checked code point by code point
+    size = 1024
+    mask = np.uint64(size - 1)
+    table = np.full(size, -1, np.int32)
+    id_hash = np.empty(n_tok, np.uint64)
+    ids = np.empty(n_tok, np.int32)
+    first = np.empty(n_tok, np.int64)
+    n_ids = 0
+    for t in range(n_tok):
+        h = hashes[t]
+        slot = h & mask
+        while True:
+            k = table[slot]
+            if k < 0:
+                table[slot] = n_ids
+                id_hash[n_ids] = h
+                first[n_ids] = t
+                ids[t] = n_ids
+                n_ids += 1
+                if 2 * n_ids > size:  # grow: re-insert every id
+                    size *= 4
+                    mask = np.uint64(size - 1)
+                    table = np.full(size, -1, np.int32)
+                    for q in range(n_ids):
+                        s2 = id_hash[q] & mask
+                        while table[s2] >= 0:
+                            s2 = (s2 + np.uint64(1)) & mask
+                        table[s2] = q
+                break
+            if id_hash[k] == h:
+                f = first[k]
+                length = ends[t] - starts[t]
+                if ends[f] - starts[f] == length:
+                    same = True
+                    a, b = starts[f], starts[t]
+                    for m in range(length):
+                        if cps[a + m] != cps[b + m]:
+                            same = False
+                            break
+                    if same:
+                        ids[t] = k
+                        break
+            slot = (slot + np.uint64(1)) & mask
+    return starts[:n_tok], ids, first[:n_ids], ends[:n_tok]
