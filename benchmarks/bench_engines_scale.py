@@ -199,31 +199,31 @@ def rows_for(iterations: int, passes: int, workers: int) -> list[tuple[str, Call
     return [
         (f"plain tomotopy LDA, {it} it",
          lambda d, k, s: _tomotopy_plain(d, k, it, s), it),
-        (f"ours lda-gibbs, {it} it", _ours("lda-gibbs", iterations=it), it),
         (f"ours lda-numba, {it} it", _ours("lda-numba", iterations=it), it),
-        (f"ours lda-numba dense, {it} it", _ours("lda-numba", iterations=it, sampler="dense"),
-         it),
-        (f"ours lda-numba {workers} workers, {it} it",
-         _ours("lda-numba", iterations=it, workers=workers), it),
-        (f"plain tomotopy LDA, {it} it, optim 0",
-         lambda d, k, s: _tomotopy_plain(d, k, it, s, optim_interval=0), it),
-        (f"ours lda-numba, {it} it, optim 0",
-         _ours("lda-numba", iterations=it, optim_interval=0), it),
-        (f"ours lda-numba mh, {it} it",
-         _ours("lda-numba", iterations=it, sampler="mh"), it),
-        (f"ours lda-numba sparse, {it} it",
-         _ours("lda-numba", iterations=it, sampler="sparse"), it),
+        (f"ours lda-gibbs, {it} it", _ours("lda-gibbs", iterations=it), it),
         (f"plain gensim LdaModel, {passes} pass",
          lambda d, k, s: _gensim_plain(d, k, passes, s), passes),
         (f"ours lda, {passes} pass", _ours("lda", passes=passes), passes),
-        (f"ours lda, {passes} pass, pipeline-pruned input",
-         _pruned("lda", passes=passes), passes),
-        (f"ours lda-gibbs, {it} it, pipeline-pruned input",
-         _pruned("lda-gibbs", iterations=it), it),
         ("plain sklearn NMF (tf-idf)", lambda d, k, s: _nmf_plain(d, k, s), 0),
         ("ours nmf, plain call's settings",
          _ours("nmf", init="nndsvda", max_iter=200, sublinear_tf=False), 0),
         ("ours nmf", _ours("nmf"), 0),
+        (f"plain tomotopy LDA, {it} it, optim 0",
+         lambda d, k, s: _tomotopy_plain(d, k, it, s, optim_interval=0), it),
+        (f"ours lda-numba, {it} it, optim 0",
+         _ours("lda-numba", iterations=it, optim_interval=0), it),
+        (f"ours lda-numba dense, {it} it", _ours("lda-numba", iterations=it, sampler="dense"),
+         it),
+        (f"ours lda-numba {workers} workers, {it} it",
+         _ours("lda-numba", iterations=it, workers=workers), it),
+        (f"ours lda-numba mh, {it} it",
+         _ours("lda-numba", iterations=it, sampler="mh"), it),
+        (f"ours lda-numba sparse, {it} it",
+         _ours("lda-numba", iterations=it, sampler="sparse"), it),
+        (f"ours lda, {passes} pass, pipeline-pruned input",
+         _pruned("lda", passes=passes), passes),
+        (f"ours lda-gibbs, {it} it, pipeline-pruned input",
+         _pruned("lda-gibbs", iterations=it), it),
     ]
 
 
@@ -276,13 +276,20 @@ def main(argv: list[str]) -> int:
                     "recovery": round(rec, 3), "recovered": n_ok})
         print(f"{label}: wall {wall:.1f} s, cpu {cpu:.1f} s, recovery {rec:.3f}, "
               f"recovered {n_ok}, load average {load:.1f} at the start", flush=True)
+        if args.json:  # after every row, so a run cut short keeps what it measured
+            _write_json(args.json, {"args": vars(args), "n_tokens": n_tokens, "rows": out})
     print()
     print_table(["engine", "fit wall / CPU s", "CPU ns per token-iteration", "recovery",
                  f"recovered (of {args.topics})"],
                 [[r["engine"], f"{r['fit_wall_s']} / {r['fit_cpu_s']}",
                   "-" if r["ns_per_token_iteration"] is None else r["ns_per_token_iteration"],
                   r["recovery"], r["recovered"]] for r in out])
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump({"args": vars(args), "n_tokens": n_tokens, "rows": out}, fh, indent=1)
     return 0
+
+
+def _write_json(path: str, obj: dict) -> None:
+    """Write ``obj`` as JSON atomically (a temporary file renamed over ``path``)."""
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, indent=1)
+    os.replace(tmp, path)

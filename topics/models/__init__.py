@@ -6,7 +6,7 @@ Engines wrap gensim, scikit-learn and tomotopy; ``lda-numba`` is our own numba s
 engine             library                                     inference
 =================  ==========================================  ================================
 ``lda-gibbs``      tomotopy ``LDAModel``                       collapsed Gibbs sampling
-``lda-numba``      our numba sampler (no library wrapped)      collapsed Gibbs, dense/SparseLDA/MH
+``lda-numba``      our numba sampler (no library wrapped)      collapsed Gibbs, sparse/dense/MH
 ``lda``            gensim ``LdaModel``                         online variational Bayes
 ``lda-multicore``  gensim ``LdaMulticore``                     online VB in worker processes
 ``lda-sklearn``    scikit-learn ``LatentDirichletAllocation``  batch variational Bayes
