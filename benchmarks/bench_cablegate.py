@@ -146,6 +146,8 @@ class _StageHook(logging.Handler):
             })
             self._open = None
             print(json.dumps({"stage_done": self.rows[-1]}), flush=True)
+            # also in the child's log: a run stopped by --timeout keeps its finished stages
+            print(json.dumps({"stage_done": self.rows[-1]}), file=sys.stderr, flush=True)
 
 
 def child(config_path: Path, run_dir: Path) -> int:

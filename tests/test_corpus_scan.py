@@ -22,7 +22,13 @@ from corpora.store import CorpusStore
 from corpora.synthetic import generate_corpus
 from topics.corpus_scan import iter_bodies, learn_names, ordered_map, scan_genres
 from topics.names import learn_person_names, person_names_from_tags
-from topics.tokenids import TokenIds, token_table, write_token_table
+from topics.tokenids import (
+    TokenIds,
+    convert_token_parts,
+    read_token_ids,
+    token_table,
+    write_token_ids,
+)
 
 
 def _roster(n: int, k: int) -> str:
@@ -141,14 +147,29 @@ def test_ordered_map_keeps_order_on_workers():
     assert list(ordered_map(pow, ((i, 2) for i in range(25)), 2)) == [i * i for i in range(25)]
 
 
-def test_batched_token_table_equals_the_one_table(tmp_path):
+def test_token_ids_file_round_trip_in_first_appearance_order(tmp_path):
     docs = [["a", "b"], [], ["c"] * 5, ["b", "a", "d"], ["e"]]
+    # a vocabulary out of first-appearance order with an unused entry ("zz")
     corpus = TokenIds.from_lists(docs)
+    order = [4, 2, 0, 3, 1]  # permute: new id i holds old token order[i]
+    vocab = [corpus.vocab[i] for i in order] + ["zz"]
+    remap = np.argsort(order).astype(np.uint32)
+    shuffled = TokenIds(remap[corpus.ids], corpus.offsets, vocab)
     refs = [f"R{i}" for i in range(5)]
-    write_token_table(tmp_path / "t.parquet", refs, refs, corpus, rows_per_group=2)
-    got = pq.read_table(tmp_path / "t.parquet")
-    assert pq.ParquetFile(tmp_path / "t.parquet").num_row_groups == 3
-    assert got.equals(token_table(refs, refs, corpus))
+    write_token_ids(tmp_path / "tokens.parquet", refs, refs, shuffled, rows_per_group=2)
+    assert pq.ParquetFile(tmp_path / "tokens.parquet").num_row_groups == 3
+    assert pq.read_schema(tmp_path / "tokens.parquet").field("ids").type.value_type == "uint32"
+    got_refs, _, got = read_token_ids(tmp_path / "tokens.parquet")
+    assert got_refs == refs and got.to_lists() == docs
+    assert got.vocab == ["a", "b", "c", "d", "e"]  # renumbered, "zz" dropped
+    assert np.array_equal(got.ids, corpus.ids)
+    # the same file from string parts (the Spark road's), and the older string layout
+    part = tmp_path / "part.parquet"
+    pq.write_table(token_table(refs, refs, corpus), part)
+    (tmp_path / "two").mkdir()
+    assert convert_token_parts([part, part], tmp_path / "two" / "tokens.parquet") == 10
+    assert read_token_ids(tmp_path / "two" / "tokens.parquet")[2].to_lists() == docs + docs
+    assert read_token_ids(part)[2].to_lists() == docs
     with pytest.raises(ValueError, match="one ref and origin per document"):
-        write_token_table(tmp_path / "u.parquet", refs[:2], refs[:2], corpus)
+        write_token_ids(tmp_path / "u.parquet", refs[:2], refs[:2], corpus)
     assert not (tmp_path / "u.parquet").exists()

@@ -100,8 +100,9 @@ def test_spark_run_matches_single_machine_vocabulary_and_writes_a_report(
     for name in ("phrases.json", "genres.json"):
         assert json.loads((tmp_path / "spark" / name).read_text()) == \
             json.loads((tmp_path / "local" / name).read_text())
-    assert pq.read_table(tmp_path / "spark" / "tokens.parquet").equals(
-        pq.read_table(tmp_path / "local" / "tokens.parquet"))
+    for name in ("tokens.parquet", "token_vocab.parquet"):
+        assert pq.read_table(tmp_path / "spark" / name).equals(
+            pq.read_table(tmp_path / "local" / name))
     manifest = json.loads((tmp_path / "spark" / "manifest.json").read_text())
     model = manifest["stages"]["model"]["counts"]
     assert model["fitted_on"] == 200 and model["inferred_on_executors"] == s_dtm.n_docs

@@ -66,7 +66,8 @@ _STAGE_SECTIONS = {
 #: Files and folders each stage writes (relative to the run directory).
 STAGE_OUTPUTS = {
     "ingest": ("store",),
-    "tokenize": ("tokens.parquet", "phrases.json", "genres.json"),  # the last two may be absent
+    # phrases.json and genres.json may be absent
+    "tokenize": ("tokens.parquet", "token_vocab.parquet", "phrases.json", "genres.json"),
     "vectorize": ("dtm",),
     "model": ("model", "covariates.parquet"),  # covariates: dmr and dtm only
     "themes": ("doc_topics.parquet", "topics.json"),
@@ -376,7 +377,7 @@ def _write_manifest(state: Run) -> None:
 #: What each stage's comparable outputs are, in stage order, for `verify` (a folder stands
 #: for every file under it).
 _VERIFY_FILES = (
-    ("tokenize", ("tokens.parquet",)),
+    ("tokenize", ("tokens.parquet", "token_vocab.parquet")),
     ("vectorize", ("dtm/dtm.npz", "dtm/dtm.json")),
     ("model", ("model/topic_term.npy", "model/doc_topic.npy")),
     ("themes", ("topics.json", "doc_topics.parquet")),

@@ -128,7 +128,7 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
         apply_phrases_ids,
         learn_phrases_ids,
         tokenize_ids,
-        write_token_table,
+        write_token_ids,
     )
 
     cfg = state.config
@@ -176,7 +176,7 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
         corpus = apply_phrases_ids(model, corpus)
         n_phrases = len(model)
         model.save(state.dir / "phrases.json")
-    write_token_table(state.dir / "tokens.parquet", refs, origins, corpus)
+    write_token_ids(state.dir / "tokens.parquet", refs, origins, corpus)
     return {"n_docs": len(refs), "n_filtered_out": n_total - len(refs),
             "n_form_cables": n_forms,
             "n_tokens": int(corpus.n_tokens), "n_phrases": n_phrases}
@@ -184,8 +184,9 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
 
 def read_tokens(run_dir: Path) -> tuple[list[str], list[str], list[list[str]]]:
     """(refs, origins, token lists) of a run's tokenize stage."""
-    t = pq.read_table(Path(run_dir) / "tokens.parquet").to_pydict()
-    return t["ref"], t["origin"], t["tokens"]
+    from topics.tokenids import read_token_lists
+
+    return read_token_lists(Path(run_dir) / "tokens.parquet")
 
 
 # --- vectorize ----------------------------------------------------------------------------

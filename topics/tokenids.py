@@ -25,6 +25,7 @@ import math
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,11 @@ __all__ = [
     "read_token_ids",
     "token_table",
     "tokenize_ids",
-    "write_token_table",
+    "VOCAB_FILE",
+    "convert_token_parts",
+    "first_appearance",
+    "read_token_lists",
+    "write_token_ids",
 ]
 
 logger = logging.getLogger(__name__)
@@ -445,13 +450,38 @@ def _token_table(refs: Sequence[str], origins: Sequence[str], corpus: TokenIds, 
     })
 
 
-def write_token_table(path, refs: Sequence[str], origins: Sequence[str], corpus: TokenIds,
-                      *, rows_per_group: int = 20_000) -> None:
-    """Write `token_table` to ``path`` atomically, ``rows_per_group`` cables at a time.
+#: The tokenize stage's vocabulary file, beside ``tokens.parquet`` (one column ``token``).
+VOCAB_FILE = "token_vocab.parquet"
 
-    Only one row group's token strings exist at once (the whole table's would be ~1.2 GB
-    at Cablegate's ~150 M tokens, and past 2 GB a ``string`` array overflows). The same
-    rows as ``pq.write_table(token_table(...))``; deterministic bytes.
+
+def first_appearance(corpus: TokenIds) -> TokenIds:
+    """The same corpus with ids renumbered by first appearance, unused vocabulary dropped.
+
+    Two roads to the same tokens (chunked workers, Spark partitions, phrases applied to
+    ids or to strings) then give the same ids and vocabulary.
+    """
+    n_vocab = len(corpus.vocab)
+    first = np.full(n_vocab, corpus.n_tokens, dtype=np.int64)
+    np.minimum.at(first, corpus.ids, np.arange(corpus.n_tokens, dtype=np.int64))
+    used = np.flatnonzero(first < corpus.n_tokens)
+    order = used[np.argsort(first[used], kind="stable")]
+    if order.size == n_vocab and np.array_equal(order, np.arange(n_vocab)):
+        return corpus
+    remap = np.zeros(n_vocab, dtype=np.uint32)
+    remap[order] = np.arange(order.size, dtype=np.uint32)
+    return TokenIds(remap[corpus.ids], corpus.offsets, [corpus.vocab[i] for i in order])
+
+
+def write_token_ids(path, refs: Sequence[str], origins: Sequence[str], corpus: TokenIds,
+                    *, rows_per_group: int = 20_000) -> None:
+    """Write the tokenize stage's ``tokens.parquet`` and its ``token_vocab.parquet``.
+
+    ``tokens.parquet``: ``ref``, ``origin``, ``ids: list<uint32>`` (a list's offsets are
+    the document offsets), ``rows_per_group`` cables a row group; ``token_vocab.parquet``
+    beside it: one ``token`` column, row ``i`` the string of id ``i``. Ids are numbered by
+    first appearance (`first_appearance`), so the file does not depend on how the corpus
+    was tokenized; each file is written atomically, the vocabulary first.
+    Read them back with `read_token_ids` (or `read_token_lists` for strings).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -459,27 +489,63 @@ def write_token_table(path, refs: Sequence[str], origins: Sequence[str], corpus:
     from topics.runinfo import atomic_write
 
     if not (len(refs) == len(origins) == corpus.n_docs):
-        raise ValueError(f"write_token_table: {len(refs)} refs, {len(origins)} origins and "
+        raise ValueError(f"write_token_ids: {len(refs)} refs, {len(origins)} origins and "
                          f"{corpus.n_docs} documents; pass one ref and origin per document")
-
-    vocab = pa.array(corpus.vocab, pa.string())
+    corpus = first_appearance(corpus)
+    path = Path(path)
+    vocab = pa.table({"token": pa.array(corpus.vocab, pa.string())})
+    atomic_write(path.with_name(VOCAB_FILE),
+                 lambda fh: pq.write_table(vocab, fh, compression="zstd"))
 
     def write(fh) -> None:
-        writer = None
-        try:
+        with pq.ParquetWriter(fh, IDS_SCHEMA, compression="zstd") as writer:
             for lo in range(0, max(corpus.n_docs, 1), rows_per_group):
                 hi = min(lo + rows_per_group, corpus.n_docs)
                 a, b = corpus.offsets[lo], corpus.offsets[hi]
-                part = TokenIds(corpus.ids[a:b], corpus.offsets[lo:hi + 1] - a, corpus.vocab)
-                table = _token_table(refs[lo:hi], origins[lo:hi], part, vocab)
-                if writer is None:
-                    writer = pq.ParquetWriter(fh, table.schema, compression="zstd")
-                writer.write_table(table)
-        finally:
-            if writer is not None:
-                writer.close()
+                ids = pa.ListArray.from_arrays(
+                    pa.array((corpus.offsets[lo:hi + 1] - a).astype(np.int32)),
+                    pa.array(corpus.ids[a:b], pa.uint32()))
+                writer.write_table(pa.table(
+                    {"ref": pa.array(list(refs[lo:hi]), pa.string()),
+                     "origin": pa.array(list(origins[lo:hi]), pa.string()), "ids": ids},
+                    schema=IDS_SCHEMA))
 
     atomic_write(path, write)
+
+
+def _ids_schema():
+    import pyarrow as pa
+
+    return pa.schema([("ref", pa.string()), ("origin", pa.string()),
+                      ("ids", pa.list_(pa.uint32()))])
+
+
+IDS_SCHEMA = _ids_schema()
+
+
+def convert_token_parts(parts: Sequence[str | Path], path, *, batch_size: int = 20_000) -> int:
+    """Parquet parts of ``(ref, origin, tokens: list<string>)`` rows, in order, written as
+    `write_token_ids` writes a corpus (the Spark road's parts); returns the rows.
+
+    Streams: one batch of strings at a time is encoded (`ids_from_table`) and mapped onto
+    the corpus vocabulary; only the ids stay in memory.
+    """
+    import pyarrow.parquet as pq
+
+    refs: list[str] = []
+    origins: list[str] = []
+    merger = _Merger()
+    for part in parts:
+        with pq.ParquetFile(part) as pf:
+            for batch in pf.iter_batches(batch_size=batch_size,
+                                         columns=["ref", "origin", "tokens"]):
+                refs += batch.column("ref").to_pylist()
+                origins += batch.column("origin").to_pylist()
+                enc = ids_from_table(batch.column("tokens"))
+                merger.add((_SEP.join(enc.vocab), enc.ids.tobytes(),
+                            np.diff(enc.offsets).tobytes()))
+    write_token_ids(path, refs, origins, merger.result())
+    return len(refs)
 
 
 def ids_from_table(column) -> TokenIds:
@@ -566,20 +632,27 @@ def count_matrix_ids(
         term = uk % n_vocab
         df += np.bincount(term, minlength=n_vocab)
         row_len[d0:d1] = np.bincount(uk // n_vocab, minlength=d1 - d0)
-        cols.append(term.astype(np.int64))
-        data.append(counts.astype(np.int64))
+        # int32 while the batches pile up (8 bytes a cable's distinct term, not 16)
+        cols.append(term.astype(np.int32))
+        data.append(counts.astype(np.int32))
+        del keys, uk, first, counts, order, term, doc, ids
         d0 = d1
     col = np.concatenate(cols)
+    cols.clear()
     cnt = np.concatenate(data)
+    data.clear()
     keep = _prune_columns(df, corpus.vocab, n_docs, min_df, max_df, max_terms)
-    remap = np.full(n_vocab, -1, dtype=np.int64)
-    remap[keep] = np.arange(keep.size, dtype=np.int64)
+    remap = np.full(n_vocab, -1, dtype=np.int32)
+    remap[keep] = np.arange(keep.size, dtype=np.int32)
     new_col = remap[col]
+    del col
     kept = new_col >= 0
-    row_of = np.repeat(np.arange(n_docs), row_len)
+    row_of = np.repeat(np.arange(n_docs, dtype=np.int32), row_len)
     new_ptr = np.zeros(n_docs + 1, dtype=np.int64)
     np.cumsum(np.bincount(row_of[kept], minlength=n_docs), out=new_ptr[1:])
-    matrix = sp.csr_matrix((cnt[kept], new_col[kept], new_ptr), shape=(n_docs, keep.size))
+    del row_of
+    matrix = sp.csr_matrix((cnt[kept].astype(np.int64), new_col[kept].astype(np.int64), new_ptr),
+                           shape=(n_docs, keep.size))
     vocabulary = Vocabulary([corpus.vocab[j] for j in keep], df[keep], n_docs)
     logger.info("count_matrix_ids: %d documents, kept %d of %d terms", n_docs, keep.size,
                 n_vocab)
@@ -589,15 +662,37 @@ def count_matrix_ids(
 def read_token_ids(path, batch_size: int = 20_000) -> tuple[list[str], list[str], TokenIds]:
     """(refs, origins, `TokenIds`) of a ``tokens.parquet``, read ``batch_size`` rows at a time.
 
-    Each batch's strings are hashed by Arrow; only its distinct tokens meet Python (mapped
-    onto the corpus vocabulary), so memory holds the ids, not the strings.
+    The ids layout (`write_token_ids`: ``ids`` with ``token_vocab.parquet`` beside) is read
+    as it is. The older string layout (``tokens: list<string>``, runs of earlier versions)
+    is encoded batch by batch: Arrow hashes each batch's strings, only its distinct tokens
+    meet Python, so memory holds the ids, not the strings.
     """
     import pyarrow.parquet as pq
 
+    path = Path(path)
     refs: list[str] = []
     origins: list[str] = []
-    merger = _Merger()
     with pq.ParquetFile(path) as pf:
+        if "ids" in pf.schema_arrow.names:
+            ids: list[np.ndarray] = []
+            lengths: list[np.ndarray] = []
+            for batch in pf.iter_batches(batch_size=batch_size, columns=["ref", "origin", "ids"]):
+                refs += batch.column("ref").to_pylist()
+                origins += batch.column("origin").to_pylist()
+                col = batch.column("ids")
+                off = np.asarray(col.offsets, dtype=np.int64)
+                ids.append(np.asarray(col.values, dtype=np.uint32)[off[0]:off[-1]])
+                lengths.append(np.diff(off))
+            vocab = pq.read_table(path.with_name(VOCAB_FILE)).column("token").to_pylist()
+            n = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
+            offsets = np.zeros(n.size + 1, dtype=np.int64)
+            np.cumsum(n, out=offsets[1:])
+            flat = np.concatenate(ids) if ids else np.zeros(0, np.uint32)
+            if flat.size and int(flat.max()) >= len(vocab):
+                raise ValueError(f"{path}: token id {int(flat.max())} is past the "
+                                 f"{len(vocab):,} tokens of {path.with_name(VOCAB_FILE)}")
+            return refs, origins, TokenIds(flat, offsets, vocab)
+        merger = _Merger()
         for batch in pf.iter_batches(batch_size=batch_size,
                                      columns=["ref", "origin", "tokens"]):
             refs += batch.column("ref").to_pylist()
@@ -606,3 +701,9 @@ def read_token_ids(path, batch_size: int = 20_000) -> tuple[list[str], list[str]
             merger.add((_SEP.join(part.vocab), part.ids.tobytes(),
                         np.diff(part.offsets).tobytes()))
     return refs, origins, merger.result()
+
+
+def read_token_lists(path) -> tuple[list[str], list[str], list[list[str]]]:
+    """(refs, origins, token lists as str) of a ``tokens.parquet`` (small corpora)."""
+    refs, origins, corpus = read_token_ids(path)
+    return refs, origins, corpus.to_lists()

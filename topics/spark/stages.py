@@ -76,12 +76,12 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
         detect_genres_spark,
         learn_person_names_spark,
         learn_phrases_spark,
-        merge_parts,
         read_store_rdd,
         tokenize_rdd,
         tokens_batch,
         write_parts,
     )
+    from topics.tokenids import convert_token_parts
 
     cfg = state.config
     spark = session(state)
@@ -132,13 +132,16 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
         part_dir.mkdir(parents=True)
         try:
             parts = write_parts(tokens, part_dir, TOKENS_SCHEMA, tokens_batch)
-            merge_parts(parts, TOKENS_SCHEMA, state.dir / "tokens.parquet")
+            # one ids file and its vocabulary, as the single-machine road writes them
+            convert_token_parts(parts, state.dir / "tokens.parquet")
         finally:
             shutil.rmtree(part_dir, ignore_errors=True)
+        import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
-        n_tokens = sum(len(t) for b in pq.ParquetFile(state.dir / "tokens.parquet")
-                       .iter_batches(columns=["tokens"]) for t in b.column(0).to_pylist())
+        n_tokens = sum(pc.sum(pc.list_value_length(b.column(0))).as_py() or 0
+                       for b in pq.ParquetFile(state.dir / "tokens.parquet")
+                       .iter_batches(columns=["ids"]))
     finally:
         for rdd in cached:
             rdd.unpersist()

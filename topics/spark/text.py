@@ -34,7 +34,6 @@ __all__ = [
     "detect_genres_spark",
     "learn_person_names_spark",
     "learn_phrases_spark",
-    "merge_parts",
     "read_store_rdd",
     "read_tokens_rdd",
     "tokenize_rdd",
@@ -73,10 +72,22 @@ def read_tokens_rdd(spark, tokens_path: str | Path):
     n_groups = pq.ParquetFile(path).metadata.num_row_groups
 
     def read(groups: Iterator[int]) -> Iterator[tuple]:
+        from topics.tokenids import VOCAB_FILE
+
         pf = pq.ParquetFile(path)
+        vocab = None
+        if "ids" in pf.schema_arrow.names:  # topics.tokenids.write_token_ids' layout
+            vocab = pa.array(pq.read_table(Path(path).with_name(VOCAB_FILE))
+                             .column("token").combine_chunks())
         for g in groups:
-            t = pf.read_row_group(g).to_pydict()
-            yield from zip(t["ref"], t["origin"], t["tokens"], strict=True)
+            t = pf.read_row_group(g)
+            if vocab is not None:
+                col = t.column("ids").combine_chunks()
+                tokens = pa.ListArray.from_arrays(col.offsets, vocab.take(col.values))
+            else:
+                tokens = t.column("tokens")
+            yield from zip(t.column("ref").to_pylist(), t.column("origin").to_pylist(),
+                           tokens.to_pylist(), strict=True)
 
     return spark.sparkContext.parallelize(range(n_groups), max(n_groups, 1)).mapPartitions(read)
 
@@ -262,24 +273,6 @@ def write_parts(rdd, folder: Path, schema: pa.Schema, to_batch) -> list[str]:
 
     done = sorted(rdd.mapPartitionsWithIndex(write).collect())
     return [p for _, p in done if p is not None]
-
-
-def merge_parts(parts: list[str], schema: pa.Schema, out: Path) -> int:
-    """Concatenate Parquet parts (in order) into one file, atomically; returns the rows."""
-    from topics.runinfo import atomic_write
-
-    n = 0
-
-    def write(fh) -> None:
-        nonlocal n
-        with pq.ParquetWriter(fh, schema, compression="zstd") as writer:
-            for p in parts:
-                for batch in pq.ParquetFile(p).iter_batches(batch_size=10_000):
-                    writer.write_batch(batch)
-                    n += batch.num_rows
-
-    atomic_write(out, write)
-    return n
 
 
 def tokens_batch(rows: list[tuple]) -> pa.RecordBatch:
