@@ -146,3 +146,47 @@ def scan(cps, table):
                         break
             slot = (slot + np.uint64(1)) & mask
     return starts[:n_tok], ids, first[:n_ids], ends[:n_tok]
+
+
+@njit(cache=True)
+def word_hash(cps):
+    """The hash `run_starts` gives a lower-case ASCII word (code points)."""
+    h = _FNV_OFFSET
+    for c in cps:
+        h = (h ^ np.uint64(c)) * _FNV_PRIME
+    return h
+
+
+@njit(cache=True)
+def run_starts(cps, table, wanted):
+    """Starts of the ``\\w`` runs of ``cps`` whose ASCII-lower-cased hash is in ``wanted``
+    (sorted uint64 hashes of lower-case ASCII words, `word_hash`).
+
+    A superset of where those words start a run, case-insensitively: a hash may collide,
+    so the caller checks each start. A run holding a character beyond ASCII gives none.
+    """
+    n = len(cps)
+    out = np.empty(n // 2 + 1, np.int64)
+    n_out = 0
+    i = 0
+    while i < n:
+        if table[cps[i]] & 1 == 0:
+            i += 1
+            continue
+        start = i
+        h = _FNV_OFFSET
+        ascii = True
+        while i < n and table[cps[i]] & 1:
+            c = cps[i]
+            if c >= 128:
+                ascii = False
+            elif 65 <= c <= 90:
+                c += 32
+            h = (h ^ np.uint64(c)) * _FNV_PRIME
+            i += 1
+        if ascii:
+            k = np.searchsorted(wanted, h)
+            if k < len(wanted) and wanted[k] == h:
+                out[n_out] = start
+                n_out += 1
+    return out[:n_out]

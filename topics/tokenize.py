@@ -360,6 +360,29 @@ def _place_candidates(low: str) -> Iterator[int]:
     return iter(sorted(m.start() for w in present for m in _word_start_re(w).finditer(low)))
 
 
+@lru_cache(maxsize=1)
+def _place_first_hashes() -> np.ndarray:
+    """`_place_first_words` as sorted `topics._token_scan.word_hash` values."""
+    k = _kernels()
+    return np.array(sorted({int(k.word_hash(np.frombuffer(w, dtype=np.uint8)))
+                            for w in _place_first_words()}), dtype=np.uint64)
+
+
+def _scanned_place_candidates(text: str) -> Iterator[int] | None:
+    """`_place_candidates` by the numba scan, on ``text`` itself: the starts of the word
+    runs that are, lower-cased, a first word of a name (hashes compared; every start is
+    checked by the caller). None for text beyond Unicode's first plane."""
+    k = _kernels()
+    if text.isascii():
+        cps, table = np.frombuffer(text.encode("ascii"), dtype=np.uint8), k.ASCII_CLASSES
+    else:
+        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        if int(cps.max()) > 0xFFFF:
+            return None
+        table = k.bmp_classes()
+    return iter(k.run_starts(cps, table, _place_first_hashes()).tolist())
+
+
 def _drop_multiword_places(text: str, low: str | None = None) -> str:
     """``_multiword_place_re().sub(" ", text)``, several times faster.
 
@@ -372,10 +395,14 @@ def _drop_multiword_places(text: str, low: str | None = None) -> str:
     flat = _multiword_place_re()
     pieces: list[str] = []
     last = 0
-    if low is None:
-        starts: Iterable[int] = (m.start() for m in _multiword_place_finder().finditer(text))
-    else:
-        starts = _place_candidates(low)
+    starts: Iterable[int] | None = None
+    if low is not None:
+        if _kernels() is not None:
+            starts = _scanned_place_candidates(text)
+        if starts is None:
+            starts = _place_candidates(low)
+    if starts is None:
+        starts = (m.start() for m in _multiword_place_finder().finditer(text))
     for start in starts:
         if start < last:
             continue
