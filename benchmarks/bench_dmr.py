@@ -274,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--docs", type=int, default=1500, help="cables per corpus")
     p.add_argument("--iterations", type=int, default=200, help="Gibbs sweeps")
     p.add_argument("--no-plain", action="store_true", help="skip the lda-gibbs comparison")
+    p.add_argument("--rows", default="",
+                   help="append every interval (seed, approach, estimand, truth, estimate, "
+                        "lower, upper) to this CSV as the seeds finish")
     p.add_argument("--chains", type=int, default=1,
                    help="also pool this many dmr fits per corpus (between-fit uncertainty)")
     a = p.parse_args(argv)
@@ -283,6 +286,13 @@ def main(argv: list[str] | None = None) -> int:
         q = None if a.no_plain else planted_plain(seed, r["dtm"], r["meta"], r["truths"],
                                                   iterations=a.iterations)
         runs.append((r, q))
+        if a.rows:
+            with open(a.rows, "a", encoding="utf-8") as fh:
+                for name, rows in (("before", r["rows_old"]), ("after", r["rows"]),
+                                   ("pooled", r.get("rows_pooled", [])),
+                                   ("lda-gibbs", [] if q is None else q["rows"])):
+                    for est, truth, e, lo, hi in rows:
+                        fh.write(f"{seed},{name},{est},{truth:.6f},{e:.6f},{lo:.6f},{hi:.6f}\n")
         cov = np.mean([lo <= t <= hi for _, t, _, lo, hi in r["rows"]])
         old = np.mean([lo <= t <= hi for _, t, _, lo, hi in r["rows_old"]])
         if "rows_pooled" in r:

@@ -199,3 +199,26 @@ def test_model_effects_of_topic_groups_and_pooled_chains(small):
                                (pair.levels["estimate"] + other.levels["estimate"]) / 2)
     with pytest.raises(ValueError, match="keep_draws"):
         pool_chains([plain])
+
+
+def test_dmr_chains_aligned_saved_and_drawn_from(small, tmp_path):
+    """``chains=2``: a second fit's counts kept with its topics aligned to the first's (each
+    topic's counts per cable agree across the fits), saved and loaded; the effects draw from
+    both fits and say so."""
+    from topics.report.model_effects import estimate_model_effects
+
+    dtm, meta = small
+    m = _fit(dtm, meta, chains=2)
+    assert m.chain_counts_.shape == (1, dtm.n_docs, 8) == m.chain_prior_.shape
+    assert (m.chain_counts_.sum(axis=2) == m.counts_.sum(axis=1)).all()
+    r = [np.corrcoef(m.counts_[:, t], m.chain_counts_[0, :, t])[0, 1] for t in range(8)]
+    assert np.median(r) > 0.7, r
+    one = _fit(dtm, meta)
+    np.testing.assert_array_equal(one.counts_, m.counts_)  # the first fit is the same
+    assert one.chain_counts_.shape == (0, dtm.n_docs, 8)
+    m.save(tmp_path / "m")
+    back = load_model(tmp_path / "m")
+    np.testing.assert_array_equal(back.chain_counts_, m.chain_counts_)
+    eff = estimate_model_effects(back, n_draws=10, seed=0)
+    assert "2 fits" in eff.method
+    assert "fits" not in estimate_model_effects(one, n_draws=10, seed=0).method

@@ -201,6 +201,17 @@ class TomotopyDmr(_CovariateModel):
         Gibbs sweeps per cable in `transform`.
     workers : int, default 1
         Sampling threads; results repeat themselves only with 1.
+    chains : int, default 1
+        Fits of the same model (seeds ``seed + 1000 j``); the first is the model, the others'
+        final topic counts and priors are kept with their topics aligned to the first
+        (Hungarian matching of the topics' word distributions), so the model-based effects
+        (`topics.report.model_effects`) draw from every fit and their intervals carry the
+        spread between fits. Fit time grows with it.
+
+    Attributes
+    ----------
+    chain_counts_, chain_prior_ : numpy.ndarray, shape (chains - 1, n_docs, n_topics)
+        The other fits' final topic counts and DMR priors per cable, topics aligned.
     """
 
     engine = "dmr"
@@ -209,7 +220,8 @@ class TomotopyDmr(_CovariateModel):
                  prevalence: str = "post + s(year) + classification", covariates: str = "",
                  iterations: int = 500, alpha: float = 0.1, eta: float = 0.01,
                  sigma: float = 1.0, optim_interval: int = 10, burn_in: int = 0,
-                 min_level_docs: int = 5, infer_iterations: int = 100, workers: int = 1):
+                 min_level_docs: int = 5, infer_iterations: int = 100, workers: int = 1,
+                 chains: int = 1):
         self.n_topics = n_topics
         self.seed = seed
         self.prevalence = prevalence
@@ -223,12 +235,14 @@ class TomotopyDmr(_CovariateModel):
         self.min_level_docs = min_level_docs
         self.infer_iterations = infer_iterations
         self.workers = workers
+        self.chains = chains
 
     def _validate_params(self) -> None:
         super()._validate_params()
         owner = type(self).__name__
         for name, low in (("iterations", 1), ("infer_iterations", 1), ("optim_interval", 0),
-                          ("burn_in", 0), ("min_level_docs", 1), ("workers", 0)):
+                          ("burn_in", 0), ("min_level_docs", 1), ("workers", 0),
+                          ("chains", 1)):
             check_int(owner, name, getattr(self, name), low)
         for name in ("alpha", "eta", "sigma"):
             check_real(owner, name, getattr(self, name))
@@ -293,10 +307,11 @@ class TomotopyDmr(_CovariateModel):
             numeric.append(float(min(max(v, lo), hi)))
         return numeric, multi
 
-    def _new_model(self):
+    def _new_model(self, seed: int | None = None):
         tp = _tomotopy()
         common = {"k": self.n_topics, "alpha": self.alpha, "eta": self.eta,
-                  "sigma": self.sigma, "seed": self.seed, "min_cf": 0}
+                  "sigma": self.sigma, "seed": self.seed if seed is None else seed,
+                  "min_cf": 0}
         if self.numeric_terms:
             # metadata_range is left to tomotopy (the training cables' range): passing it
             # crashes tomotopy 0.14.0 (segmentation fault in the constructor).
@@ -352,32 +367,64 @@ class TomotopyDmr(_CovariateModel):
             raise ValueError(f"{type(self).__name__}.fit: the covariates have no column(s) "
                              f"{absent} named in the formula {self.prevalence!r}")
         self._learn_levels(frame)
-        mdl = self._new_model()
-        mdl.optim_interval = self.optim_interval
-        mdl.burn_in = self.burn_in
-        rows, metas = [], []
-        for i, words in enumerate(_words(dtm.matrix, self.terms_)):
-            numeric, multi = self._doc_metadata(frame.iloc[i])
-            metas.append((numeric, multi))
-            if words:
-                self._add(mdl, words, numeric, multi, make=False)
-                rows.append(i)
-        mdl.train(self.iterations, workers=self.workers, parallel=_none_scheme())
+        words_of = _words(dtm.matrix, self.terms_)
+        metas = [self._doc_metadata(frame.iloc[i]) for i in range(dtm.n_docs)]
+        rows = [i for i, words in enumerate(words_of) if words]
+        mdl = self._train_chain(self.seed, words_of, metas, rows)
         self._native = mdl
         self._used_index = self.vocabulary_.indices(mdl.used_vocabs)
         topic_term = self._topic_term_from(mdl.get_topic_word_dist)
-        k = self.n_topics
-        self.prior_ = np.array([self.topic_prior(n, m) for n, m in metas])
-        self.counts_ = np.zeros((dtm.n_docs, k), dtype=np.int64)
+        self.counts_, self.prior_ = self._chain_state(mdl, metas, rows, dtm.n_docs)
         doc_topic = self.prior_ / self.prior_.sum(axis=1, keepdims=True)
         for doc, i in zip(mdl.docs, rows, strict=True):
             doc_topic[i] = doc.get_topic_dist()
-            self.counts_[i] = np.bincount(np.asarray(doc.topics, dtype=np.int64), minlength=k)
+        extra_counts, extra_prior = [], []
+        for j in range(1, self.chains):
+            other = self._train_chain(self.seed + 1000 * j, words_of, metas, rows)
+            counts, prior = self._chain_state(other, metas, rows, dtm.n_docs)
+            used = self.vocabulary_.indices(other.used_vocabs)
+            tt = np.zeros_like(topic_term)
+            for t in range(self.n_topics):
+                tt[t, used] = other.get_topic_word_dist(t)
+            perm = align_topics(topic_term, tt)
+            extra_counts.append(counts[:, perm])
+            extra_prior.append(prior[:, perm])
+            logger.info("dmr: chain %d of %d fitted (seed %d)", j + 1, self.chains,
+                        self.seed + 1000 * j)
+        k = self.n_topics
+        self.chain_counts_ = np.array(extra_counts, dtype=np.int64).reshape(-1, dtm.n_docs, k)
+        self.chain_prior_ = np.array(extra_prior, dtype=np.float64).reshape(-1, dtm.n_docs, k)
         cols = [t.name for t in self.formula_]
         self.covariates_ = frame[cols].reset_index(drop=True) if cols else frame.iloc[:, :0]
         logger.info("dmr: %s, log-likelihood per word %.4f", self.prevalence or "no covariate",
                     mdl.ll_per_word)
         return topic_term, doc_topic
+
+    def _train_chain(self, seed: int, words_of: list[list[str]], metas: list, rows: list[int]):
+        """One tomotopy fit of the cables ``rows`` (those with words) from ``seed``."""
+        mdl = self._new_model(seed)
+        mdl.optim_interval = self.optim_interval
+        mdl.burn_in = self.burn_in
+        for i in rows:
+            numeric, multi = metas[i]
+            self._add(mdl, words_of[i], numeric, multi, make=False)
+        mdl.train(self.iterations, workers=self.workers, parallel=_none_scheme())
+        return mdl
+
+    def _chain_state(self, mdl, metas: list, rows: list[int], n_docs: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """A fit's final topic counts and DMR priors per cable, ``(n_docs, K)`` each."""
+        main = getattr(self, "_native", None)
+        self._native = mdl  # topic_prior reads the lambdas of self._native
+        try:
+            prior = np.array([self.topic_prior(n, m) for n, m in metas])
+        finally:
+            self._native = main
+        counts = np.zeros((n_docs, self.n_topics), dtype=np.int64)
+        for doc, i in zip(mdl.docs, rows, strict=True):
+            counts[i] = np.bincount(np.asarray(doc.topics, dtype=np.int64),
+                                    minlength=self.n_topics)
+        return counts, prior
 
     def _transform(self, dtm: DocTermMatrix, metadata: Any = None) -> np.ndarray:
         frame = None
@@ -438,7 +485,8 @@ class TomotopyDmr(_CovariateModel):
         self._save_native(directory, {
             "levels": self.levels_, "numeric_fill": self.numeric_fill_,
             "numeric_range": self.numeric_range_, "covariates": cov})
-        return {"counts": self.counts_, "prior": self.prior_}
+        return {"counts": self.counts_, "prior": self.prior_,
+                "chain_counts": self.chain_counts_, "chain_prior": self.chain_prior_}
 
     def _restore(self, arrays: dict[str, np.ndarray], directory: Path) -> None:
         import pandas as pd
@@ -457,9 +505,29 @@ class TomotopyDmr(_CovariateModel):
             if arr is None or arr.shape != (n, self.n_topics_):
                 raise ModelFormatError(f"{directory}: state_{name}.npy must have shape "
                                        f"({n}, {self.n_topics_}); re-save the model")
+        k = self.n_topics_
+        self.chain_counts_ = arrays.get("chain_counts", np.zeros((0, n, k), dtype=np.int64))
+        self.chain_prior_ = arrays.get("chain_prior", np.zeros((0, n, k)))
+        for name, arr in (("chain_counts", self.chain_counts_),
+                          ("chain_prior", self.chain_prior_)):
+            if arr.ndim != 3 or arr.shape[1:] != (n, k) or \
+                    arr.shape[0] != self.chain_counts_.shape[0]:
+                raise ModelFormatError(f"{directory}: state_{name}.npy must have shape "
+                                       f"(chains - 1, {n}, {k}); re-save the model")
         if len(self.covariates_.columns) and len(self.covariates_) != n:
             raise ModelFormatError(f"{directory / _COVARIATES}: {len(self.covariates_)} rows "
                                    f"for {n} cables; the files come from different saves")
+
+
+def align_topics(reference: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """The permutation of ``other``'s topics that matches ``reference``'s: ``perm[t]`` is the
+    topic of ``other`` paired with topic ``t`` (Hungarian matching on the Bhattacharyya
+    coefficient of the word distributions, ``sum_w sqrt(p_w q_w)``)."""
+    from scipy.optimize import linear_sum_assignment
+
+    sim = np.sqrt(np.clip(reference, 0, None)) @ np.sqrt(np.clip(other, 0, None)).T
+    rows, cols = linear_sum_assignment(-sim)
+    return cols[np.argsort(rows)]
 
 
 class _RowDict:

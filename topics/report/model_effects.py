@@ -229,6 +229,11 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
     n, p = X.shape
     counts = np.asarray(model.counts_, dtype=np.float64)
     prior = np.asarray(model.prior_, dtype=np.float64)
+    # the model's other fits (chains), topics aligned: the draws go round the fits
+    sources = [(counts, prior)] + [
+        (np.asarray(c, dtype=np.float64), np.asarray(a, dtype=np.float64))
+        for c, a in zip(getattr(model, "chain_counts_", ()), getattr(model, "chain_prior_", ()),
+                        strict=True)]
     k = counts.shape[1]
     member = None
     if groups is not None:
@@ -241,14 +246,15 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
             member[ids, g] = 1.0
         k = len(groups)
 
-    def draw() -> np.ndarray:
-        theta = _draw(rng, counts, prior)
+    def draw(i: int = 0) -> np.ndarray:
+        c, a = sources[i % len(sources)]
+        theta = _draw(rng, c, a)
         return theta if member is None else theta @ member
 
     xtx_inv = np.linalg.pinv(X.T @ X)
     hat = xtx_inv @ X.T
     rng = np.random.default_rng(seed)
-    roots = _sandwich_roots(X, xtx_inv, hat, [draw() for _ in range(4)])
+    roots = _sandwich_roots(X, xtx_inv, hat, [draw(i) for i in range(4)])
     xbar = X.mean(axis=0)
     # the points: (covariate, level, reference or None, row vector of the mean design)
     points: list[tuple[str, str, str | None, np.ndarray]] = []
@@ -272,7 +278,7 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
     rows_m = np.array([pt[3] for pt in points])  # (n_points, p)
     draws = np.empty((n_draws, len(points), k))
     for s in range(n_draws):
-        theta = draw()
+        theta = draw(s)
         beta = hat @ theta  # (p, k)
         beta += np.einsum("kpq,qk->pk", roots, rng.standard_normal((p, k)))
         draws[s] = rows_m @ beta
@@ -280,7 +286,12 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
             else pd.Series(np.floor(vals).astype(int).astype(str)).value_counts()
             for name, vals in values.items()}
     keys = [(cov, lv, ref, int(n_by[cov].get(lv, 0))) for cov, lv, ref, _ in points]
-    out = _tables(keys, draws, level)
+    method = None
+    if len(sources) > 1:
+        method = (f"{ModelEffects.method}; the draws go round {len(sources)} fits of the "
+                  "model (chains; topics aligned to the first's), so the intervals include "
+                  "the spread between fits")
+    out = _tables(keys, draws, level, method)
     if keep_draws:
         out.draws, out.keys = draws, keys
     return out
