@@ -5,12 +5,17 @@ cables are tokenized and vectorized once with the default config (cached in ``--
 then for each engine spec `topics.tagsuggest.build_suggester` splits the tagged cables
 (seeded: 60% fit, 15% calibration, 25% test), fits the TAG-supervised topic model and the
 one-vs-rest logistic regression on TF-IDF on the fit cables, chooses per-TAG thresholds
-(and LR's C) on the calibration cables and scores every method on the test cables.
+(and LR's C) on the calibration cables; fits ``lr-cv`` (the same baseline on fit +
+calibration cables, C and thresholds by 4-fold cross-validation) and ``text`` (ours,
+`topics.tagtext`, read from the store's subject, body, post and country TAGS; same
+cross-validation) and scores every method on the test cables.
 
 Printed: one row per (engine spec, method) with micro-F1 over all label TAGS, micro-F1
 over the 20 most common specific subject TAGS (not PREL/PGOV), how many of those reach
-F1 >= 0.5, and the fit time; then the per-TAG F1 of the 20 specific TAGS. Results are
-written to ``--work/results.json``.
+F1 >= 0.5, and the fit time; then the per-TAG F1 of the 20 specific TAGS; then, per seed,
+``text`` against the better baseline (``lr`` or ``lr-cv``, by test micro-F1): test positives,
+ours P / R / F1 with a 95% bootstrap interval, the baseline's F1. Results are written to
+``--work/results.json``.
 
 With ``--engines`` it prints instead the engines table of docs/engines.md: each engine
 fitted on every modelled cable, its fit time, the AMI of the dominant topics with the first
@@ -125,6 +130,30 @@ def parse_specs(text: str) -> list[tuple[str, int]]:
     return out
 
 
+def _texts(store: Path, refs):
+    from topics.tagtext import CableTexts
+
+    return CableTexts.from_store(store.resolve(), refs)
+
+
+def _versus_table(report: dict) -> list[list]:
+    """Per specific TAG: positives, ``text`` P/R/F1 [95% interval], best baseline F1."""
+    ev = report["methods"]
+    base = max(("lr", "lr-cv"), key=lambda m: ev[m]["micro_f1"])
+    ours = {r["tag"]: r for r in ev["text"]["per_tag"]}
+    theirs = {r["tag"]: r for r in ev[base]["per_tag"]}
+    rows = []
+    for tag in report["specific_tags"]:
+        o, b = ours[tag], theirs[tag]
+        rows.append([tag, o["support"], f"{o['precision']:.2f}", f"{o['recall']:.2f}",
+                     f"{o['f1']:.2f} [{o['f1_low']:.2f}, {o['f1_high']:.2f}]",
+                     f"{b['f1']:.2f} ({base})", "yes" if o["f1"] >= 0.5 else "no"])
+    rows.append(["(micro, all labels)", "", f"{ev['text']['micro_precision']:.3f}",
+                 f"{ev['text']['micro_recall']:.3f}", f"{ev['text']['micro_f1']:.3f}",
+                 f"{ev[base]['micro_f1']:.3f} ({base})", ""])
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     from topics.tagsuggest import build_suggester
 
@@ -139,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", default="0", help="split and model seeds, e.g. 0,1")
     p.add_argument("--iterations", type=int, default=500)
     p.add_argument("--infer-iterations", type=int, default=100)
+    p.add_argument("--no-text", action="store_true",
+                   help="leave out the text suggester (topics.tagtext)")
     p.add_argument("--engines", help="print the engines table for these engine:K specs "
                    "(plda, llda, lda-gibbs, seeded = lda-gibbs with DEV_SEEDS); needs --run")
     args = p.parse_args(argv)
@@ -149,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.store}", file=sys.stderr)
         return 2
     args.work.mkdir(parents=True, exist_ok=True)
+    p_no_text = args.no_text
     if args.run:
         from topics.stages import load_cable_meta, load_dtm
 
@@ -161,15 +193,21 @@ def main(argv: list[str] | None = None) -> int:
         engines_table(dtm, tags, args.run or args.work / "prep", args.store, args.engines,
                       args.iterations, args.infer_iterations)
         return 0
+    texts = None if p_no_text else _texts(args.store, dtm.refs)
     results = []
     per_tag = {}
+    versus = {}
+    reports = {}
     for engine, k in parse_specs(args.specs):
         for seed in (int(s) for s in args.seeds.split(",")):
             t0 = time.perf_counter()
             _, report = build_suggester(dtm, tags, engine=engine, n_topics=k, seed=seed,
                                         params={"iterations": args.iterations,
-                                                "infer_iterations": args.infer_iterations})
+                                                "infer_iterations": args.infer_iterations},
+                                        texts=texts)
             total = time.perf_counter() - t0
+            if "text" in report["methods"]:
+                versus[(f"{engine}:{k}", seed)] = _versus_table(report)
             for method, e in report["methods"].items():
                 results.append({"spec": f"{engine}:{k}", "seed": seed, "method": method,
                                 "micro_f1": e["micro_f1"],
@@ -183,8 +221,9 @@ def main(argv: list[str] | None = None) -> int:
                 per_tag[(f"{engine}:{k}", seed, method)] = {
                     r["tag"]: r for r in e["per_tag"] if r["tag"] in report["specific_tags"]}
             specific = report["specific_tags"]
+            reports[f"{engine}:{k}:{seed}"] = report
             (args.work / "results.json").write_text(json.dumps(
-                {"results": results, "specific_tags": specific}, indent=1))
+                {"results": results, "specific_tags": specific, "reports": reports}, indent=1))
     print(f"\nTAG suggestion on {args.store} ({dtm.n_docs:,} modelled cables, "
           f"{sum(map(bool, tags)):,} with TAGS); test = 25% of the tagged cables; "
           f"{args.iterations} iterations, {args.infer_iterations} per cable to infer\n")
@@ -202,6 +241,11 @@ def main(argv: list[str] | None = None) -> int:
         rows.append([tag, first["support"] if first else 0] +
                     [f"{per_tag[k][tag]['f1']:.2f}" if tag in per_tag[k] else "-" for k in keys])
     print_table(["TAG", "support"] + [f"{s} s{seed} {m}" for s, seed, m in keys], rows)
+    for (spec, seed), vrows in versus.items():
+        print(f"\n{spec} seed {seed}: text (ours) against the better-scoring baseline, test "
+              "cables (95% bootstrap interval of F1, 1,000 resamples of the test cables)\n")
+        print_table(["TAG", "test positives", "ours P", "ours R", "ours F1 [95%]",
+                     "baseline F1", "ours >= 0.5"], vrows)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -17,9 +18,27 @@ from topics.tagsuggest import (
     build_suggester,
     choose_thresholds,
     evaluate_predictions,
+    f1_intervals,
     split_tagged,
     top_specific_tags,
 )
+from topics.tagtext import CableTexts
+
+
+def texts_of(dtm, tags, seed=0):
+    """Cable texts for a generated matrix: the row's words as the body, three of them as the
+    subject, a post, and the row's non-subject TAGS as country TAGS."""
+    rng = np.random.default_rng(seed)
+    terms = np.asarray(dtm.vocabulary.terms)
+    subjects, bodies = [], []
+    for i in range(dtm.n_docs):
+        row = dtm.matrix[i]
+        words = list(np.repeat(terms[row.indices], row.data.astype(int)))
+        rng.shuffle(words)
+        bodies.append(" ".join(words))
+        subjects.append(" ".join(words[:3]).upper())
+    return CableTexts(subject=subjects, body=bodies, origin=["Embassy Tehran"] * dtm.n_docs,
+                      country_tags=[[t for t in row if len(t) == 2] for row in tags])
 
 
 def test_split_is_seeded_disjoint_and_only_tagged():
@@ -69,27 +88,56 @@ def test_evaluation_matches_sklearn():
 def test_build_suggester_learns_planted_tags_and_round_trips(tmp_path):
     dtm, tags = corpus(320, seed=4)
     sugg, report = build_suggester(dtm, tags, engine="plda", n_topics=2, seed=0,
-                                   params={"iterations": 80})
+                                   params={"iterations": 80}, texts=texts_of(dtm, tags))
     assert set(report["methods"]) == {*METHODS, "lr@0.5"}
     assert report["chosen"] in METHODS and sugg.method == report["chosen"]
     assert report["split"]["n_test"] == 80
     assert set(report["specific_tags"]) == set(PLANTED)
+    assert report["thresholds_from"]["text"].startswith("cross-validation")
     for m in METHODS:
         e = report["methods"][m]
         assert e["micro_f1_specific"] > 0.8, (m, e["micro_f1_specific"])
         assert len(sugg.thresholds[m]) == len(sugg.labels)
+        assert all(r["f1_low"] <= r["f1"] + 1e-9 and r["f1"] <= r["f1_high"] + 1e-9
+                   for r in e["per_tag"] if r["support"])
     sugg.save(tmp_path / "s")
     back = TagSuggester.load(tmp_path / "s")
     new, new_tags = corpus(30, seed=11)
+    new_texts = texts_of(new, new_tags, seed=1)
     for m in METHODS:
-        assert np.array_equal(back.scores(new, m), sugg.scores(new, m))
-    pred, _ = back.suggest(new)
+        assert np.array_equal(back.scores(new, m, texts=new_texts),
+                              sugg.scores(new, m, texts=new_texts))
+    with pytest.raises(ValueError, match="texts"):
+        back.scores(new, "text")
+    pred, _ = back.suggest(new, "text", texts=new_texts)
+    col = {t: j for j, t in enumerate(back.labels)}
+    hit = np.mean([all(pred[i, col[t]] for t in row if t in PLANTED)
+                   for i, row in enumerate(new_tags)])
+    assert hit > 0.8
+    pred, _ = back.suggest(new, texts=new_texts)
     col = {t: j for j, t in enumerate(back.labels)}
     hit = np.mean([all(pred[i, col[t]] for t in row if t in PLANTED)
                    for i, row in enumerate(new_tags)])
     assert hit > 0.8
     meta = json.loads((tmp_path / "s" / "suggester.json").read_text())
     assert meta["method"] == sugg.method and meta["split"]["n_fit"] == 192
+    # a suggester without its text part offers the other methods only
+    s2 = dataclasses.replace(sugg, text=None)
+    assert "text" not in s2.methods and "lr-cv" in s2.methods
+    with pytest.raises(ValueError, match="must be one of"):
+        s2.scores(new, "text", texts=new_texts)
+
+
+def test_f1_intervals_cover_the_point_and_narrow_with_more_cables():
+    rng = np.random.default_rng(5)
+    y = rng.random((2000, 2)) < 0.2
+    pred = np.where(rng.random(y.shape) < 0.8, y, ~y)  # 80% right
+    e = evaluate_predictions(y, pred, ["A", "B"])
+    wide = f1_intervals(y[:100], pred[:100], n_boot=300)
+    narrow = f1_intervals(y, pred, n_boot=300)
+    for j, row in enumerate(e["per_tag"]):
+        assert narrow[j, 0] < row["f1"] < narrow[j, 1]
+        assert narrow[j, 1] - narrow[j, 0] < wide[j, 1] - wide[j, 0]
 
 
 def test_cli_suggest_tags_refuses_an_untagged_run(tmp_path, capsys):

@@ -15,15 +15,27 @@ What the suggester is (written into ``suggester.json`` as ``method``):
     Logistic regression (same C) on the TF-IDF features *and* the model's label-topic
     shares (inferred without the TAGS, also for the fit cables, weighted by
     `STACK_WEIGHT`): the topic model as features of the supervised classifier.
+``lr-cv``
+    The baseline again, trained on the fit *and* calibration cables, with C and the per-TAG
+    thresholds chosen by `N_FOLDS`-fold cross-validation on them (out-of-fold scores): the
+    same protocol as ``text``, so the two differ only in what they read and how they score.
+``text``
+    `topics.tagtext`: ridge regression per TAG on what a TAG coder reads (the body's words
+    and word pairs, its first words, the subject line's words and character n-grams, the
+    post and the country TAGS), penalty and thresholds by the same cross-validation. Needs
+    the cables' texts (`topics.tagtext.CableTexts`).
 
-Every suggester gets the same treatment: the tagged cables are split by a seeded
-permutation into *fit* (models trained), *calibration* (per-TAG thresholds, and LR's C,
-chosen to maximise F1) and *test* (the evaluation; never seen before). A TAG with fewer
-than `MIN_CALIB_POSITIVES` calibration cables gets the threshold that maximises micro-F1
-over all TAGS. The suggester kept for ``cable-topics suggest-tags`` is the one with the
-best micro-F1 on the *calibration* cables (the test cables only report it). The topic model
-used is the one fitted on the fit cables (saved with the suggester), so the thresholds are
-the ones chosen for it.
+The tagged cables are split by a seeded permutation into *fit*, *calibration* and *test*
+(the evaluation; never seen before). ``plda``, ``lr``, ``mean`` and ``stack`` are trained on
+the fit cables and get their per-TAG thresholds (and LR's C) from the calibration cables;
+``lr-cv`` and ``text`` are trained on fit + calibration and choose C / the penalty and the
+thresholds by cross-validation on those cables (the calibration set alone is small for
+rare TAGS). A TAG with fewer than `MIN_CALIB_POSITIVES` positive cables where thresholds are
+chosen gets the threshold that maximises micro-F1 over all TAGS. The suggester kept for
+``cable-topics suggest-tags`` is the one with the best *selection* micro-F1: on the
+calibration cables, or out of fold for the cross-validated ones (the test cables only
+report it). The topic model used is the one fitted on the fit cables (saved with the
+suggester), so the thresholds are the ones chosen for it.
 
 Labels are the subject TAGS of the TAGS handbook (`topics.models.tomotopy_labeled.
 subject_labels`) on ``min_label_docs`` or more fit cables.
@@ -65,7 +77,13 @@ C_GRID = (1.0, 4.0, 16.0)
 MIN_CALIB_POSITIVES = 3
 #: The generic TAGS on most cables, left out of the "specific" TAGS.
 GENERIC_TAGS = ("PREL", "PGOV")
-METHODS = ("plda", "lr", "mean", "stack")
+METHODS = ("plda", "lr", "mean", "stack", "lr-cv", "text")
+#: The methods that need the cables' texts (`topics.tagtext.CableTexts`).
+TEXT_METHODS = ("text",)
+#: Folds of the cross-validation of ``lr-cv`` (``text``: `topics.tagtext.N_FOLDS`).
+N_FOLDS = 4
+#: C values tried by ``lr-cv``'s cross-validation.
+C_GRID_CV = (4.0, 16.0, 64.0)
 #: Scale of the label-topic shares beside the l2-normalised TF-IDF row in ``stack``.
 STACK_WEIGHT = 1.0
 _FOLDER = "tag_suggest"
@@ -214,7 +232,9 @@ def _fit_lr(x: sp.csr_matrix, y: np.ndarray, c: float, seed: int) -> tuple[np.nd
         if col.min() == col.max():  # a label on every or no fit cable: a constant score
             intercept[j] = 20.0 if col[0] else -20.0
             continue
-        clf = LogisticRegression(C=c, solver="liblinear", random_state=seed, max_iter=200)
+        # the dual problem: the same optimum, ~9x faster when terms outnumber cables
+        clf = LogisticRegression(C=c, solver="liblinear", dual=True, random_state=seed,
+                                 max_iter=1000)
         clf.fit(x, col)
         coef[j] = clf.coef_[0]
         intercept[j] = clf.intercept_[0]
@@ -224,6 +244,57 @@ def _fit_lr(x: sp.csr_matrix, y: np.ndarray, c: float, seed: int) -> tuple[np.nd
 def _lr_scores(x: sp.csr_matrix, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
     z = np.asarray(x @ coef.T) + intercept
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+def _micro(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Per-TAG thresholds chosen on (scores, y) and the micro-F1 they give there."""
+    th = choose_thresholds(scores, y)
+    return th, evaluate_predictions(y, scores >= th, [str(j) for j in range(y.shape[1])])[
+        "micro_f1"]
+
+
+def _fit_lr_cv(x: sp.csr_matrix, y: np.ndarray, seed: int, cs=C_GRID_CV,
+               n_folds: int = N_FOLDS) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, dict]:
+    """``lr-cv``: C and per-TAG thresholds by K-fold cross-validation, then one fit on all.
+
+    Returns (coef, intercept, C, thresholds, {C: out-of-fold micro-F1}).
+    """
+    from sklearn.model_selection import KFold
+
+    folds = list(KFold(n_folds, shuffle=True, random_state=seed).split(np.arange(x.shape[0])))
+    best, cv_f1 = None, {}
+    for c in cs:
+        oof = np.zeros(y.shape)
+        for a, b in folds:
+            coef, intercept = _fit_lr(x[a], y[a], c, seed)
+            oof[b] = _lr_scores(x[b], coef, intercept)
+        th, f = _micro(oof, y)
+        cv_f1[str(c)] = float(f)
+        logger.info("tag suggester: lr-cv C=%g %d-fold out-of-fold micro-F1 %.3f", c, n_folds, f)
+        if best is None or f > best[1]:
+            best = (c, f, th)
+    c, _, th = best
+    coef, intercept = _fit_lr(x, y, c, seed)
+    return coef, intercept, c, th, cv_f1
+
+
+def f1_intervals(y: np.ndarray, pred: np.ndarray, n_boot: int = 1000, seed: int = 0,
+                 level: float = 0.95) -> np.ndarray:
+    """Percentile bootstrap intervals (n_labels, 2) of each column's F1, resampling cables.
+
+    A resample without a positive or a prediction of a column gives that column F1 0.
+    """
+    y = np.asarray(y, dtype=bool)
+    pred = np.asarray(pred, dtype=bool)
+    rng = np.random.default_rng(seed)
+    n = y.shape[0]
+    tp_i, fp_i, fn_i = ((y & pred), (~y & pred), (y & ~pred))
+    out = np.zeros((n_boot, y.shape[1]))
+    for b in range(n_boot):
+        w = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
+        out[b] = _f1(w @ tp_i, w @ fp_i, w @ fn_i)
+    a = (1 - level) / 2
+    return np.quantile(out, [a, 1 - a], axis=0).T
 
 
 # --- the suggester ------------------------------------------------------------------------
@@ -244,6 +315,10 @@ class TagSuggester:
         Per method, one threshold per label.
     coef, intercept, idf : numpy.ndarray
         The logistic-regression baseline and its TF-IDF weights.
+    cv_coef, cv_intercept, cv_idf : numpy.ndarray
+        The same for ``lr-cv`` (trained on fit + calibration cables).
+    text : topics.tagtext.RidgeTagger or None
+        The ``text`` suggester (None when built without the cables' texts).
     info : dict
         Split sizes, seed, C, calibration scores (recorded in ``suggester.json``).
     """
@@ -257,16 +332,40 @@ class TagSuggester:
     idf: np.ndarray
     stack_coef: np.ndarray
     stack_intercept: np.ndarray
+    cv_coef: np.ndarray
+    cv_intercept: np.ndarray
+    cv_idf: np.ndarray
+    text: Any = None
     info: dict = field(default_factory=dict)
 
-    def scores(self, dtm, method: str | None = None) -> np.ndarray:
-        """Scores (n_docs, len(labels)) of ``method`` (default: the chosen one)."""
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The methods this suggester can score with (``text`` only when it was built)."""
+        return tuple(m for m in METHODS if m not in TEXT_METHODS or self.text is not None)
+
+    def scores(self, dtm, method: str | None = None, texts=None) -> np.ndarray:
+        """Scores (n_docs, len(labels)) of ``method`` (default: the chosen one).
+
+        ``texts`` (`topics.tagtext.CableTexts`, same rows as ``dtm``) is needed by ``text``.
+        """
         method = method or self.method
+        if method not in self.methods:
+            raise ValueError(f"TagSuggester.scores: method must be one of {self.methods}; got "
+                             f"{method!r}")
+        if method in TEXT_METHODS:
+            if texts is None:
+                raise ValueError(f"TagSuggester.scores: method {method!r} reads the cables' "
+                                 "texts; pass texts=CableTexts(...) (subject, body, origin, "
+                                 "country TAGS)")
+            if len(texts) != dtm.n_docs:
+                raise ValueError(f"TagSuggester.scores: {len(texts):,} texts for "
+                                 f"{dtm.n_docs:,} matrix rows")
+            return self.text.scores(texts)
         aligned = dtm if dtm.vocabulary.terms == self.model.terms_ \
             else dtm.reindex(self.model.vocabulary_)
-        if method not in METHODS:
-            raise ValueError(f"TagSuggester.scores: method must be one of {METHODS}; got "
-                             f"{method!r}")
+        if method == "lr-cv":
+            return _lr_scores(_tfidf(aligned.matrix, self.cv_idf), self.cv_coef,
+                              self.cv_intercept)
         shares = self.model.label_scores(self.model.transform(aligned)) \
             if method != "lr" else None
         x = _tfidf(aligned.matrix, self.idf) if method != "plda" else None
@@ -278,10 +377,11 @@ class TagSuggester:
             return 0.5 * (shares + _lr_scores(x, self.coef, self.intercept))
         return _lr_scores(_stack(x, shares), self.stack_coef, self.stack_intercept)
 
-    def suggest(self, dtm, method: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def suggest(self, dtm, method: str | None = None,
+                texts=None) -> tuple[np.ndarray, np.ndarray]:
         """(0/1 suggestions, scores), both (n_docs, len(labels))."""
         method = method or self.method
-        s = self.scores(dtm, method)
+        s = self.scores(dtm, method, texts=texts)
         return s >= self.thresholds[method], s
 
     def save(self, folder: str | Path) -> Path:
@@ -292,6 +392,9 @@ class TagSuggester:
         for name in _ARRAYS:
             arr = getattr(self, name)
             _save_npy(folder / f"suggester_{name}.npy", arr)
+        if self.text is not None:
+            (folder / "text").mkdir(exist_ok=True)
+            self.text.save(folder / "text")
         atomic_write_json(folder / "suggester.json", {
             "method": self.method,
             "labels": list(self.labels),
@@ -318,14 +421,23 @@ class TagSuggester:
             raise ValueError(f"{path}: labels differ from the saved model's; the files come "
                              "from different saves")
         arrays = {n: _load_npy(folder / f"suggester_{n}.npy") for n in _ARRAYS}
+        text = None
+        if (folder / "text" / "text_tagger.json").is_file():
+            from topics.tagtext import RidgeTagger
+
+            text = RidgeTagger.load(folder / "text")
+            if text.coef.shape[1] != len(labels):
+                raise ValueError(f"{folder / 'text'}: {text.coef.shape[1]} TAGS for "
+                                 f"{len(labels)} labels; the files come from different saves")
         info = {k: v for k, v in meta.items() if k not in ("method", "labels", "thresholds")}
         return cls(model=model, labels=labels, method=meta["method"],
                    thresholds={m: np.asarray(t, dtype=float)
                                for m, t in meta["thresholds"].items()},
-                   info=info, **arrays)
+                   text=text, info=info, **arrays)
 
 
-_ARRAYS = ("coef", "intercept", "idf", "stack_coef", "stack_intercept")
+_ARRAYS = ("coef", "intercept", "idf", "stack_coef", "stack_intercept", "cv_coef",
+           "cv_intercept", "cv_idf")
 
 
 def _stack(x: sp.csr_matrix, shares: np.ndarray) -> sp.csr_matrix:
@@ -340,9 +452,12 @@ def _save_npy(path: Path, arr: np.ndarray) -> None:
 
 def build_suggester(dtm, tag_lists: Sequence[Sequence[str]], *, engine: str = "plda",
                     n_topics: int = 50, params: dict | None = None, seed: int = 0,
-                    test: float = 0.25, calib: float = 0.15) -> tuple[TagSuggester, dict]:
+                    test: float = 0.25, calib: float = 0.15,
+                    texts=None) -> tuple[TagSuggester, dict]:
     """Fit the topic model and the LR baseline on the fit cables, choose thresholds (and C)
-    on the calibration cables, evaluate every method on the test cables.
+    on the calibration cables; fit ``lr-cv`` (and ``text`` when ``texts`` are given) on fit +
+    calibration cables with cross-validated thresholds; evaluate every method on the test
+    cables.
 
     Parameters
     ----------
@@ -357,6 +472,9 @@ def build_suggester(dtm, tag_lists: Sequence[Sequence[str]], *, engine: str = "p
         More engine parameters.
     seed : int
         The split's and the models' seed.
+    texts : topics.tagtext.CableTexts, optional
+        The cables' subject, body, origin and country TAGS (rows of ``dtm``): enables the
+        ``text`` suggester.
 
     Returns
     -------
@@ -418,31 +536,71 @@ def build_suggester(dtm, tag_lists: Sequence[Sequence[str]], *, engine: str = "p
     scores["stack"] = {n: _lr_scores(_stack(x[n], shares[n]), stack_coef, stack_intercept)
                        for n in ("calib", "test")}
 
+    train_rows = np.sort(np.concatenate([fit_rows, cal_rows]))
+    t0 = time.perf_counter()
+    cv_idf = _idf(dtm.matrix[train_rows])
+    cv_coef, cv_intercept, cv_c, cv_th, cv_f1 = _fit_lr_cv(
+        _tfidf(dtm.matrix[train_rows], cv_idf), y[train_rows], seed)
+    scores["lr-cv"] = {"test": _lr_scores(_tfidf(dtm.matrix[test_rows], cv_idf), cv_coef,
+                                          cv_intercept)}
+    lr_cv_seconds = time.perf_counter() - t0
+    text, text_info, text_seconds = None, {}, 0.0
+    if texts is not None:
+        from topics.tagtext import fit_text_tagger
+
+        if len(texts) != dtm.n_docs:
+            raise ValueError(f"build_suggester: {len(texts):,} texts for {dtm.n_docs:,} cables")
+        t0 = time.perf_counter()
+        text, text_th, text_info = fit_text_tagger(texts.subset(train_rows), y[train_rows],
+                                                   seed=seed, choose=_micro)
+        scores["text"] = {"test": text.scores(texts.subset(test_rows))}
+        text_seconds = time.perf_counter() - t0
+    methods = tuple(m for m in METHODS if m in scores)
+
     thresholds, evaluation, calib_f1 = {}, {}, {}
-    for m in METHODS:
+    for m in methods:
+        if m in ("lr-cv", "text"):  # chosen by cross-validation on fit + calibration
+            thresholds[m] = cv_th if m == "lr-cv" else text_th
+            calib_f1[m] = max((cv_f1 if m == "lr-cv" else text_info["cv_micro_f1"]).values())
+            evaluation[m] = evaluate_predictions(y[test_rows],
+                                                 scores[m]["test"] >= thresholds[m],
+                                                 labels, specific)
+            continue
         thresholds[m] = choose_thresholds(scores[m]["calib"], y[cal_rows])
         calib_f1[m] = evaluate_predictions(y[cal_rows], scores[m]["calib"] >= thresholds[m],
                                            labels)["micro_f1"]
         evaluation[m] = evaluate_predictions(y[test_rows], scores[m]["test"] >= thresholds[m],
                                              labels, specific)
-        # the untuned baseline, for reference: LR at probability 0.5
+    # the untuned baseline, for reference: LR at probability 0.5
     evaluation["lr@0.5"] = evaluate_predictions(y[test_rows], scores["lr"]["test"] >= 0.5,
                                                 labels, specific)
-    chosen = max(METHODS, key=lambda m: (calib_f1[m], m == "plda"))
+    for m, e in evaluation.items():  # 95% bootstrap intervals of each TAG's test F1
+        pred = scores["lr"]["test"] >= 0.5 if m == "lr@0.5" \
+            else scores[m]["test"] >= thresholds[m]
+        for row, (lo, hi) in zip(e["per_tag"], f1_intervals(y[test_rows], pred, seed=seed),
+                                 strict=True):
+            row["f1_low"], row["f1_high"] = float(lo), float(hi)
+    chosen = max(methods, key=lambda m: (calib_f1[m], m == "plda"))
     info = {
         "engine": engine, "n_topics": n_topics, "seed": seed, "params": params,
         "split": {"test": test, "calib": calib, "n_fit": int(fit_rows.size),
                   "n_calib": int(cal_rows.size), "n_test": int(test_rows.size)},
-        "lr_C": best_c, "calibration_micro_f1": calib_f1,
+        "lr_C": best_c, "lr_cv_C": cv_c, "lr_cv_micro_f1": cv_f1, "text": text_info,
+        "selection_micro_f1": calib_f1,
+        "thresholds_from": {m: "cross-validation on fit + calibration cables"
+                            if m in ("lr-cv", "text") else "calibration cables"
+                            for m in methods},
         "seconds": {"fit_model": round(fit_seconds, 2), "infer": round(infer_seconds, 2),
-                    "lr": round(lr_seconds, 2)},
+                    "lr": round(lr_seconds, 2), "lr_cv": round(lr_cv_seconds, 2),
+                    "text": round(text_seconds, 2)},
     }
     suggester = TagSuggester(model=model, labels=labels, method=chosen, thresholds=thresholds,
                              coef=coef, intercept=intercept, idf=idf, stack_coef=stack_coef,
-                             stack_intercept=stack_intercept, info=info)
+                             stack_intercept=stack_intercept, cv_coef=cv_coef,
+                             cv_intercept=cv_intercept, cv_idf=cv_idf, text=text, info=info)
     report = {"chosen": chosen, "specific_tags": specific, "labels": list(labels),
               "methods": evaluation, **info}
-    for m in (*METHODS, "lr@0.5"):
+    for m in (*methods, "lr@0.5"):
         e = evaluation[m]
         logger.info("tag suggester %-6s test micro-F1 %.3f, specific %.3f, %d/%d specific "
                     "TAGS with F1 >= 0.5", m, e["micro_f1"], e.get("micro_f1_specific", 0),
@@ -457,15 +615,17 @@ def evaluation_table(report: dict) -> str:
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["method", "tag", "precision", "recall", "f1", "support", "specific"])
+    w.writerow(["method", "tag", "precision", "recall", "f1", "f1_low", "f1_high", "support",
+                "specific"])
     specific = set(report.get("specific_tags", ()))
     for m, e in report["methods"].items():
         for row in e["per_tag"]:
             w.writerow([m, neutralize_cell(row["tag"]), f"{row['precision']:.4f}",
-                        f"{row['recall']:.4f}",
-                        f"{row['f1']:.4f}", row["support"], int(row["tag"] in specific)])
+                        f"{row['recall']:.4f}", f"{row['f1']:.4f}",
+                        *(f"{row[k]:.4f}" if k in row else "" for k in ("f1_low", "f1_high")),
+                        row["support"], int(row["tag"] in specific)])
         w.writerow([m, "(micro)", f"{e['micro_precision']:.4f}", f"{e['micro_recall']:.4f}",
-                    f"{e['micro_f1']:.4f}", "", ""])
+                    f"{e['micro_f1']:.4f}", "", "", "", ""])
     return buf.getvalue()
 
 
@@ -475,7 +635,8 @@ def calibrate_run(run_dir: str | Path) -> TagSuggester:
     """The run's suggester (``RUN/tag_suggest/``), built and evaluated on first use.
 
     The run must be an ``llda``/``plda`` run; its matrix and its store's TAGS are split as
-    in `build_suggester` with the run's seed, engine, K and parameters.
+    in `build_suggester` with the run's seed, engine, K and parameters; the store's texts
+    give the ``text`` suggester.
     """
     from corpora.locking import exclusive_lock
     from topics.config import RunConfig
@@ -501,9 +662,12 @@ def calibrate_run(run_dir: str | Path) -> TagSuggester:
         dtm = load_dtm(run_dir / "dtm")
         store = Path(cfg.corpus.store) if cfg.corpus.store else run_dir / "store"
         tags = load_cable_meta(store, dtm.refs).column("subject_tags").to_pylist()
+        from topics.tagtext import CableTexts
+
         suggester, report = build_suggester(
             dtm, [t or [] for t in tags], engine=cfg.model.engine,
-            n_topics=cfg.model.n_topics, params=dict(cfg.model.params), seed=cfg.seed)
+            n_topics=cfg.model.n_topics, params=dict(cfg.model.params), seed=cfg.seed,
+            texts=CableTexts.from_store(store, dtm.refs))
         suggester.info["run_stamp"] = stamp
         suggester.save(folder)
         atomic_write_json(folder / "evaluation.json", report)
@@ -547,13 +711,17 @@ def suggest_store(store: str | Path, run_dir: str | Path, out_csv: str | Path,
     run_dir = Path(run_dir)
     suggester = calibrate_run(run_dir)
     cfg = RunConfig.load(run_dir / "config.toml")
-    refs, bodies, tag_lists = [], [], []
-    for batch in CorpusStore(Path(store)).iter_batches(batch_size=2000,
-                                                       columns=["ref", "body", "tags"]):
+    refs, bodies, tag_lists, subjects, origins, countries = [], [], [], [], [], []
+    for batch in CorpusStore(Path(store)).iter_batches(
+            batch_size=2000, columns=["ref", "body", "tags", "subject", "origin",
+                                      "country_tags"]):
         cols = batch.to_pydict()
         refs += cols["ref"]
         bodies += cols["body"]
         tag_lists += cols["tags"]
+        subjects += cols["subject"]
+        origins += cols["origin"]
+        countries += cols["country_tags"]
     if not refs:
         raise ValueError(f"store {store} holds no cables")
     from dataclasses import replace
@@ -563,10 +731,13 @@ def suggest_store(store: str | Path, run_dir: str | Path, out_csv: str | Path,
                              n_jobs=cfg.text.n_jobs,
                              phrase_model=PhraseModel.load(phrases) if phrases.is_file() else None,
                              name_candidates=person_names_from_tags(tag_lists))
+    from topics.tagtext import CableTexts
+
+    texts = CableTexts(subject=subjects, body=bodies, origin=origins, country_tags=countries)
     del bodies
     dtm = build_dtm(tokens, refs, min_df=1, max_df=1.0, max_terms=None).reindex(
         suggester.model.vocabulary_)
-    pred, scores = suggester.suggest(dtm)
+    pred, scores = suggester.suggest(dtm, texts=texts)
     labels = suggester.labels
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
