@@ -130,3 +130,37 @@ def test_seed_words_make_a_named_theme(data):
     with pytest.raises(ValueError, match="none of its seed words"):
         make_model("lda-gibbs", n_topics=4, seed_words={"a": ["zzzz"]}).fit(dtm)
 
+
+
+def test_plda_seed_labels_make_a_named_theme_beside_the_tags(data, tmp_path):
+    dtm, tags = data
+    # KNNP is no TAG here: only the seed words can make its theme
+    no_knnp = [[t for t in row if t != "KNNP"] for row in tags]
+    seeds = {"nonproliferation": ["enrichment", "iaea", "notaword"]}
+    model = make_model("plda", n_topics=2, seed=2, iterations=150,
+                       seed_words=seeds).fit(dtm, labels=no_knnp)
+    assert "KNNP" not in model.labels_ and "nonproliferation" not in model.labels_
+    j = model.seed_topics_["nonproliferation"]
+    assert model.topic_names_[j] == "nonproliferation"
+    assert model.n_topics_ == len(model.labels_) + 1 + 2
+    top = set(np.asarray(model.terms_)[np.argsort(-model.topic_term_[j])[:6]])
+    assert len(top & set(PLANTED["KNNP"])) >= 5, top
+    assert model.label_scores(model.doc_topic_).shape == (dtm.n_docs, len(model.labels_))
+    # the theme is open in training only to the cables using a seed word
+    col = [dtm.vocabulary.index(w) for w in ("enrichment", "iaea")]
+    uses = np.asarray(dtm.matrix[:, col].sum(axis=1)).ravel() > 0
+    assert np.all(model.doc_topic_[~uses, j] < 1e-9) and model.doc_topic_[uses, j].mean() > 0.1
+    model.save(tmp_path / "m")
+    back = load_model(tmp_path / "m")
+    assert back.seed_topics_ == model.seed_topics_ and back.labels_ == model.labels_
+    with pytest.raises(ValueError, match="none of its seed words"):
+        make_model("plda", n_topics=2, seed_words={"a": ["zzzz"]}).fit(dtm, labels=tags)
+
+
+def test_plda_takes_themes_seeds_in_the_config():
+    from topics.config import RunConfig
+
+    seeds = {"a": ["x"], "b": ["y"], "c": ["z"]}
+    cfg = RunConfig.from_dict({"model": {"engine": "plda", "n_topics": 2},
+                               "themes": {"seeds": seeds}})  # themes come on top of n_topics
+    assert cfg.themes.seeds == seeds

@@ -406,7 +406,7 @@ class RunConfig:
 # --- validation helpers -------------------------------------------------------------
 
 #: Engines that take ``[themes.seeds]`` (their ``seed_words`` parameter).
-SEEDED_ENGINES = ("lda-gibbs",)
+SEEDED_ENGINES = ("lda-gibbs", "plda")
 
 
 def _check_columns(cfg: RunConfig) -> None:
@@ -441,7 +441,7 @@ def _check_seeds(cfg: RunConfig) -> None:
         raise ConfigError(
             f"themes.seeds needs a model engine that takes seed words ({', '.join(SEEDED_ENGINES)}"
             f"); model.engine is {cfg.model.engine!r}. Set model.engine = \"lda-gibbs\".")
-    if len(seeds) > cfg.model.n_topics:
+    if cfg.model.engine != "plda" and len(seeds) > cfg.model.n_topics:  # plda: extra topics
         raise ConfigError(f"themes.seeds names {len(seeds)} themes but model.n_topics is "
                           f"{cfg.model.n_topics}; raise n_topics.")
 

@@ -31,7 +31,9 @@ favour of ``PLDAModel``); its DeprecationWarning is silenced for that one call.
 
 `apply_seed_words` is the guided-topics hook (``[themes.seeds]``) of ``lda-gibbs``:
 tomotopy's ``set_word_prior`` makes each seed word (nearly) belong to its seeded topic.
-(``plda`` cannot take seed words in tomotopy 0.14; see `TomotopyPlda`.)
+``plda`` cannot take word priors in tomotopy 0.14 (see `TomotopyPlda`); it takes the seeds
+as *seed labels* instead: each seeded theme is one more label topic, open to the training
+cables that use one of its seed words.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ __all__ = ["TomotopyLlda", "TomotopyPlda", "apply_seed_words", "check_seed_words
 logger = logging.getLogger(__name__)
 
 _NATIVE = "tomotopy.bin"
+#: How a seeded theme's label is told from a TAG inside tomotopy (TAGS have no ':').
+_SEED_PREFIX = "seed:"
 
 
 def subject_labels(tags: Iterable[str] | None) -> list[str]:
@@ -263,12 +267,19 @@ class _Labeled(TopicModel):
     def _set_native(self, mdl) -> None:
         self._tp = mdl
         self._used_index = self.vocabulary_.indices(mdl.used_vocabs)
-        self.labels_ = tuple(str(t) for t in mdl.topic_label_dict)
+        all_labels = [str(t) for t in mdl.topic_label_dict]
+        themes = {_SEED_PREFIX + n for n in (getattr(self, "seed_words", None) or {})}
+        # labels_ are the TAGS; a seeded theme (plda) is a label topic but not a TAG
+        self.labels_ = tuple(t for t in all_labels if t not in themes)
+        index = {t: j for j, t in enumerate(self.labels_)}
         per = self._per_label()
-        names = [t if per == 1 else f"{t}#{j + 1}" for t in self.labels_ for j in range(per)]
+        names = [t.removeprefix(_SEED_PREFIX) if per == 1 or t in themes else f"{t}#{j + 1}"
+                 for t in all_labels for j in range(per)]
         names += [f"latent {j}" for j in range(int(mdl.k) - len(names))]
         self.topic_names_ = tuple(names)
-        self.label_topics_ = np.repeat(np.arange(len(self.labels_)), per)
+        self.label_topics_ = np.repeat([index.get(t, -1) for t in all_labels], per)
+        self.seed_topics_ = {t.removeprefix(_SEED_PREFIX): int(i) * per
+                             for i, t in enumerate(all_labels) if t in themes}
 
     def _prior(self) -> np.ndarray:
         alpha = np.asarray(self._tp.alpha, dtype=np.float64).ravel()
@@ -298,7 +309,9 @@ class _Labeled(TopicModel):
         self._check_fitted()
         dt = np.asarray(doc_topic, dtype=np.float64)
         out = np.zeros((dt.shape[0], len(self.labels_)))
-        np.add.at(out.T, self.label_topics_, dt[:, :len(self.label_topics_)].T)
+        lt = np.asarray(self.label_topics_)
+        cols = np.flatnonzero(lt >= 0)  # -1: a seeded theme's topic (plda), not a TAG's
+        np.add.at(out.T, lt[cols], dt[:, cols].T)
         return out
 
     def _state(self, directory: Path) -> dict[str, np.ndarray]:
@@ -397,12 +410,24 @@ class TomotopyPlda(_Labeled):
         Topics per TAG.
     iterations, alpha, eta, infer_iterations, min_label_docs, label_store, workers
         As for `TomotopyLlda`.
+    seed_words : dict of str -> list of str, optional
+        Seeded themes (``[themes.seeds]``): each theme becomes one more label topic
+        (``topics_per_label`` of them), named after the theme, and every training cable
+        that uses one of its seed words carries that label besides its TAGS. The theme's
+        topic is thereby open only to those cables (and, in `transform`, to every cable),
+        so it gathers what they share beyond their TAGS' and the latent topics' words.
+        Theme topics are in ``topic_names_`` and ``seed_topics_``, not in ``labels_`` (the
+        TAGS) nor in `label_scores`.
 
     Notes
     -----
-    No seed words here: tomotopy 0.14's ``PLDAModel`` knows its number of topics only once
-    training starts, and ``set_word_prior`` is refused after that (and sized to one topic
-    before), so ``[themes.seeds]`` needs ``lda-gibbs``.
+    Why seed *labels* and not seed-word priors as in ``lda-gibbs``: tomotopy 0.14's
+    ``PLDAModel`` is built with K = 1 and sets K = labels x ``topics_per_label`` + latent
+    topics only when training starts (``initGlobalState``), while ``set_word_prior`` takes
+    a prior of length K and is refused once training has started. Before training, a
+    prior of the final length aborts the process (a C++ ``priors.size() must be equal to
+    K``), and one of length 1 is accepted but aborts ``train``. So no word prior can reach a
+    PLDA model through tomotopy's Python API.
     """
 
     engine = "plda"
@@ -411,9 +436,11 @@ class TomotopyPlda(_Labeled):
     def __init__(self, n_topics: int = 20, seed: int = 0, topics_per_label: int = 1,
                  iterations: int = 500, alpha: float = 0.1, eta: float = 0.01,
                  infer_iterations: int = 100, min_label_docs: int = 10,
-                 label_store: str = "", workers: int = 1):
+                 label_store: str = "", workers: int = 1,
+                 seed_words: dict[str, list[str]] | None = None):
         self.n_topics = n_topics
         self.seed = seed
+        self.seed_words = seed_words
         self.topics_per_label = topics_per_label
         self.iterations = iterations
         self.alpha = alpha
@@ -425,7 +452,36 @@ class TomotopyPlda(_Labeled):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        check_int(type(self).__name__, "topics_per_label", self.topics_per_label, 1)
+        owner = type(self).__name__
+        check_int(owner, "topics_per_label", self.topics_per_label, 1)
+        check_seed_words(owner, self.seed_words)
+
+    def _read_labels(self, dtm: DocTermMatrix, labels) -> list[list[str]]:
+        rows = super()._read_labels(dtm, labels)
+        if not self.seed_words:
+            return rows
+        owner = type(self).__name__
+        vocab = dtm.vocabulary
+        known = set(vocab.terms)
+        csc = dtm.matrix.tocsc()
+        for name, words in self.seed_words.items():
+            cols = [vocab.index(w.lower()) for w in words if w.lower() in known]
+            if not cols:
+                raise ValueError(
+                    f"{owner}: seed theme {name!r}: none of its seed words {list(words)} is in "
+                    f"the vocabulary of {len(known):,} terms (lower-cased, after stopwords and "
+                    "pruning); choose words that occur in the cables")
+            missing = [w for w in words if w.lower() not in known]
+            if missing:
+                logger.warning("seed theme %r: %d of %d seed words are not in the vocabulary "
+                               "(skipped): %s", name, len(missing), len(words),
+                               ", ".join(missing))
+            hit = np.unique(csc[:, cols].nonzero()[0])
+            for i in hit:
+                rows[i] = [*rows[i], _SEED_PREFIX + name]
+            logger.info("plda: seed theme %r is open to the %d cables using %s", name,
+                        hit.size, ", ".join(w for w in words if w.lower() in known))
+        return rows
 
     def _per_label(self) -> int:
         return int(self.topics_per_label)
