@@ -106,8 +106,10 @@ def test_each_candidate_finder_finds_the_flat_patterns_matches(texts):
         expected = flat.sub(" ", text)
         assert tk._drop_multiword_places(text) == expected
         if tk._lowers_in_place(text) and not tk._may_fold(text):
-            assert tk._drop_multiword_places(text, text.lower()) == expected
+            assert tk._drop_multiword_places(text, fast=True) == expected
             assert "".join(_by_candidates(text, tk._place_candidates(text.lower()))) == expected
+        assert tk._join_spelled(text, tk._may_fold(text)) == tk._SPELLED_RE.sub(
+            lambda m: f" united_{m.group(1).lower()} ", text)
     for text in texts:  # dotted acronyms: the .X. finder against the pattern's own sub
         assert tk._join_dotted_acronyms(text) == tk._DOTTED_ACRONYM_RE.sub(
             lambda m: m.group(1).replace(".", ""), text)
@@ -187,7 +189,7 @@ def test_tokenizer_cost_grows_linearly():
 NEW_PATTERNS = {
     name: getattr(tk, name)
     for name in ("_US_DOTTED_RE", "_UN_DOTTED_RE", "_UK_DOTTED_RE", "_SPELLED_RE",
-                 "_BARE_RE", "_US_WORD_RE", "_REF_SENDER_RE", "_POSSESSIVE_RE",
+                 "_BARE_RE", "_US_WORD_RE", "_SPELLED_LOW_RE", "_REF_SENDER_RE", "_POSSESSIVE_RE",
                  "_APOSTROPHE_RE", "_DASH_DIGIT_RE", "_NON_ASCII_RE", "_EMAIL_RE")
 } | {f"_APOSTROPHE_PASSES[{q!r}][{i}]": p for q, pair in tk._APOSTROPHE_PASSES.items()
      for i, p in enumerate(pair)} | {"_word_start_re(b'new')": tk._word_start_re(b"new")}
