@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
-from itertools import filterfalse, islice
+from itertools import filterfalse, islice, repeat
 from typing import Any
 
 import numpy as np
@@ -487,7 +487,10 @@ class Tokenizer:
         if options.min_token_len == 2:
             fast |= set("abcdefghijklmnopqrstuvwxyz")
         self._drop_lower = frozenset(fast)
-        self._form_cache: dict[str, str | None] = {}
+        # `_form_ids`' caches: match -> token id (-1: dropped), token id -> token, token -> id
+        self._form_index: dict[str, int] = {}
+        self._form_names: list[str] = []
+        self._form_id_of: dict[str, int] = {}
 
     def __repr__(self) -> str:
         return f"Tokenizer({self.options!r})"
@@ -541,18 +544,26 @@ class Tokenizer:
         if scanned is None:
             return _encode_lists([self._tokens_of_prepared(t) for t in prepared])
         starts, ids, first, ends = scanned
-        forms = self._forms([joined[s:e] for s, e in zip(starts[first].tolist(),
-                                                          ends[first].tolist(), strict=True)])
-        index: dict[str, int] = {}
-        form_id = np.array([-1 if f is None else index.setdefault(f, len(index))
-                            for f in forms], dtype=np.int64)
-        token_form = form_id[ids] if len(ids) else np.zeros(0, np.int64)
-        keep = token_form >= 0
+        form = self._form_ids([joined[s:e] for s, e in zip(starts[first].tolist(),
+                                                           ends[first].tolist(), strict=True)])
+        # Chunk ids by first appearance: a token's first appearance is that of the first
+        # match (the lowest match id) that gives it.
+        kept = form >= 0
+        used, first_match = np.unique(form[kept], return_index=True)
+        order = np.argsort(first_match, kind="stable")
+        rank = np.empty(len(used), dtype=np.int64)
+        rank[order] = np.arange(len(used))
+        match_id = np.full(len(form), -1, dtype=np.int64)
+        match_id[kept] = rank[np.searchsorted(used, form[kept])]
+        token_id = match_id[ids]
+        keep = token_id >= 0
         doc_starts = np.zeros(len(prepared), dtype=np.int64)
         np.cumsum([len(t) + 1 for t in prepared[:-1]], out=doc_starts[1:])
         bounds = np.searchsorted(starts[keep], doc_starts)
         lengths = np.diff(np.append(bounds, int(keep.sum()))).astype(np.int64)
-        return list(index), token_form[keep].astype(np.uint32), lengths
+        names = self._form_names
+        return ([names[g] for g in used[order].tolist()], token_id[keep].astype(np.uint32),
+                lengths)
 
     def _tokens_of_prepared(self, text: str) -> list[str]:
         opts = self.options
@@ -624,26 +635,37 @@ class Tokenizer:
         starts, ids, first, ends = scanned
         if not len(ids):
             return []
-        forms = self._forms([text[s:e] for s, e in zip(starts[first].tolist(),
-                                                        ends[first].tolist(), strict=True)])
-        keep = np.array([f is not None for f in forms], dtype=bool)
-        return list(map(forms.__getitem__, ids[keep[ids]].tolist()))
+        form = self._form_ids([text[s:e] for s, e in zip(starts[first].tolist(),
+                                                         ends[first].tolist(), strict=True)])
+        token_form = form[ids]
+        return list(map(self._form_names.__getitem__, token_form[token_form >= 0].tolist()))
 
-    def _forms(self, words: list[str]) -> list[str | None]:
-        """What `_plain_tokens` makes of each token pattern match: the token, or None
-        where it is dropped (cached per tokenizer)."""
-        cache = self._form_cache
-        if len(cache) > 1_000_000:
-            cache.clear()
-        out: list[str | None] = []
-        append = out.append
-        for raw in words:
-            form = cache.get(raw, _UNSEEN)
-            if form is _UNSEEN:
-                form = self._form(raw)
-                cache[raw] = form
-            append(form)
-        return out
+    def _form_ids(self, words: list[str]) -> np.ndarray:
+        """For each distinct match in ``words``, the id of the token `_plain_tokens` makes
+        of it (an index into ``self._form_names``), or -1 where it is dropped. Cached per
+        tokenizer, so only matches never seen before reach Python code."""
+        index = self._form_index
+        if len(index) > 2_000_000:  # bound the caches (ids are not kept across calls)
+            index.clear()
+            self._form_names.clear()
+            self._form_id_of.clear()
+        n = len(words)
+        form = np.fromiter(map(index.get, words, repeat(-2, n)), dtype=np.int64, count=n)
+        unseen = np.flatnonzero(form == -2)
+        if len(unseen):
+            names, id_of = self._form_names, self._form_id_of
+            for k in unseen.tolist():
+                token = self._form(words[k])
+                if token is None:
+                    g = -1
+                else:
+                    g = id_of.get(token, -1)
+                    if g < 0:
+                        g = id_of[token] = len(names)
+                        names.append(token)
+                index[words[k]] = g
+                form[k] = g
+        return form
 
     def _form(self, raw: str) -> str | None:
         """One match's token as `_plain_tokens` keeps it, or None."""
@@ -717,9 +739,6 @@ class Tokenizer:
             return f"{m.group(1) or ''}{sep} united_states "
 
         return _US_RE.sub(caps, text)
-
-
-_UNSEEN = object()
 
 
 @lru_cache(maxsize=1)
