@@ -140,3 +140,14 @@ def test_dtmodel_method_fits_saves_and_loads(drifted, tmp_path):
     np.testing.assert_allclose(back.transform(sub), m.transform(sub))
     with pytest.raises(ValueError, match="'method'"):
         make_model("dtm", method="blei").fit(small, metadata=meta)
+
+
+def test_dtm_report_section_names_the_method(drifted, tmp_path):
+    from types import SimpleNamespace
+
+    from topics.report.dtm_views import dtm_section
+
+    _, _, model = drifted
+    sec = dtm_section(SimpleNamespace(topics=None), model, tmp_path)
+    assert "borrowing from the neighbouring slices" in sec["md"]
+    assert (tmp_path / "dtm_terms.csv").is_file() and (tmp_path / "figures" / "dtm_slices.png").is_file()

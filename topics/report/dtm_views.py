@@ -1,7 +1,8 @@
 """Report views of a ``dtm`` run: each topic's vocabulary and share across the time slices.
 
 * **Top terms by slice**: each topic's most probable terms in every yearly slice
-  (``p(term | topic, slice)`` from tomotopy's ``DTModel``), as a table
+  (``p(term | topic, slice)``, `topics.models.tomotopy_dynamic.TomotopyDtm.slice_topic_term`),
+  as a table
   (``dtm_terms.csv``: topic, slice, rank, term, probability);
 * **Share over time**: each topic's mean share of the cables in each slice, with a 95%
   bootstrap interval over cables (``dtm_shares.csv``), as small multiples;
@@ -124,7 +125,7 @@ _HTML = _ENV.from_string("""
 <section id="dtm">
 <h2>Topics over time (dtm)</h2>
 <p>A dynamic topic model with {{ n_slices }} time slices ({{ slices }}): each topic's word
-distribution drifts from slice to slice. Below, the topics whose top terms changed most,
+distribution drifts from slice to slice ({{ how }}). Below, the topics whose top terms changed most,
 three slices side by side; each topic's share of the cables per slice; and every topic's top
 terms per slice.</p>
 {% if three_fig %}<img src="{{ three_fig }}" alt="Top terms of the most changing topics in three slices">{% endif %}
@@ -136,6 +137,16 @@ terms per slice.</p>
 <p>Tables: <code>dtm_terms.csv</code>, <code>dtm_shares.csv</code>.</p>
 </section>
 """)
+
+
+#: How each ``dtm`` method makes the per-slice word distributions (the report says which).
+_METHOD_TEXT = {
+    "lda-slices": "topics from one LDA fit over every cable; each topic's words per slice "
+                  "from the words assigned to it there, borrowing from the neighbouring "
+                  "slices",
+    "dtmodel": "tomotopy's DTModel: each topic's word distribution a random walk over the "
+               "slices inside the sampler",
+}
 
 
 def dtm_section(run: Any, model: Any, out_dir: Path) -> dict:
@@ -171,12 +182,13 @@ def dtm_section(run: Any, model: Any, out_dir: Path) -> dict:
         d = terms[(terms["topic"] == t) & (terms["rank"] <= 5)]
         cells = [" ".join(d.loc[d["slice"] == s].sort_values("rank")["term"]) for s in slices]
         rows.append({"topic": int(t), "drift": f"{drift[t]:.2f}", "cells": cells})
-    html = _HTML.render(n_slices=len(slices), slices=", ".join(slices), slice_list=slices,
+    how = _METHOD_TEXT.get(getattr(model, "method", "dtmodel"), "")
+    html = _HTML.render(n_slices=len(slices), slices=", ".join(slices), slice_list=slices, how=how,
                         rows=rows, three_fig=rel.get("three", ""),
                         share_fig=rel.get("share", ""))
     md = ["## Topics over time (dtm)", "",
-          f"A dynamic topic model with {len(slices)} time slices ({md_escape(', '.join(slices))}).",
-          ""]
+          f"A dynamic topic model with {len(slices)} time slices ({md_escape(', '.join(slices))}): "
+          f"{how}.", ""]
     for key, alt in (("three", "top terms in three slices"), ("share", "shares by slice")):
         if key in rel:
             md += [f"![{alt}]({rel[key]})", ""]
