@@ -462,6 +462,7 @@ class Tokenizer:
                 f"with TextOptions(...) or TextOptions.from_dict(...)."
             )
         self.options = options
+        _kernels()
         drop: set[str] = set()
         if options.stopwords:
             drop |= ENGLISH_STOPWORDS
@@ -743,14 +744,21 @@ class Tokenizer:
 
 @lru_cache(maxsize=1)
 def _kernels():
-    """`topics._token_scan` (numba), or None where numba cannot be imported: the regex
-    road (`Tokenizer._plain_tokens`) gives the same tokens, slower."""
+    """`topics._token_scan` (numba) with its kernels loaded for both text layouts, or None
+    where numba cannot be imported: the regex road (`Tokenizer._plain_tokens`) gives the
+    same tokens, slower. Loaded when a `Tokenizer` is built, so that worker processes
+    forked after it inherit the machine code instead of loading it each."""
     try:
-        from topics import _token_scan
+        from topics import _token_scan as k
     except ImportError as exc:  # pragma: no cover - numba is a core dependency
         logger.warning("numba is not importable (%s): tokenizing with the regex road", exc)
         return None
-    return _token_scan
+    for cps, table in ((np.zeros(1, np.uint8), k.ASCII_CLASSES),
+                       (np.zeros(1, np.uint32), k.bmp_classes())):
+        k.scan(cps, table)
+        k.run_starts(cps, table, np.zeros(1, np.uint64))
+    k.word_hash(np.zeros(1, np.uint8))
+    return k
 
 
 def _scan(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
@@ -906,7 +914,11 @@ def _tokenize_chunk(offset: int, texts: list[str]) -> str:
                 f"iter_tokenize: text {offset + i} is a {type(text).__name__}, expected str; "
                 f"pass '' for a missing body"
             )
-    return _DOC_SEP.join(_TOKEN_SEP.join(tok(t)) for t in texts)
+    vocab, ids, lengths = tok.encode(texts)
+    words = list(map(vocab.__getitem__, ids.tolist()))
+    ends = np.cumsum(lengths).tolist()
+    return _DOC_SEP.join(_TOKEN_SEP.join(words[end - n:end])
+                         for n, end in zip(lengths.tolist(), ends, strict=True))
 
 
 def _unpack(packed: str, n: int) -> list[list[str]]:
