@@ -97,26 +97,22 @@ class TokenIds:
 # --- tokenizing -------------------------------------------------------------------------
 
 def _encode_chunk(offset: int, texts: list[str]) -> tuple[str, bytes, bytes]:
-    """Worker: tokens of a chunk as (chunk vocabulary joined by \\x1f, uint32 ids, lengths)."""
+    """Worker: tokens of a chunk as (chunk vocabulary joined by \x1f, uint32 ids, lengths)."""
     from topics import tokenize as tk
 
     tok = tk._WORKER_TOKENIZER
     if tok is None:  # pragma: no cover - initializer always runs first
         raise RuntimeError("worker tokenizer not initialised")
-    local: dict[str, int] = {}
-    ids: list[int] = []
-    lengths: list[int] = []
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             raise TypeError(
                 f"tokenize_ids: text {offset + i} is a {type(text).__name__}, expected str; "
                 f"pass '' for a missing body"
             )
-        tokens = tok(text)
-        lengths.append(len(tokens))
-        ids.extend([local.setdefault(t, len(local)) for t in tokens])
-    return (_SEP.join(local), np.array(ids, dtype=np.uint32).tobytes(),
-            np.array(lengths, dtype=np.int64).tobytes())
+    # Tokenizer.encode: the chunk's tokens as ids without a str per token (numba scan)
+    vocab, ids, lengths = tok.encode(texts)
+    return (_SEP.join(vocab), np.asarray(ids, dtype=np.uint32).tobytes(),
+            np.asarray(lengths, dtype=np.int64).tobytes())
 
 
 class _Merger:
