@@ -16,10 +16,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["ALNUM", "ASCII_CLASSES", "LETTER", "WORD", "bmp_classes", "scan"]
+__all__ = ["ALNUM", "ASCII_CLASSES", "LETTER", "SPACE", "WORD", "bmp_classes", "run_starts",
+           "scan", "sender_starts", "word_hash"]
 
-#: ``\\w``; ``[^\\W_]`` (letters and digits); ``[^\\W\\d_]`` (what a token starts with).
-WORD, ALNUM, LETTER = 1, 2, 4
+#: ``\\w``; ``[^\\W_]`` (letters and digits); ``[^\\W\\d_]`` (what a token starts with);
+#: ``\\s``.
+WORD, ALNUM, LETTER, SPACE = 1, 2, 4, 8
 _HYPHEN, _UNDERSCORE = 45, 95
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -33,6 +35,8 @@ def _class_of(ch: str) -> int:
         cls |= ALNUM
         if not ch.isdecimal():
             cls |= LETTER
+    if ch.isspace():
+        cls |= SPACE
     return cls
 
 
@@ -189,4 +193,51 @@ def run_starts(cps, table, wanted):
             if k < len(wanted) and wanted[k] == h:
                 out[n_out] = start
                 n_out += 1
+    return out[:n_out]
+
+
+@njit(inline="always")
+def _capital_run_start(cps, table, e):
+    """Start of the run of ``[A-Z]`` ending at ``e``, or -1 if a word character precedes it
+    (no word boundary: no match can start in the run)."""
+    s = e
+    while s > 0 and 65 <= cps[s - 1] <= 90:
+        s -= 1
+    if s > 0 and table[cps[s - 1]] & 1:
+        return -1
+    return s
+
+
+@njit(cache=True)
+def sender_starts(cps, table):
+    """Where `topics.tokenize._REF_SENDER_RE` can start a match, in order (a superset).
+
+    Both of its branches end in ``\\s+\\d`` after a run of ``[A-Z]`` that starts at a
+    word boundary (the second may put one more such run and one ``\\s`` before it). So
+    for each digit after a space: back over the spaces, the capital run there, and the
+    capital run one space before that.
+    """
+    n = len(cps)
+    out = np.empty(n // 2 + 1, np.int64)
+    n_out = 0
+    for q in range(1, n):
+        c = table[cps[q]]
+        if not (c & 2 and not c & 4) or not table[cps[q - 1]] & 8:  # a digit after \s
+            continue
+        e = q - 1
+        while e >= 0 and table[cps[e]] & 8:
+            e -= 1
+        if e < 0 or not 65 <= cps[e] <= 90:
+            continue
+        # the last word is a whole word run of capitals: after \b or after \s
+        s1 = _capital_run_start(cps, table, e)
+        if s1 < 0:
+            continue
+        if s1 >= 2 and table[cps[s1 - 1]] & 8 and 65 <= cps[s1 - 2] <= 90:
+            s2 = _capital_run_start(cps, table, s1 - 2)
+            if s2 >= 0:
+                out[n_out] = s2
+                n_out += 1
+        out[n_out] = s1
+        n_out += 1
     return out[:n_out]

@@ -582,13 +582,13 @@ class Tokenizer:
         low = text.lower()
         fold = _may_fold(text)
         if "://" in text or "www." in low:
-            text = _URL_RE.sub(" ", text)
+            text = _drop_urls(text)
         if "@" in text:
             text = _drop_emails(text)
         text = _MARKING_RE.sub(" ", text)
         if ("STATE" in text or "US" in text or "UNVIE" in text
                 or _ZERO_SERIAL_RE.search(text)):
-            text = _REF_SENDER_RE.sub(" ", text)
+            text = _drop_reference_ids(text)
         if "xxx" in low:
             text = _REDACTION_RE.sub(" ", text)
         if "removed" in low:
@@ -757,6 +757,7 @@ def _kernels():
                        (np.zeros(1, np.uint32), k.bmp_classes())):
         k.scan(cps, table)
         k.run_starts(cps, table, np.zeros(1, np.uint64))
+        k.sender_starts(cps, table)
     k.word_hash(np.zeros(1, np.uint8))
     return k
 
@@ -823,6 +824,74 @@ def _join_spelled(text: str, fold: bool = True) -> str:
         return text
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+def _drop_urls(text: str) -> str:
+    """``_URL_RE.sub(" ", text)``, the pattern matched only where it can start: 3 to 5
+    characters before each ``://`` (``ftp``, ``http``, ``https``, in any case) and at each
+    ``www.`` (found in the lower-cased text where `_lowers_in_place` holds, else the
+    plain ``sub``)."""
+    if not _lowers_in_place(text):
+        return _URL_RE.sub(" ", text)
+    starts: set[int] = set()
+    for needle, offsets in (("://", (5, 4, 3)), ("www.", (0,))):
+        hay = text if needle == "://" else text.lower()
+        at = hay.find(needle)
+        while at >= 0:
+            starts.update(at - k for k in offsets if at >= k)
+            at = hay.find(needle, at + 1)
+    pieces: list[str] = []
+    last = 0
+    for start in sorted(starts):
+        if start < last:
+            continue
+        hit = _URL_RE.match(text, start)
+        if hit is not None:
+            pieces.append(text[last:start])
+            pieces.append(" ")
+            last = hit.end()
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _drop_reference_ids(text: str) -> str:
+    """``_REF_SENDER_RE.sub(" ", text)``: with numba, the pattern is matched only at the
+    starts `topics._token_scan.sender_starts` gives (every start where it can match), left
+    to right without overlap as ``sub`` does."""
+    starts = _text_scan(text, "sender_starts")
+    if starts is None:
+        return _REF_SENDER_RE.sub(" ", text)
+    pieces: list[str] = []
+    last = 0
+    for start in starts.tolist():
+        if start < last:
+            continue
+        hit = _REF_SENDER_RE.match(text, start)
+        if hit is not None:
+            pieces.append(text[last:start])
+            pieces.append(" ")
+            last = hit.end()
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _text_scan(text: str, kernel: str, *args) -> np.ndarray | None:
+    """``topics._token_scan.<kernel>(code points, class table, *args)`` over ``text``, or
+    None without numba or for text beyond Unicode's first plane."""
+    k = _kernels()
+    if k is None:
+        return None
+    if text.isascii():
+        return getattr(k, kernel)(np.frombuffer(text.encode("ascii"), dtype=np.uint8),
+                                  k.ASCII_CLASSES, *args)
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if int(cps.max()) > 0xFFFF:
+        return None
+    return getattr(k, kernel)(cps, k.bmp_classes(), *args)
 
 
 def _drop_emails(text: str) -> str:
