@@ -70,11 +70,11 @@ def engines_table(dtm, tags, run_dir: Path, store: Path, specs: str, iterations:
     for item in specs.split(","):
         engine, _, k = item.partition(":")
         params = {"iterations": iterations}
-        if engine in ("llda", "plda"):
+        if engine in ("llda", "plda", "plda-seeded"):
             params["infer_iterations"] = infer_iterations
-        if engine == "seeded":
+        if engine in ("seeded", "plda-seeded"):
             params["seed_words"] = DEV_SEEDS
-        name = "lda-gibbs" if engine == "seeded" else engine
+        name = {"seeded": "lda-gibbs", "plda-seeded": "plda"}.get(engine, engine)
         model = make_model(name, n_topics=int(k), seed=0, **params)
         t0 = time.perf_counter()
         model.fit(dtm, labels=tags) if name in ("llda", "plda") else model.fit(dtm)
@@ -88,20 +88,21 @@ def engines_table(dtm, tags, run_dir: Path, store: Path, specs: str, iterations:
         rows.append([item, model.n_topics_, f"{fit_s:.0f}", f"{fitted['ami_tag']:.3f}",
                      f"{blind['ami_tag']:.3f}", f"{fitted['ami_post']:.3f}",
                      f"{blind['ami_post']:.3f}", f"{npmi['c_npmi'].mean:.3f}"])
-        if engine == "seeded":
+        if engine in ("seeded", "plda-seeded"):
             sizes = np.bincount(model.doc_topic_.argmax(axis=1), minlength=model.n_topics_)
             for i, theme in enumerate(DEV_SEEDS):
-                seeded.append([theme, ", ".join(DEV_SEEDS[theme]), int(sizes[i]),
-                               f"{sizes[i] / dtm.n_docs:.1%}", ", ".join(top[i])])
+                j = model.seed_topics_[theme] if engine == "plda-seeded" else i
+                seeded.append([item, theme, ", ".join(DEV_SEEDS[theme]), int(sizes[j]),
+                               f"{sizes[j] / dtm.n_docs:.1%}", ", ".join(top[j])])
         print(f"done {item}: {rows[-1]}", file=sys.stderr, flush=True)
     print(f"\nengines on {store} ({dtm.n_docs:,} modelled cables x {dtm.n_terms:,} terms, "
           f"{iterations} iterations, {infer_iterations} per cable to infer, seed 0)\n")
     print_table(["engine:K", "topics", "fit s", "AMI tag (fit)", "AMI tag (inferred)",
                  "AMI post (fit)", "AMI post (inferred)", "NPMI top 10"], rows)
     if seeded:
-        print("\nseeded themes (lda-gibbs, [themes.seeds])\n")
-        print_table(["theme", "seed words", "cables (dominant)", "share", "top 10 words"],
-                    seeded)
+        print("\nseeded themes ([themes.seeds]; lda-gibbs: word priors, plda: seed labels)\n")
+        print_table(["engine:K", "theme", "seed words", "cables (dominant)", "share",
+                     "top 10 words"], seeded)
 
 
 def _prep(store: Path, work: Path):
@@ -154,6 +155,75 @@ def _versus_table(report: dict) -> list[list]:
     return rows
 
 
+def heldout_check(dtm, tags, texts, run_dir: Path, dev_store: Path, other: Path,
+                  seed: int) -> None:
+    """Train ``text`` and ``lr-cv`` on every tagged dev cable; score another store's cables.
+
+    The other store's cables that share a ref with the dev store are left out; the labels
+    and the 20 specific TAGS are the dev corpus's. Prints micro-F1 of both and the per-TAG
+    table (positives, ours P/R/F1 [95% bootstrap], baseline F1).
+    """
+    from collections import Counter
+
+    import numpy as np
+
+    from topics.models.tomotopy_labeled import subject_labels
+    from topics.tagsuggest import (
+        _fit_lr_cv,
+        _idf,
+        _lr_scores,
+        _micro,
+        _tfidf,
+        binarize,
+        evaluate_predictions,
+        f1_intervals,
+        read_store_cables,
+        top_specific_tags,
+    )
+    from topics.tagtext import fit_text_tagger
+
+    subj = [subject_labels(t) for t in tags]
+    rows = np.flatnonzero([bool(t) for t in subj] & (np.asarray(dtm.matrix.sum(axis=1)).ravel() > 0))
+    counts = Counter(t for i in rows for t in subj[i])
+    labels = sorted(t for t, n in counts.items() if n >= 10)
+    specific = [t for t in top_specific_tags(subj) if t in labels]
+    y = binarize(subj, labels)
+    t0 = time.perf_counter()
+    idf = _idf(dtm.matrix[rows])
+    coef, icpt, c, th_lr, _ = _fit_lr_cv(_tfidf(dtm.matrix[rows], idf), y[rows], seed)
+    lr_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tagger, th_text, info = fit_text_tagger(texts.subset(rows), y[rows], seed=seed,
+                                            choose=_micro)
+    text_s = time.perf_counter() - t0
+    refs, odtm, otexts, otags = read_store_cables(other, run_dir, dtm.vocabulary)
+    dev_refs = set(dtm.refs)
+    osubj = [subject_labels(t) for t in otags]
+    keep = [i for i, r in enumerate(refs) if r not in dev_refs and osubj[i]
+            and odtm.matrix[i].nnz]
+    oy = binarize([osubj[i] for i in keep], labels)
+    pred = {"lr-cv": _lr_scores(_tfidf(odtm.matrix[keep], idf), coef, icpt) >= th_lr,
+            "text": tagger.scores(otexts.subset(keep)) >= th_text}
+    ev = {m: evaluate_predictions(oy, p, labels, specific) for m, p in pred.items()}
+    ci = f1_intervals(oy, pred["text"], seed=seed)
+    print(f"\nheld-out corpus {other}: {len(keep):,} cables with a subject TAG, not in the dev "
+          f"store (of {len(refs):,}); trained on {rows.size:,} tagged dev cables, {len(labels)} "
+          f"TAGS; lr-cv C={c} ({lr_s:.0f} s), text lambda={info['lambda']} ({text_s:.0f} s)\n")
+    print_table(["method", "micro-F1 (all labels)", "micro-F1 (20 specific)",
+                 "specific TAGS F1 >= 0.5"],
+                [[m, f"{e['micro_f1']:.3f}", f"{e['micro_f1_specific']:.3f}",
+                  f"{e['specific_f1_ge_0_5']}/{e['n_specific']}"] for m, e in ev.items()])
+    index = {t: j for j, t in enumerate(labels)}
+    per = {m: {r["tag"]: r for r in e["per_tag"]} for m, e in ev.items()}
+    print()
+    print_table(["TAG", "held-out positives", "ours P", "ours R", "ours F1 [95%]",
+                 "lr-cv F1"],
+                [[t, per["text"][t]["support"], f"{per['text'][t]['precision']:.2f}",
+                  f"{per['text'][t]['recall']:.2f}",
+                  f"{per['text'][t]['f1']:.2f} [{ci[index[t], 0]:.2f}, {ci[index[t], 1]:.2f}]",
+                  f"{per['lr-cv'][t]['f1']:.2f}"] for t in specific])
+
+
 def main(argv: list[str] | None = None) -> int:
     from topics.tagsuggest import build_suggester
 
@@ -168,10 +238,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", default="0", help="split and model seeds, e.g. 0,1")
     p.add_argument("--iterations", type=int, default=500)
     p.add_argument("--infer-iterations", type=int, default=100)
+    p.add_argument("--heldout", type=Path, help="another corpus store: train text and lr-cv "
+                   "on every tagged cable of --store, score this store's cables")
     p.add_argument("--no-text", action="store_true",
                    help="leave out the text suggester (topics.tagtext)")
     p.add_argument("--engines", help="print the engines table for these engine:K specs "
-                   "(plda, llda, lda-gibbs, seeded = lda-gibbs with DEV_SEEDS); needs --run")
+                   "(plda, llda, lda-gibbs, seeded = lda-gibbs with DEV_SEEDS, plda-seeded = plda with "
+                   "DEV_SEEDS); needs --run")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     if not (args.store / "cables.parquet").is_file():
@@ -194,6 +267,10 @@ def main(argv: list[str] | None = None) -> int:
                       args.iterations, args.infer_iterations)
         return 0
     texts = None if p_no_text else _texts(args.store, dtm.refs)
+    if args.heldout:
+        heldout_check(dtm, tags, texts, args.run or args.work / "prep", args.store,
+                      args.heldout, int(args.seeds.split(",")[0]))
+        return 0
     results = []
     per_tag = {}
     versus = {}

@@ -94,9 +94,12 @@ pd.DataFrame(
 #
 # The first call splits the run's tagged cables (seeded: 60% fit, 15% calibration, 25%
 # test), fits the model and the baseline on the fit cables, picks per-TAG thresholds on
-# the calibration cables and scores each method on the test cables (`RUN/tag_suggest/`).
-# `cable-topics suggest-tags STORE --model RUN --out tags.csv` does the same from the
-# command line.
+# the calibration cables; `lr-cv` (the baseline) and `text` (ridge regression on the
+# subject line, the first words, the body's word pairs, the post and country TAGS) are
+# trained on fit + calibration cables with thresholds from 4-fold cross-validation. Each
+# method is scored on the test cables (`RUN/tag_suggest/`), and the one with the best
+# calibration / out-of-fold micro-F1 is kept. `cable-topics suggest-tags STORE --model RUN
+# --out tags.csv` does the same from the command line.
 
 # %%
 from topics.tagsuggest import suggest_store

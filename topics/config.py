@@ -182,7 +182,7 @@ class ThemesConfig:
     seeds: dict = _opt(
         {}, "Seeded (guided) themes: theme name -> seed words, e.g. nonproliferation = "
         "['iaea', 'enrichment', 'npt']; the model keeps these themes, named, and finds the "
-        "rest (engine lda-gibbs; docs/engines.md)."
+        "rest (engines lda-gibbs: seed-word priors, plda: seed labels; docs/engines.md)."
     )
 
 

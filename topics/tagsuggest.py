@@ -64,6 +64,8 @@ __all__ = [
     "build_suggester",
     "choose_thresholds",
     "evaluate_predictions",
+    "f1_intervals",
+    "read_store_cables",
     "split_tagged",
     "suggest_store",
     "top_specific_tags",
@@ -687,6 +689,43 @@ def _run_stamp(run_dir: Path) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
+def read_store_cables(store: str | Path, run_dir: str | Path, vocabulary):
+    """A store's cables as the run sees them: (refs, DocTermMatrix, CableTexts, TAGS lists).
+
+    The bodies are tokenized with the run's text options and phrases and the matrix is
+    re-indexed to ``vocabulary`` (the run's authorless down-weighting is not applied).
+    """
+    from dataclasses import replace
+
+    from corpora.store import CorpusStore
+    from topics.config import RunConfig
+    from topics.names import person_names_from_tags
+    from topics.stages import text_options
+    from topics.tagtext import CableTexts
+    from topics.text import PhraseModel, tokenize_corpus
+    from topics.vectorize import build_dtm
+
+    run_dir = Path(run_dir)
+    cfg = RunConfig.load(run_dir / "config.toml")
+    cols: dict[str, list] = {k: [] for k in ("ref", "body", "tags", "subject", "origin",
+                                              "country_tags")}
+    for batch in CorpusStore(Path(store)).iter_batches(batch_size=2000, columns=list(cols)):
+        for k, v in batch.to_pydict().items():
+            cols[k] += v
+    if not cols["ref"]:
+        raise ValueError(f"store {store} holds no cables")
+    phrases = run_dir / "phrases.json"
+    tokens = tokenize_corpus(cols["body"], replace(text_options(cfg), phrases=False),
+                             n_jobs=cfg.text.n_jobs,
+                             phrase_model=PhraseModel.load(phrases) if phrases.is_file() else None,
+                             name_candidates=person_names_from_tags(cols["tags"]))
+    texts = CableTexts(subject=cols["subject"], body=cols["body"], origin=cols["origin"],
+                       country_tags=cols["country_tags"])
+    dtm = build_dtm(tokens, cols["ref"], min_df=1, max_df=1.0, max_terms=None).reindex(
+        vocabulary)
+    return cols["ref"], dtm, texts, [t or [] for t in cols["tags"]]
+
+
 def suggest_store(store: str | Path, run_dir: str | Path, out_csv: str | Path,
                   *, progress: bool = False) -> dict:
     """Write ``out_csv``: one row per cable of ``store`` (``ref``, ``suggested``, ``scores``).
@@ -701,42 +740,9 @@ def suggest_store(store: str | Path, run_dir: str | Path, out_csv: str | Path,
     import io
     import shutil
 
-    from corpora.store import CorpusStore
-    from topics.config import RunConfig
-    from topics.names import person_names_from_tags
-    from topics.stages import text_options
-    from topics.text import PhraseModel, tokenize_corpus
-    from topics.vectorize import build_dtm
-
     run_dir = Path(run_dir)
     suggester = calibrate_run(run_dir)
-    cfg = RunConfig.load(run_dir / "config.toml")
-    refs, bodies, tag_lists, subjects, origins, countries = [], [], [], [], [], []
-    for batch in CorpusStore(Path(store)).iter_batches(
-            batch_size=2000, columns=["ref", "body", "tags", "subject", "origin",
-                                      "country_tags"]):
-        cols = batch.to_pydict()
-        refs += cols["ref"]
-        bodies += cols["body"]
-        tag_lists += cols["tags"]
-        subjects += cols["subject"]
-        origins += cols["origin"]
-        countries += cols["country_tags"]
-    if not refs:
-        raise ValueError(f"store {store} holds no cables")
-    from dataclasses import replace
-
-    phrases = run_dir / "phrases.json"
-    tokens = tokenize_corpus(bodies, replace(text_options(cfg), phrases=False),
-                             n_jobs=cfg.text.n_jobs,
-                             phrase_model=PhraseModel.load(phrases) if phrases.is_file() else None,
-                             name_candidates=person_names_from_tags(tag_lists))
-    from topics.tagtext import CableTexts
-
-    texts = CableTexts(subject=subjects, body=bodies, origin=origins, country_tags=countries)
-    del bodies
-    dtm = build_dtm(tokens, refs, min_df=1, max_df=1.0, max_terms=None).reindex(
-        suggester.model.vocabulary_)
+    refs, dtm, texts, _ = read_store_cables(store, run_dir, suggester.model.vocabulary_)
     pred, scores = suggester.suggest(dtm, texts=texts)
     labels = suggester.labels
     buf = io.StringIO()
