@@ -234,3 +234,15 @@ def test_candidate_passes_are_the_patterns_sub(fast, pattern, pieces, texts):
     # pattern's own sub replaces, on fuzzed texts built from the pattern's pieces
     for text in _random_texts(pieces, 3000, 0) + texts:
         assert getattr(tk, fast)(text) == getattr(tk, pattern).sub(" ", text), text
+
+
+def test_interned_matches_start_over_past_their_bound(texts, monkeypatch):
+    # the tokenizer's interned matches are dropped when they pass _MAX_MATCH_IDS; the
+    # tokens after that are still the same
+    monkeypatch.setattr(tk, "_MAX_MATCH_IDS", 300)
+    options = OPTION_SETS["person names, min length 3"]
+    old = [Reference(options)(t) for t in texts]
+    tok = Tokenizer(options)
+    assert [tok(t) for t in texts] == old
+    assert tok._match_ids.n_ids < 300 + max(len(t) for t in texts)
+    assert _decode(*tok.encode(texts)) == old

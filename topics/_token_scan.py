@@ -241,3 +241,93 @@ def sender_starts(cps, table):
         out[n_out] = s1
         n_out += 1
     return out[:n_out]
+
+
+@njit(cache=True)
+def scan_global(cps, table, slots, id_hash, id_start, id_len, chars, counts):
+    """`scan`, the ids global to a tokenizer: equal runs get the id they got in any earlier
+    call. The state is ``slots`` (open addressing, -1 empty), per id its hash and its code
+    points (``chars[id_start:id_start + id_len]``), ``counts = [n_ids, n_chars]``; the
+    caller makes room for ``len(cps) // 2 + 1`` more ids and ``len(cps)`` more chars.
+
+    Returns
+    -------
+    starts, ends : int64 arrays
+        Each token's span.
+    gids : int64 array
+        Each token's id.
+    slots : int32 array
+        The table, grown (a new array) when it was over half full.
+    """
+    starts, ids, first, ends = scan(cps, table)
+    n_ids, n_chars = counts[0], counts[1]
+    size = len(slots)
+    local_gid = np.empty(len(first), np.int64)
+    for loc in range(len(first)):
+        t = first[loc]
+        a, length = starts[t], ends[t] - starts[t]
+        h = _FNV_OFFSET
+        for m in range(length):
+            h = (h ^ np.uint64(cps[a + m])) * _FNV_PRIME
+        mask = np.uint64(size - 1)
+        slot = h & mask
+        while True:
+            k = slots[slot]
+            if k < 0:
+                slots[slot] = n_ids
+                id_hash[n_ids] = h
+                id_start[n_ids] = n_chars
+                id_len[n_ids] = length
+                for m in range(length):
+                    chars[n_chars + m] = cps[a + m]
+                n_chars += length
+                local_gid[loc] = n_ids
+                n_ids += 1
+                if 2 * n_ids > size:
+                    size *= 4
+                    mask = np.uint64(size - 1)
+                    slots = np.full(size, -1, np.int32)
+                    for q in range(n_ids):
+                        s2 = id_hash[q] & mask
+                        while slots[s2] >= 0:
+                            s2 = (s2 + np.uint64(1)) & mask
+                        slots[s2] = q
+                break
+            if id_hash[k] == h and id_len[k] == length:
+                b = id_start[k]
+                same = True
+                for m in range(length):
+                    if chars[b + m] != cps[a + m]:
+                        same = False
+                        break
+                if same:
+                    local_gid[loc] = k
+                    break
+            slot = (slot + np.uint64(1)) & mask
+    counts[0], counts[1] = n_ids, n_chars
+    gids = np.empty(len(ids), np.int64)
+    for t in range(len(ids)):
+        gids[t] = local_gid[ids[t]]
+    return starts, ends, gids, slots
+
+
+@njit(cache=True)
+def first_appearance(values, n_values, scratch):
+    """``values`` (ints in ``[0, n_values)``) renumbered by first appearance, and the
+    value of each new number. ``scratch`` (int64, at least ``n_values`` long, all -1) is
+    left all -1."""
+    out = np.empty(len(values), np.int64)
+    order = np.empty(min(len(values), n_values), np.int64)
+    n = 0
+    for i in range(len(values)):
+        v = values[i]
+        r = scratch[v]
+        if r < 0:
+            r = n
+            scratch[v] = n
+            order[n] = v
+            n += 1
+        out[i] = r
+    for j in range(n):
+        scratch[order[j]] = -1
+    return out, order[:n]

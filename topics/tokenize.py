@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
-from itertools import filterfalse, islice, repeat
+from itertools import filterfalse, islice
 from typing import Any
 
 import numpy as np
@@ -488,10 +488,11 @@ class Tokenizer:
         if options.min_token_len == 2:
             fast |= set("abcdefghijklmnopqrstuvwxyz")
         self._drop_lower = frozenset(fast)
-        # `_form_ids`' caches: match -> token id (-1: dropped), token id -> token, token -> id
-        self._form_index: dict[str, int] = {}
+        # `_scan_forms`' state: matches interned across calls, the token of each
+        self._match_ids = _MatchIds()
         self._form_names: list[str] = []
         self._form_id_of: dict[str, int] = {}
+        self._scratch_ids = np.zeros(0, dtype=np.int64)
 
     def __repr__(self) -> str:
         return f"Tokenizer({self.options!r})"
@@ -541,30 +542,20 @@ class Tokenizer:
         # "\n" is no word character: no token crosses it, and each text's first token
         # sees a non-word character before it as at the start of a text.
         joined = "\n".join(prepared)
-        scanned = _scan(joined)
+        scanned = self._scan_forms(joined)
         if scanned is None:
             return _encode_lists([self._tokens_of_prepared(t) for t in prepared])
-        starts, ids, first, ends = scanned
-        form = self._form_ids([joined[s:e] for s, e in zip(starts[first].tolist(),
-                                                           ends[first].tolist(), strict=True)])
-        # Chunk ids by first appearance: a token's first appearance is that of the first
-        # match (the lowest match id) that gives it.
-        kept = form >= 0
-        used, first_match = np.unique(form[kept], return_index=True)
-        order = np.argsort(first_match, kind="stable")
-        rank = np.empty(len(used), dtype=np.int64)
-        rank[order] = np.arange(len(used))
-        match_id = np.full(len(form), -1, dtype=np.int64)
-        match_id[kept] = rank[np.searchsorted(used, form[kept])]
-        token_id = match_id[ids]
-        keep = token_id >= 0
+        starts, token_form = scanned
+        keep = token_form >= 0
+        # chunk ids by first appearance, and the token of each
+        ids, order = _kernels().first_appearance(token_form[keep], len(self._form_names),
+                                                 self._scratch())
         doc_starts = np.zeros(len(prepared), dtype=np.int64)
         np.cumsum([len(t) + 1 for t in prepared[:-1]], out=doc_starts[1:])
         bounds = np.searchsorted(starts[keep], doc_starts)
         lengths = np.diff(np.append(bounds, int(keep.sum()))).astype(np.int64)
         names = self._form_names
-        return ([names[g] for g in used[order].tolist()], token_id[keep].astype(np.uint32),
-                lengths)
+        return [names[f] for f in order.tolist()], ids.astype(np.uint32), lengths
 
     def _tokens_of_prepared(self, text: str) -> list[str]:
         opts = self.options
@@ -629,44 +620,61 @@ class Tokenizer:
 
     def _scanned_tokens(self, text: str) -> list[str]:
         """`_plain_tokens` by the numba scan: each distinct match filtered once."""
-        scanned = _scan(text)
+        scanned = self._scan_forms(text)
         if scanned is None:
             return self._plain_tokens(text, self._drop, self.options.min_token_len,
                                       self.options.max_token_len, self.options.lowercase)
-        starts, ids, first, ends = scanned
-        if not len(ids):
-            return []
-        form = self._form_ids([text[s:e] for s, e in zip(starts[first].tolist(),
-                                                         ends[first].tolist(), strict=True)])
-        token_form = form[ids]
+        token_form = scanned[1]
         return list(map(self._form_names.__getitem__, token_form[token_form >= 0].tolist()))
 
-    def _form_ids(self, words: list[str]) -> np.ndarray:
-        """For each distinct match in ``words``, the id of the token `_plain_tokens` makes
-        of it (an index into ``self._form_names``), or -1 where it is dropped. Cached per
-        tokenizer, so only matches never seen before reach Python code."""
-        index = self._form_index
-        if len(index) > 2_000_000:  # bound the caches (ids are not kept across calls)
-            index.clear()
+    def _scan_forms(self, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The token pattern's matches in ``text`` by the numba scan: (starts, token id of
+        each match, -1 where it is dropped; ids index ``self._form_names``), or None for
+        text beyond Unicode's first plane. Matches are interned across calls
+        (`_MatchIds`), so only those never seen before reach Python code (`_form`)."""
+        k = _kernels()
+        if text.isascii():
+            cps, table = np.frombuffer(text.encode("ascii"), dtype=np.uint8), k.ASCII_CLASSES
+        else:
+            cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            if int(cps.max()) > 0xFFFF:
+                return None
+            table = k.bmp_classes()
+        state = self._match_ids
+        if state.n_ids > _MAX_MATCH_IDS:  # bound the memory: start over
+            state.reset()
             self._form_names.clear()
             self._form_id_of.clear()
-        n = len(words)
-        form = np.fromiter(map(index.get, words, repeat(-2, n)), dtype=np.int64, count=n)
-        unseen = np.flatnonzero(form == -2)
-        if len(unseen):
+        before = state.n_ids
+        state.reserve(len(cps))
+        starts, ends, gids, state.slots = k.scan_global(
+            cps, table, state.slots, state.id_hash, state.id_start, state.id_len,
+            state.chars, state.counts)
+        if state.n_ids > before:  # the tokens of matches never seen before
+            new = np.flatnonzero(gids >= before)
+            gid, first = np.unique(gids[new], return_index=True)
+            at = new[first]
             names, id_of = self._form_names, self._form_id_of
-            for k in unseen.tolist():
-                token = self._form(words[k])
+            forms = np.empty(len(gid), dtype=np.int64)
+            for i, (s, e) in enumerate(zip(starts[at].tolist(), ends[at].tolist(),
+                                           strict=True)):
+                token = self._form(text[s:e])
                 if token is None:
-                    g = -1
-                else:
-                    g = id_of.get(token, -1)
-                    if g < 0:
-                        g = id_of[token] = len(names)
-                        names.append(token)
-                index[words[k]] = g
-                form[k] = g
-        return form
+                    forms[i] = -1
+                    continue
+                f = id_of.get(token, -1)
+                if f < 0:
+                    f = id_of[token] = len(names)
+                    names.append(token)
+                forms[i] = f
+            state.set_forms(gid, forms)
+        return starts, state.form[gids]
+
+    def _scratch(self) -> np.ndarray:
+        """All -1, at least as long as ``self._form_names`` (`first_appearance`'s)."""
+        if len(self._scratch_ids) < len(self._form_names):
+            self._scratch_ids = np.full(2 * len(self._form_names), -1, dtype=np.int64)
+        return self._scratch_ids
 
     def _form(self, raw: str) -> str | None:
         """One match's token as `_plain_tokens` keeps it, or None."""
@@ -758,20 +766,59 @@ def _kernels():
         k.scan(cps, table)
         k.run_starts(cps, table, np.zeros(1, np.uint64))
         k.sender_starts(cps, table)
+        k.scan_global(cps, table, np.full(4, -1, np.int32), np.zeros(2, np.uint64),
+                      np.zeros(2, np.int64), np.zeros(2, np.int64), np.zeros(2, np.uint32),
+                      np.zeros(2, np.int64))
+    k.first_appearance(np.zeros(1, np.int64), 1, np.full(1, -1, np.int64))
     k.word_hash(np.zeros(1, np.uint8))
     return k
 
 
-def _scan(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """`topics._token_scan.scan` over ``text``: (starts, ids, first, ends), or None for a
-    text with a character beyond Unicode's first plane (``U+10000`` and up)."""
-    k = _kernels()
-    if text.isascii():
-        return k.scan(np.frombuffer(text.encode("ascii"), dtype=np.uint8), k.ASCII_CLASSES)
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    if int(cps.max()) > 0xFFFF:
-        return None
-    return k.scan(cps, k.bmp_classes())
+#: Distinct matches a tokenizer keeps interned before it starts over (~100 bytes each).
+_MAX_MATCH_IDS = 4_000_000
+
+
+class _MatchIds:
+    """A tokenizer's interned matches for `topics._token_scan.scan_global`: a hash table,
+    each match's code points, and the token id it gives (-1: dropped)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.slots = np.full(1024, -1, dtype=np.int32)
+        self.id_hash = np.zeros(0, dtype=np.uint64)
+        self.id_start = np.zeros(0, dtype=np.int64)
+        self.id_len = np.zeros(0, dtype=np.int64)
+        self.chars = np.zeros(0, dtype=np.uint32)
+        self.form = np.zeros(0, dtype=np.int64)
+        self.counts = np.zeros(2, dtype=np.int64)  # ids, chars
+
+    @property
+    def n_ids(self) -> int:
+        return int(self.counts[0])
+
+    def reserve(self, n_cps: int) -> None:
+        """Room for the ids and characters a text of ``n_cps`` code points can add."""
+        need = self.n_ids + n_cps // 2 + 1
+        if need > len(self.id_hash):
+            cap = max(need, 2 * len(self.id_hash))
+            self.id_hash = _grown(self.id_hash, cap)
+            self.id_start = _grown(self.id_start, cap)
+            self.id_len = _grown(self.id_len, cap)
+            self.form = _grown(self.form, cap)
+        need = int(self.counts[1]) + n_cps
+        if need > len(self.chars):
+            self.chars = _grown(self.chars, max(need, 2 * len(self.chars)))
+
+    def set_forms(self, gids: np.ndarray, forms: np.ndarray) -> None:
+        self.form[gids] = forms
+
+
+def _grown(a: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=a.dtype)
+    out[:len(a)] = a
+    return out
 
 
 def _encode_lists(docs: list[list[str]]) -> tuple[list[str], np.ndarray, np.ndarray]:
