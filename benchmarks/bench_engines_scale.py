@@ -264,14 +264,14 @@ def main(argv: list[str]) -> int:
             fit(small, args.topics, args.seed)
     out = []
     for label, fit, sweeps in rows:
-        load = os.getloadavg()[0]
+        load, started = os.getloadavg()[0], time.strftime("%H:%M:%S")
         w0, c0 = time.perf_counter(), time.process_time()
         tt = fit(dtm, args.topics, args.seed)
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
         rec, n_ok = recovery(tt, phi)
         ns = cpu * 1e9 / (n_tokens * sweeps) if sweeps else float("nan")
         out.append({"engine": label, "fit_wall_s": round(wall, 1), "fit_cpu_s": round(cpu, 1),
-                    "load_average": round(load, 1), "started": time.strftime("%H:%M:%S"),
+                    "load_average": round(load, 1), "started": started,
                     "ns_per_token_iteration": round(ns, 1) if sweeps else None,
                     "recovery": round(rec, 3), "recovered": n_ok})
         print(f"{label}: wall {wall:.1f} s, cpu {cpu:.1f} s, recovery {rec:.3f}, "
