@@ -450,7 +450,8 @@ class Tokenizer:
     Notes
     -----
     The tokenizer is stateless apart from caches, so calls are independent and the same
-    text always gives the same tokens. Phrases are not applied here: they are learned over a
+    text always gives the same tokens. The caches (the matches seen, interned by numba)
+    are updated by every call: use one tokenizer per thread. Phrases are not applied here: they are learned over a
     corpus (`learn_phrases`, `tokenize_corpus`).
     """
 
