@@ -126,9 +126,15 @@ def authorless_weights(
         int64 counts, same refs and vocabulary (whose ``df`` is left as counted before
         thinning), each entry <= the original.
     """
+    labels, rates = authorless_keep_rates(dtm, groups, threshold=threshold, slack=slack)
+    return _thin(dtm, groups, labels, rates, seed=seed, threshold=threshold, slack=slack)
+
+
+def _thin(dtm: DocTermMatrix, groups: Sequence[Any], labels: list, rates: np.ndarray, *,
+          seed: int, threshold: float, slack: float) -> DocTermMatrix:
+    """Binomial thinning of ``dtm``'s counts by the keep ``rates`` of each row's group."""
     from topics.vectorize import DocTermMatrix
 
-    labels, rates = authorless_keep_rates(dtm, groups, threshold=threshold, slack=slack)
     code = {g: i for i, g in enumerate(labels)}
     row_group = np.array([code[g] for g in groups], dtype=np.int64)
     m = dtm.matrix
@@ -171,7 +177,7 @@ def authorless_counts(
         (group-term pairs with a keep rate below 1).
     """
     labels, rates = authorless_keep_rates(dtm, groups, threshold=threshold, slack=slack)
-    out = authorless_weights(dtm, groups, threshold=threshold, slack=slack, seed=seed)
+    out = _thin(dtm, groups, labels, rates, seed=seed, threshold=threshold, slack=slack)
     info = {
         "n_groups": len(labels),
         "tokens_before": int(dtm.matrix.sum()),
