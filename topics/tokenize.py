@@ -943,7 +943,7 @@ def _text_scan(text: str, kernel: str, *args) -> np.ndarray | None:
 
 
 def _drop_emails(text: str) -> str:
-    """``_EMAIL_RE.sub(" ", text)`` in linear time.
+    """The e-mail pattern's ``sub(" ", text)`` in linear time (it is only ever matched here).
 
     Searched at every position, the pattern's ``[\\w.+-]+@`` runs to the end of each word
     run looking for an ``@``: quadratic in the run's length. A match uses the first ``@``
