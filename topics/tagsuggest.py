@@ -649,10 +649,12 @@ def calibrate_run(run_dir: str | Path) -> TagSuggester:
     stamp = _run_stamp(run_dir)
     if (folder / "suggester.json").is_file():
         meta = json.loads((folder / "suggester.json").read_text(encoding="utf-8"))
-        if meta.get("run_stamp") == stamp:
+        complete = all((folder / f"suggester_{n}.npy").is_file() for n in _ARRAYS) and (
+            folder / "text" / "text_tagger.json").is_file()
+        if meta.get("run_stamp") == stamp and complete:
             return TagSuggester.load(folder)
-        logger.info("tag suggester in %s was built for another fit of the run; rebuilding",
-                    folder)
+        logger.info("tag suggester in %s was built for another fit of the run or by an older "
+                    "version (no lr-cv / text scorer); rebuilding", folder)
     cfg_path = run_dir / "config.toml"
     if not cfg_path.is_file():
         raise FileNotFoundError(f"{run_dir} is not a run directory (no config.toml)")
