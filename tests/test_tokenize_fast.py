@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 import topics.tokenize as tk
+import topics.tokenize_passes as tp
 from benchmarks.tokenize_reference import Tokenizer as Reference
 from corpora.synthetic import iter_synthetic_cables
 from tests.test_linear_time import FAMILIES, _grows_linearly, _make, _run_audit
@@ -92,6 +93,7 @@ def test_regex_road_without_numba_gives_the_same_tokens(texts, name, monkeypatch
     options = OPTION_SETS[name]
     old = [Reference(options)(t) for t in texts]
     monkeypatch.setattr(tk, "_kernels", lambda: None)
+    monkeypatch.setattr(tp, "_kernels", lambda: None)
     tok = Tokenizer(options)
     new = [tok(t) for t in texts]
     assert new == old, _first_difference(new, old, texts)
@@ -101,22 +103,22 @@ def test_regex_road_without_numba_gives_the_same_tokens(texts, name, monkeypatch
 def test_each_candidate_finder_finds_the_flat_patterns_matches(texts):
     # the place names: the numba run scan, the bytes-split finder and the trie finder
     # replace exactly what the flat alternation's sub replaces
-    flat = tk._multiword_place_re()
+    flat = tp._multiword_place_re()
     for text in texts:
         expected = flat.sub(" ", text)
-        assert tk._drop_multiword_places(text) == expected
-        if tk._lowers_in_place(text) and not tk._may_fold(text):
-            assert tk._drop_multiword_places(text, fast=True) == expected
-            assert "".join(_by_candidates(text, tk._place_candidates(text.lower()))) == expected
-        assert tk._join_spelled(text, tk._may_fold(text)) == tk._SPELLED_RE.sub(
+        assert tp._drop_multiword_places(text) == expected
+        if tp._lowers_in_place(text) and not tp._may_fold(text):
+            assert tp._drop_multiword_places(text, fast=True) == expected
+            assert "".join(_by_candidates(text, tp._place_candidates(text.lower()))) == expected
+        assert tp._join_spelled(text, tp._may_fold(text)) == tp._SPELLED_RE.sub(
             lambda m: f" united_{m.group(1).lower()} ", text)
     for text in texts:  # dotted acronyms: the .X. finder against the pattern's own sub
-        assert tk._join_dotted_acronyms(text) == tk._DOTTED_ACRONYM_RE.sub(
+        assert tp._join_dotted_acronyms(text) == tp._DOTTED_ACRONYM_RE.sub(
             lambda m: m.group(1).replace(".", ""), text)
 
 
 def _by_candidates(text: str, starts) -> list[str]:
-    flat, pieces, last = tk._multiword_place_re(), [], 0
+    flat, pieces, last = tp._multiword_place_re(), [], 0
     for start in starts:
         hit = flat.match(text, start) if start >= last else None
         if hit is not None:
@@ -189,12 +191,12 @@ def test_tokenizer_cost_grows_linearly():
 
 #: The patterns issue 16 rewrote or added (the module's others: tests/test_linear_time.py).
 NEW_PATTERNS = {
-    name: getattr(tk, name)
+    name: getattr(tp, name)
     for name in ("_US_DOTTED_RE", "_UN_DOTTED_RE", "_UK_DOTTED_RE", "_SPELLED_RE",
                  "_BARE_RE", "_US_WORD_RE", "_SPELLED_LOW_RE", "_REF_SENDER_RE", "_POSSESSIVE_RE",
                  "_APOSTROPHE_RE", "_DASH_DIGIT_RE", "_NON_ASCII_RE", "_EMAIL_RE")
-} | {f"_APOSTROPHE_PASSES[{q!r}][{i}]": p for q, pair in tk._APOSTROPHE_PASSES.items()
-     for i, p in enumerate(pair)} | {"_word_start_re(b'new')": tk._word_start_re(b"new")}
+} | {f"_APOSTROPHE_PASSES[{q!r}][{i}]": p for q, pair in tp._APOSTROPHE_PASSES.items()
+     for i, p in enumerate(pair)} | {"_word_start_re(b'new')": tp._word_start_re(b"new")}
 
 
 def test_new_patterns_are_linear():
@@ -202,7 +204,7 @@ def test_new_patterns_are_linear():
     for name, pattern in NEW_PATTERNS.items():
         if name == "_EMAIL_RE":  # searched only by _drop_emails, at the start of a run
             def scan(t, p=pattern):
-                return tk._drop_emails(t)
+                return tp._drop_emails(t)
         else:
             def scan(t, p=pattern):
                 return sum(1 for _ in p.finditer(t))
@@ -233,7 +235,7 @@ def test_candidate_passes_are_the_patterns_sub(fast, pattern, pieces, texts):
     # each pass that matches its pattern only at candidate starts replaces what the
     # pattern's own sub replaces, on fuzzed texts built from the pattern's pieces
     for text in _random_texts(pieces, 3000, 0) + texts:
-        assert getattr(tk, fast)(text) == getattr(tk, pattern).sub(" ", text), text
+        assert getattr(tp, fast)(text) == getattr(tp, pattern).sub(" ", text), text
 
 
 def test_interned_matches_start_over_past_their_bound(texts, monkeypatch):
@@ -250,8 +252,8 @@ def test_interned_matches_start_over_past_their_bound(texts, monkeypatch):
 
 @pytest.mark.slow
 def test_every_tokenizer_pattern_is_linear():
-    # tests/test_linear_time.py's audit over topics.tokenize (the e-mail pattern failed it
+    # tests/test_linear_time.py's audit over topics.tokenize_passes (the e-mail pattern failed it
     # before _drop_emails: 74 s on a 100,000-character word run ending in "@")
-    slow, hung = _run_audit("topics.tokenize")
+    slow, hung = _run_audit("topics.tokenize_passes")
     assert hung is None, f"{hung} did not finish on an adversarial input (backtracking)"
     assert not slow, slow

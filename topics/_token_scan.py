@@ -210,7 +210,7 @@ def _capital_run_start(cps, table, e):
 
 @njit(cache=True)
 def sender_starts(cps, table):
-    """Where `topics.tokenize._REF_SENDER_RE` can start a match, in order (a superset).
+    """Where `topics.tokenize_passes._REF_SENDER_RE` can start a match, in order (a superset).
 
     Both of its branches end in ``\\s+\\d`` after a run of ``[A-Z]`` that starts at a
     word boundary (the second may put one more such run and one ``\\s`` before it). So
