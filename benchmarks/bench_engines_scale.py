@@ -212,6 +212,8 @@ def rows_for(iterations: int, passes: int, workers: int) -> list[tuple[str, Call
          lambda d, k, s: _tomotopy_plain(d, k, it, s, optim_interval=0), it),
         (f"ours lda-numba, {it} it, optim 0",
          _ours("lda-numba", iterations=it, optim_interval=0), it),
+        (f"ours lda-numba shuffled, {it} it",
+         _ours("lda-numba", iterations=it, shuffle=True), it),
         (f"ours lda-numba dense, {it} it", _ours("lda-numba", iterations=it, sampler="dense"),
          it),
         (f"ours lda-numba {workers} workers, {it} it",

@@ -32,7 +32,7 @@ def test_docsparse_keeps_every_count_and_repeats_for_a_seed():
         x = _seed_words(3, 1)  # the generator state stays a uint64 (an array element)
         for _ in range(5):
             x[0] = kern.sample_docsparse(ptr, words, z, ndk, nkw, nk, alpha, 0.01, 0,
-                                         ptr.size - 1, 64, x[0])
+                                         ptr.size - 1, 64, x[0], 7, 3)
         doc = np.repeat(np.arange(ptr.size - 1), np.diff(ptr))
         recount = np.zeros_like(ndk)
         np.add.at(recount, (doc, z), 1)
@@ -77,7 +77,21 @@ def test_docsparse_draws_follow_the_exact_joint_of_a_two_token_cable():
     seen = np.zeros((k, k))
     n = 60_000
     for _ in range(n):
-        x[0] = kern.sample_docsparse(ptr, words, z, ndk, nkw, nk, alpha, beta, 1, 2, 1, x[0])
+        x[0] = kern.sample_docsparse(ptr, words, z, ndk, nkw, nk, alpha, beta, 1, 2, 1, x[0],
+                                     1, 0)
         seen[z[-2], z[-1]] += 1
     # Successive states are correlated; 60,000 sweeps keep the error well under 0.01.
     np.testing.assert_allclose(seen / n, joint, atol=0.01)
+
+
+def test_visit_order_is_a_permutation_of_every_partition():
+    from topics.models.sparse_lda import _visit_order
+
+    rng = np.random.default_rng(0)
+    sizes = np.array([65537 * 2, 5, 1, 0, 1000])
+    stride, offsets = _visit_order(rng, sizes, True)
+    assert stride != 1 and not np.any((sizes > 0) & (sizes % stride == 0))
+    for n, off in zip(sizes[1:], offsets[1:], strict=True):
+        seen = (np.arange(n) * stride + off) % n
+        assert sorted(seen.tolist()) == list(range(n))
+    assert _visit_order(rng, sizes, False)[0] == 1

@@ -521,14 +521,17 @@ def _find(p, n, u):
 
 
 @njit(cache=True, fastmath=True, nogil=True)
-def sample_docsparse(ptr, words, z, ndk, nkw, nk, alpha, beta, d_lo, d_hi, refresh, state):
+def sample_docsparse(ptr, words, z, ndk, nkw, nk, alpha, beta, d_lo, d_hi, refresh, state,
+                     stride, offset):
     """One collapsed Gibbs sweep over cables ``d_lo:d_hi`` with the conditional split as
     ``(n_dk + alpha_k)(n_kw + beta) inv_k = n_dk (n_kw + beta) inv_k`` (the cable bucket:
     only the cable's non-zero topics; kept entry by entry while the same term repeats, as
     in CSR order) ``+ alpha_k (n_kw + beta) inv_k`` (the term bucket: its total kept per
     term, updated in O(1) per count change; scanned only when the draw falls in it). The
     coefficients ``inv_k = 1 / (n_k + V beta)`` are refreshed every ``refresh`` tokens at
-    a cable boundary (stale in between, as in AD-LDA). Returns the generator state."""
+    a cable boundary (stale in between, as in AD-LDA). The cables are visited in the order
+    ``d_lo + (j * stride + offset) % n`` (``stride`` coprime with ``n = d_hi - d_lo``; 1
+    and 0 for corpus order). Returns the generator state."""
     n_terms, n_topics = nkw.shape
     x = state
     inv = np.empty(n_topics)
@@ -539,7 +542,9 @@ def sample_docsparse(ptr, words, z, ndk, nkw, nk, alpha, beta, d_lo, d_hi, refre
     dlist = np.empty(n_topics, np.int32)
     dpos = np.empty(n_topics, np.int32)
     since = refresh
-    for d in range(d_lo, d_hi):
+    n_cables = d_hi - d_lo
+    for jd in range(n_cables):
+        d = d_lo + (jd * stride + offset) % n_cables
         a = ptr[d]
         b = ptr[d + 1]
         if a == b:
@@ -624,10 +629,11 @@ def sample_docsparse(ptr, words, z, ndk, nkw, nk, alpha, beta, d_lo, d_hi, refre
 
 @njit(cache=True, parallel=True)
 def sample_docsparse_parallel(ptr, words, z, ndk, nkw_p, nk_p, alpha, beta, bounds, refresh,
-                              states):
+                              states, stride, offsets):
     for p in nb.prange(bounds.shape[0] - 1):
         states[p] = sample_docsparse(ptr, words, z, ndk, nkw_p[p], nk_p[p], alpha, beta,
-                                     bounds[p], bounds[p + 1], refresh, states[p])
+                                     bounds[p], bounds[p + 1], refresh, states[p], stride,
+                                     offsets[p])
 
 
 # ---------------------------------------------- exact sampler, scan in the cable's order

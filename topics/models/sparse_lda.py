@@ -120,6 +120,29 @@ def _tokens(dtm: DocTermMatrix) -> tuple[np.ndarray, np.ndarray]:
     return ptr, words
 
 
+_PRIMES = (65537, 65539, 65543, 65551, 65557, 65563, 65579, 65581, 65587, 65599, 65609,
+           65617, 65629, 65633, 65647, 65651)
+
+
+def _visit_order(rng: np.random.Generator, sizes: np.ndarray, shuffle: bool
+                 ) -> tuple[int, np.ndarray]:
+    """The cable order of one sweep: ``(j * stride + offset) % n`` within each partition
+    of ``sizes`` cables (tomotopy's scheme: a prime stride that divides no partition size,
+    a random offset per partition); ``(1, zeros)`` keeps the corpus order."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    if not shuffle:
+        return 1, np.zeros(sizes.size, dtype=np.int64)
+    start = int(rng.integers(len(_PRIMES)))
+    stride = 1
+    for i in range(len(_PRIMES)):
+        p = _PRIMES[(start + i) % len(_PRIMES)]
+        if not np.any((sizes > 0) & (sizes % p == 0)):
+            stride = p
+            break
+    offsets = (rng.random(sizes.size) * np.maximum(sizes, 1)).astype(np.int64)
+    return stride, offsets
+
+
 def optimize_alpha(ndk: np.ndarray, alpha: np.ndarray, iterations: int = 10) -> np.ndarray:
     """Minka's fixed-point update of an asymmetric Dirichlet prior from topic counts.
 
@@ -195,6 +218,10 @@ class NumbaLda(TopicModel):
         proposal, O(1) per token.
     mh_steps : int, default 2
         Word + document proposal pairs per token and sweep (``"mh"`` only).
+    shuffle : bool, default False
+        Visit the cables in a new pseudo-random order every sweep (a prime stride and a
+        random start, as tomotopy does); False keeps the corpus order (``"docsparse"``
+        only).
 
     Attributes
     ----------
@@ -217,6 +244,7 @@ class NumbaLda(TopicModel):
         workers: int = 1,
         sampler: str = "docsparse",
         mh_steps: int = 2,
+        shuffle: bool = False,
     ):
         self.n_topics = n_topics
         self.seed = seed
@@ -229,6 +257,7 @@ class NumbaLda(TopicModel):
         self.workers = workers
         self.sampler = sampler
         self.mh_steps = mh_steps
+        self.shuffle = shuffle
 
     def _validate_params(self) -> None:
         super()._validate_params()
@@ -241,6 +270,9 @@ class NumbaLda(TopicModel):
         check_real(owner, "alpha", self.alpha)
         check_real(owner, "eta", self.eta)
         check_int(owner, "mh_steps", self.mh_steps, 1)
+        if not isinstance(self.shuffle, bool):
+            raise ValueError(f"The 'shuffle' parameter of {owner} must be a bool. "
+                             f"Got {self.shuffle!r} instead.")
         if self.sampler not in SAMPLERS:
             raise ValueError(
                 f"The 'sampler' parameter of {owner} must be one of {list(SAMPLERS)}. "
@@ -283,6 +315,7 @@ class NumbaLda(TopicModel):
         # docsparse: tokens between refreshes of 1 / (n_k + V beta) and the term buckets
         # (a refresh costs V K multiply-adds: at most a few percent of the sweep).
         refresh = max(n_terms * k // 4, 2048)
+        order_rng = np.random.default_rng(np.random.SeedSequence([int(self.seed), 0x0D0C]))
         nb = _numba()
         previous = nb.get_num_threads()
         t0 = time.perf_counter()
@@ -290,9 +323,12 @@ class NumbaLda(TopicModel):
             if mh:
                 kern.build_alias(nkw, nk, beta, vbeta, tab)
                 alpha_cdf = np.cumsum(alpha)
+            if self.sampler == "docsparse":
+                stride, offsets = _visit_order(order_rng, np.diff(bounds), self.shuffle)
             if n_workers == 1 and self.sampler == "docsparse":
                 states[0] = kern.sample_docsparse(ptr, words, z, ndk, nkw, nk, alpha, beta, 0,
-                                                  n_docs, refresh, states[0])
+                                                  n_docs, refresh, states[0], stride,
+                                                  offsets[0])
             elif n_workers == 1 and self.sampler == "dense":
                 states[0] = kern.sample_dense(ptr, words, z, ndk, nkw, nk, alpha, beta, vbeta, 0,
                                               n_docs, states[0])
@@ -311,7 +347,8 @@ class NumbaLda(TopicModel):
                 try:
                     if self.sampler == "docsparse":
                         kern.sample_docsparse_parallel(ptr, words, z, ndk, nkw_p, nk_p, alpha,
-                                                       beta, bounds, refresh, states)
+                                                       beta, bounds, refresh, states, stride,
+                                                       offsets)
                     elif self.sampler == "dense":
                         kern.sample_dense_parallel(ptr, words, z, ndk, nkw_p, nk_p, alpha, beta,
                                                    vbeta, bounds, states)
