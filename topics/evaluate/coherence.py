@@ -29,8 +29,9 @@ counts it iff ``t`` lies in ``[max(0, p - window + 1), q]`` where ``q`` is the f
 occurrence of the word at or after that window's start.
 
 Only pairs of words of the same topic are ever counted (K topics of N words: K N^2 pairs,
-not (K N)^2), from an inverted index built once per `ReferenceCorpus` (`build_index`), with
-no Python loop over tokens, windows or word pairs:
+not (K N)^2), from the occurrences of the topics' top terms only (one chunked pass over the
+token ids per call, no inverted index of the whole corpus: memory grows with the top terms'
+occurrences, not with the corpus), with no Python loop over tokens, windows or word pairs:
 
 - documents (UMass): each top term's documents as packed 64-bit words; a pair's count is
   the popcount of the AND of the two bit rows;
@@ -123,7 +124,9 @@ class ReferenceCorpus:
     """
 
     def __init__(self, token_ids: Any, offsets: Any, terms: Sequence[str]):
-        self.token_ids = np.asarray(token_ids, dtype=np.int64)
+        ids = np.asarray(token_ids)
+        # uint32 / int32 ids are kept as they are (4 bytes a token; no int64 copy)
+        self.token_ids = ids if ids.dtype in (np.uint32, np.int32) else ids.astype(np.int64)
         self.offsets = np.asarray(offsets, dtype=np.int64)
         self.terms = tuple(terms)
         if self.offsets.ndim != 1 or len(self.offsets) < 1 or self.offsets[0] != 0:
@@ -251,10 +254,9 @@ class ReferenceCorpus:
         return self._postings
 
     def build_index(self) -> ReferenceCorpus:
-        """Build the cached indexes coherence counts from (done on first use otherwise).
-
-        Two O(n_tokens) passes: `postings` (for sliding windows) and, for document
-        co-occurrence (UMass), each term's documents as packed 64-bit words. Returns self.
+        """Build the cached indexes `postings` and the packed document words (kept for
+        callers that want the whole inverted index; counting does not need them: it reads
+        only the occurrences of the terms it is asked about, `_occurrences`). Returns self.
         """
         self._document_words()
         return self
@@ -273,17 +275,33 @@ class ReferenceCorpus:
             self._doc_words = (np.searchsorted(starts, indptr), word[starts], bits)
         return self._doc_words
 
+    #: Tokens looked up per step of `_occurrences` (bounds its temporary arrays).
+    _CHUNK_TOKENS = 1 << 24
+
     def _occurrences(self, term_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(relevant index, document, global position) of each occurrence of ``term_ids``.
 
-        Sorted by relevant index, then position (so by document within a term).
+        Sorted by relevant index, then position (so by document within a term). Only the
+        occurrences of these terms are gathered (one pass over the ids, in chunks), not an
+        inverted index of the whole corpus: a topic model's top words are a few hundred
+        terms, and a 150 M-token corpus's full index held ~40 bytes a token.
         """
-        indptr, docs, positions = self.postings()
-        starts = indptr[term_ids].astype(np.int64)
-        lengths = indptr[term_ids + 1] - starts
-        take = _ranges(starts, lengths)
-        x = np.repeat(np.arange(len(term_ids), dtype=np.int64), lengths)
-        return x, docs[take].astype(np.int64), positions[take]
+        term_ids = np.asarray(term_ids, dtype=np.int64)
+        lookup = np.full(len(self.terms), -1, dtype=np.int32)
+        lookup[term_ids] = np.arange(len(term_ids), dtype=np.int32)
+        xs: list[np.ndarray] = []
+        ps: list[np.ndarray] = []
+        for lo in range(0, self.n_tokens, self._CHUNK_TOKENS):
+            rel = lookup[self.token_ids[lo:lo + self._CHUNK_TOKENS]]
+            hit = np.flatnonzero(rel >= 0)
+            xs.append(rel[hit])
+            ps.append(hit.astype(np.int64) + lo)
+        x = np.concatenate(xs) if xs else np.zeros(0, np.int32)
+        pos = np.concatenate(ps) if ps else np.zeros(0, np.int64)
+        order = np.argsort(x, kind="stable")  # positions stay increasing within a term
+        x, pos = x[order].astype(np.int64), pos[order]
+        doc = np.searchsorted(self.offsets, pos, side="right") - 1
+        return x, doc, pos
 
     def pair_counts(self, groups: Sequence[Sequence[int]],
                     window: int | None) -> tuple[int, np.ndarray]:
@@ -312,15 +330,9 @@ class ReferenceCorpus:
         """
         slots, rel_ids = _slot_table(groups)
         if window is None:
-            wptr, word, bits = self._document_words()
-            n_words = max(1, (self.n_docs + 63) // 64)
-            starts = wptr[rel_ids]
-            lengths = wptr[rel_ids + 1] - starts
-            take = _ranges(starts, lengths)
-            rows = np.repeat(np.arange(len(rel_ids), dtype=np.int64) * n_words, lengths)
-            packed = np.zeros(len(rel_ids) * n_words, dtype=np.uint64)
-            packed[rows + word[take]] = bits[take]
-            return self.n_docs, _bitset_pair_counts(slots, packed.reshape(-1, n_words))
+            x, doc, _ = self._occurrences(rel_ids)
+            bits = _doc_bits(x, doc, len(rel_ids), self.n_docs)
+            return self.n_docs, _bitset_pair_counts(slots, bits)
         if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 1:
             raise ValueError(f"coherence window must be an int >= 1 or None; got {window!r}.")
         n_win_doc = np.maximum(1, np.diff(self.offsets) - window + 1)
