@@ -249,7 +249,7 @@ def model_params(state: Run) -> dict:
 
 
 def write_run_covariates(store_path: Path, run_dir: Path) -> Path:
-    """``RUN/covariates.parquet``: post, classification, genre, year of the modelled
+    """``RUN/covariates.parquet``: post, region, classification, genre, year of the modelled
     cables (`topics.formula.cable_covariates`), what ``dmr`` and ``dtm`` model."""
     from topics.formula import cable_covariates, write_covariates
 

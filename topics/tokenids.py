@@ -288,8 +288,11 @@ def learn_phrases_ids(
     cand_keys: list[np.ndarray] = []
     cand_counts: list[np.ndarray] = []
     low = min_count + 1 if scoring == "default" else min_count
+    # each pair's partition, 1-2 bytes a pair (not a 4-byte temporary per partition)
+    part_of = ((a % parts).astype(np.uint8 if parts < 256 else np.uint16) if parts > 1
+               else None)
     for p in range(parts):
-        sel = clean if parts == 1 else clean & (a % parts == p)
+        sel = clean if part_of is None else clean & (part_of == p)
         keys = a[sel].astype(np.int64) * n_vocab + b[sel]
         uk, uc = np.unique(keys, return_counts=True)
         del keys
