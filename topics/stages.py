@@ -123,7 +123,7 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
 
     from corpora.genres import SUBJECT, genre_summary
     from corpora.store import CorpusStore
-    from topics.corpus_scan import iter_bodies, learn_names, scan_genres
+    from topics.corpus_scan import iter_bodies, learn_names, release_memory, scan_genres
     from topics.tokenids import (
         apply_phrases_ids,
         learn_phrases_ids,
@@ -169,11 +169,14 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
     with _tqdm(progress, total=len(refs), desc="tokenize", unit="cables") as bar:
         corpus = tokenize_ids(bodies, options, n_jobs=n_jobs,
                               progress=lambda done: bar.update(done - bar.n))
+    release_memory()
     n_phrases = 0
     if cfg.text.phrases:
         model = learn_phrases_ids(corpus, min_count=cfg.text.phrase_min_count,
                                   threshold=cfg.text.phrase_threshold)
+        release_memory()
         corpus = apply_phrases_ids(model, corpus)
+        release_memory()
         n_phrases = len(model)
         model.save(state.dir / "phrases.json")
     write_token_ids(state.dir / "tokens.parquet", refs, origins, corpus)

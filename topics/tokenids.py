@@ -138,8 +138,14 @@ class _Merger:
         lengths = np.concatenate(self.lengths) if self.lengths else np.zeros(0, np.int64)
         offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        ids = np.concatenate(self.parts) if self.parts else np.zeros(0, np.uint32)
-        self.parts.clear()
+        # copied part by part, each freed once copied: the ids are never held twice
+        ids = np.empty(int(offsets[-1]), dtype=np.uint32)
+        at = 0
+        self.parts.reverse()
+        while self.parts:
+            part = self.parts.pop()
+            ids[at:at + len(part)] = part
+            at += len(part)
         return TokenIds(ids, offsets, list(self.index))
 
 
@@ -415,11 +421,12 @@ def apply_phrases_ids(model: PhraseModel, corpus: TokenIds) -> TokenIds:
         joined[j] = index[s]
     code = np.array([joined[j] for j in range(len(uk))], dtype=np.uint32)
     new_ids[picked] = code[inv]
+    del cand, valid, left, right, inv
+    gone = picked + 1  # sorted: the right halves of the joined pairs
+    # a document start moves left by the removed tokens before it (no n_tokens-long array)
+    new_offsets = offsets - np.searchsorted(gone, offsets, side="left")
     keep = np.ones(n_tok, dtype=bool)
-    keep[picked + 1] = False
-    removed = np.zeros(n_tok + 1, dtype=np.int64)
-    np.cumsum(~keep, out=removed[1:])
-    new_offsets = offsets - removed[offsets]
+    keep[gone] = False
     return TokenIds(new_ids[keep], new_offsets, vocab)
 
 
