@@ -38,6 +38,8 @@ MODULES = (
     "corpora.read.plusd",
     "corpora.read.frus",
     "corpora.read.detect",
+    "corpora.genres",
+    "topics.names",
 )
 
 #: Input families: a unit repeated to a given size (characters).

@@ -100,14 +100,16 @@ first lady""".split()
 # A run of title words, then the capitalised word(s) that follow. Each part is a bounded
 # character class followed by a single separator: linear time.
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]{0,30}\.?")
-_LOWER_RE = re.compile(r"(?<![A-Za-z])[a-z][a-z'-]{1,30}(?![A-Za-z])")
-_CAP_RE = re.compile(r"(?<![A-Za-z])[A-Z][a-z][a-z'-]{0,29}(?![A-Za-z])")
-_THE_RE = re.compile(r"(?<![A-Za-z])[Tt]he ([A-Z][a-z][a-z'-]{0,29})(?![A-Za-z])")
+# Each pattern starts with what it matches first and checks the character before after it
+# (the same matches as a leading lookbehind, which the engine would try at every position).
+_LOWER_RE = re.compile(r"[a-z](?<![A-Za-z][a-z])[a-z'-]{1,30}(?![A-Za-z])")
+_CAP_RE = re.compile(r"[A-Z](?<![A-Za-z][A-Z])[a-z][a-z'-]{0,29}(?![A-Za-z])")
+_THE_RE = re.compile(r"he (?<=(?<![A-Za-z])[Tt]he )([A-Z][a-z][a-z'-]{0,29})(?![A-Za-z])")
 
 #: Largest share of a name's capitalised occurrences that may follow "the".
 MAX_THE_SHARE = 0.1
 
-_PAIR_RE = re.compile(r"(?<![A-Za-z])([A-Z][a-z]{1,30}) ([A-Z][a-z]{1,30})(?![A-Za-z])")
+_PAIR_RE = re.compile(r"([A-Z](?<![A-Za-z][A-Z])[a-z]{1,30}) ([A-Z][a-z]{1,30})(?![A-Za-z])")
 
 #: Particles of Arabic names written joined to the name (``al-Qadhafi``, ``bin-Laden``).
 NAME_PARTICLES = frozenset({"al", "el", "bin", "ibn", "abu", "abd", "bani", "ould"})
