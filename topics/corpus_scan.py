@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from topics.runinfo import release_memory
+
 __all__ = ["GenreScanResult", "iter_bodies", "learn_names", "ordered_map", "release_memory",
            "scan_genres"]
 
@@ -58,31 +60,6 @@ def ordered_map(fn: Callable[..., Any], items: Iterable[tuple], n_jobs: int) -> 
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
-
-
-def release_memory() -> None:
-    """Hand freed memory back to the operating system after a big pass.
-
-    numpy arrays of a few MB come from the C heap, and glibc keeps a freed heap for reuse
-    (``malloc_trim`` returns it); Arrow keeps freed buffers in its pool. Without this a
-    pass's peak stays in the process's RSS, and in every worker forked afterwards.
-    No-op where neither applies.
-    """
-    import gc
-
-    gc.collect()
-    try:
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-    except (ImportError, AttributeError):  # pragma: no cover - old pyarrow
-        pass
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
-        pass
 
 
 def _bar(progress: bool, total: int, desc: str):

@@ -43,6 +43,7 @@ from topics.runinfo import (
     code_version,
     git_commit,
     library_versions,
+    release_memory,
     stage_seed,
 )
 
@@ -317,6 +318,7 @@ def _run_locked(config: RunConfig, run_dir: Path, overrides: list[str] | None, *
                 hashes = state.mark(stage, key, record)
                 state.records[stage] = {**record, "cached": False}
                 logger.info("stage %s: done in %.2f s %s", stage, record["seconds"], counts)
+                release_memory()  # a stage's freed peak is not carried into the next
             upstream = _content_key(key, hashes)
             # The manifest is rewritten after every stage: a later stage (the report) reads
             # it, and an interrupted run still records what it did.
