@@ -218,10 +218,11 @@ class NumbaLda(TopicModel):
         proposal, O(1) per token.
     mh_steps : int, default 2
         Word + document proposal pairs per token and sweep (``"mh"`` only).
-    shuffle : bool, default False
+    shuffle : bool, default True
         Visit the cables in a new pseudo-random order every sweep (a prime stride and a
         random start, as tomotopy does); False keeps the corpus order (``"docsparse"``
-        only).
+        only). At 50,000 planted cables the shuffled order recovered 0.744 against 0.721
+        in corpus order (docs/engines.md).
 
     Attributes
     ----------
@@ -244,7 +245,7 @@ class NumbaLda(TopicModel):
         workers: int = 1,
         sampler: str = "docsparse",
         mh_steps: int = 2,
-        shuffle: bool = False,
+        shuffle: bool = True,
     ):
         self.n_topics = n_topics
         self.seed = seed
