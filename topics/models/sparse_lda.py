@@ -18,7 +18,10 @@ Four samplers (``sampler``):
     ``1 / (V beta + n_k)`` are refreshed every ``max(V K / 4, 2048)`` tokens at a cable
     boundary and are stale in between (``n_k`` moves by a fraction of a percent there: the
     approximation of AD-LDA's partitions, and of tomotopy's parallel schemes). O(K_d) per
-    token, K_d the topics of the cable.
+    token, K_d the topics of the cable. With ``shuffle=True`` (default) each sweep visits
+    the cables in a new order (a prime stride and a random start drawn from ``seed``, as
+    tomotopy's ``forShuffled``), which recovered planted topics better than corpus order
+    (docs/engines.md).
 ``"dense"``
     Exact draws: the K products in one vectorised float32 pass over the cable's topic
     counts and the term's counts (kept while the same term repeats, as in CSR order), the
