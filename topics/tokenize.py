@@ -74,6 +74,7 @@ from topics.tokenize_passes import (  # the passes before tokens are matched
     _MatchIds,
     _may_fold,
     _trim_numeric_parts,
+    code_points,
 )
 
 __all__ = [
@@ -440,13 +441,10 @@ class Tokenizer:
         text beyond Unicode's first plane. Matches are interned across calls
         (`_MatchIds`), so only those never seen before reach Python code (`_form`)."""
         k = _kernels()
-        if text.isascii():
-            cps, table = np.frombuffer(text.encode("ascii"), dtype=np.uint8), k.ASCII_CLASSES
-        else:
-            cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-            if int(cps.max()) > 0xFFFF:
-                return None
-            table = k.bmp_classes()
+        coded = code_points(text)
+        if coded is None:
+            return None
+        cps, table = coded
         state = self._match_ids
         if state.n_ids > _MAX_MATCH_IDS:  # bound the memory: start over
             state.reset()

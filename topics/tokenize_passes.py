@@ -188,14 +188,23 @@ def _scanned_place_candidates(text: str) -> Iterator[int] | None:
     runs that are, lower-cased, a first word of a name (hashes compared; every start is
     checked by the caller). None for text beyond Unicode's first plane."""
     k = _kernels()
-    if text.isascii():
-        cps, table = np.frombuffer(text.encode("ascii"), dtype=np.uint8), k.ASCII_CLASSES
-    else:
-        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        if int(cps.max()) > 0xFFFF:
-            return None
-        table = k.bmp_classes()
+    coded = code_points(text)
+    if coded is None:
+        return None
+    cps, table = coded
     return iter(k.run_starts(cps, table, _place_first_hashes()).tolist())
+
+
+def code_points(text: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """``text`` as the numba scans read it: (code points, the character-class table), ASCII
+    as bytes, else UTF-32 within Unicode's first plane; None beyond it."""
+    k = _kernels()
+    if text.isascii():
+        return np.frombuffer(text.encode("ascii"), dtype=np.uint8), k.ASCII_CLASSES
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if int(cps.max()) > 0xFFFF:
+        return None
+    return cps, k.bmp_classes()
 
 
 def _drop_multiword_places(text: str, fast: bool = False) -> str:
@@ -209,8 +218,6 @@ def _drop_multiword_places(text: str, fast: bool = False) -> str:
     without overlap, so the replaced spans are the ones ``sub`` replaces.
     """
     flat = _multiword_place_re()
-    pieces: list[str] = []
-    last = 0
     starts: Iterable[int] | None = None
     if fast:
         if _kernels() is not None:
@@ -219,10 +226,19 @@ def _drop_multiword_places(text: str, fast: bool = False) -> str:
             starts = _place_candidates(text.lower())
     if starts is None:
         starts = (m.start() for m in _multiword_place_finder().finditer(text))
+    return _blank_matches_at(text, flat, starts)
+
+
+def _blank_matches_at(text: str, pattern: re.Pattern, starts: Iterable[int]) -> str:
+    """``pattern`` matched at each of ``starts`` (increasing), left to right without
+    overlap, each match replaced by one space: ``pattern.sub(" ", text)`` when the starts
+    hold every position where ``pattern`` can match."""
+    pieces: list[str] = []
+    last = 0
     for start in starts:
         if start < last:
             continue
-        hit = flat.match(text, start)
+        hit = pattern.match(text, start)
         if hit is not None:
             pieces.append(text[last:start])
             pieces.append(" ")
@@ -384,20 +400,7 @@ def _drop_urls(text: str) -> str:
         while at >= 0:
             starts.update(at - k for k in offsets if at >= k)
             at = hay.find(needle, at + 1)
-    pieces: list[str] = []
-    last = 0
-    for start in sorted(starts):
-        if start < last:
-            continue
-        hit = _URL_RE.match(text, start)
-        if hit is not None:
-            pieces.append(text[last:start])
-            pieces.append(" ")
-            last = hit.end()
-    if not pieces:
-        return text
-    pieces.append(text[last:])
-    return "".join(pieces)
+    return _blank_matches_at(text, _URL_RE, sorted(starts))
 
 
 def _drop_reference_ids(text: str) -> str:
