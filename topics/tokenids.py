@@ -538,20 +538,29 @@ def convert_token_parts(parts: Sequence[str | Path], path, *, batch_size: int = 
     """
     import pyarrow.parquet as pq
 
+    def batches():
+        for part in parts:
+            with pq.ParquetFile(part) as pf:
+                yield from pf.iter_batches(batch_size=batch_size,
+                                           columns=["ref", "origin", "tokens"])
+
+    refs, origins, corpus = _encode_string_batches(batches())
+    write_token_ids(path, refs, origins, corpus)
+    return len(refs)
+
+
+def _encode_string_batches(batches) -> tuple[list[str], list[str], TokenIds]:
+    """(refs, origins, `TokenIds`) of ``(ref, origin, tokens: list<string>)`` record
+    batches: each batch's strings hashed by Arrow, its vocabulary mapped onto the corpus's."""
     refs: list[str] = []
     origins: list[str] = []
     merger = _Merger()
-    for part in parts:
-        with pq.ParquetFile(part) as pf:
-            for batch in pf.iter_batches(batch_size=batch_size,
-                                         columns=["ref", "origin", "tokens"]):
-                refs += batch.column("ref").to_pylist()
-                origins += batch.column("origin").to_pylist()
-                enc = ids_from_table(batch.column("tokens"))
-                merger.add((_SEP.join(enc.vocab), enc.ids.tobytes(),
-                            np.diff(enc.offsets).tobytes()))
-    write_token_ids(path, refs, origins, merger.result())
-    return len(refs)
+    for batch in batches:
+        refs += batch.column("ref").to_pylist()
+        origins += batch.column("origin").to_pylist()
+        enc = ids_from_table(batch.column("tokens"))
+        merger.add((_SEP.join(enc.vocab), enc.ids.tobytes(), np.diff(enc.offsets).tobytes()))
+    return refs, origins, merger.result()
 
 
 def ids_from_table(column) -> TokenIds:
@@ -698,15 +707,8 @@ def read_token_ids(path, batch_size: int = 20_000) -> tuple[list[str], list[str]
                 raise ValueError(f"{path}: token id {int(flat.max())} is past the "
                                  f"{len(vocab):,} tokens of {path.with_name(VOCAB_FILE)}")
             return refs, origins, TokenIds(flat, offsets, vocab)
-        merger = _Merger()
-        for batch in pf.iter_batches(batch_size=batch_size,
-                                     columns=["ref", "origin", "tokens"]):
-            refs += batch.column("ref").to_pylist()
-            origins += batch.column("origin").to_pylist()
-            part = ids_from_table(batch.column("tokens"))
-            merger.add((_SEP.join(part.vocab), part.ids.tobytes(),
-                        np.diff(part.offsets).tobytes()))
-    return refs, origins, merger.result()
+        return _encode_string_batches(pf.iter_batches(batch_size=batch_size,
+                                                      columns=["ref", "origin", "tokens"]))
 
 
 def read_token_lists(path) -> tuple[list[str], list[str], list[list[str]]]:
