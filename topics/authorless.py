@@ -19,6 +19,9 @@ __all__ = ["authorless_counts", "authorless_keep_rates", "authorless_weights"]
 
 logger = logging.getLogger(__name__)
 
+#: Matrix entries thinned per step of `authorless_weights` (bounds its temporary arrays).
+_CHUNK_ENTRIES = 4_000_000
+
 
 def authorless_keep_rates(
     dtm: DocTermMatrix,
@@ -84,7 +87,8 @@ def authorless_keep_rates(
         (np.ones(dtm.n_docs), (row_group, np.arange(dtm.n_docs))),
         shape=(len(labels), dtm.n_docs),
     )
-    n_aw = np.asarray((assign @ dtm.matrix.astype(np.float64)).todense())
+    # counts summed as integers (no float copy of the matrix), then made float
+    n_aw = (assign.astype(np.int64) @ dtm.matrix).toarray().astype(np.float64)
     n_a = n_aw.sum(axis=1, keepdims=True)
     total = n_a.sum()
     p_w = n_aw.sum(axis=0, keepdims=True) / total if total else np.zeros((1, dtm.n_terms))
@@ -133,19 +137,30 @@ def authorless_weights(
 def _thin(dtm: DocTermMatrix, groups: Sequence[Any], labels: list, rates: np.ndarray, *,
           seed: int, threshold: float, slack: float) -> DocTermMatrix:
     """Binomial thinning of ``dtm``'s counts by the keep ``rates`` of each row's group."""
+    import scipy.sparse as sp
+
     from topics.vectorize import DocTermMatrix
 
     code = {g: i for i, g in enumerate(labels)}
     row_group = np.array([code[g] for g in groups], dtype=np.int64)
     m = dtm.matrix
-    rows = np.repeat(np.arange(dtm.n_docs), np.diff(m.indptr))
-    p = rates[row_group[rows], m.indices]
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), zlib.crc32(b"authorless")]))
-    thinned = m.data.copy()
-    partial = p < 1.0
-    thinned[partial] = rng.binomial(m.data[partial], p[partial])
-    out = m.copy()
-    out.data = thinned.astype(np.int64)
+    thinned = m.data.astype(np.int64)  # a copy
+    # Rows in chunks of ~4 M entries: the draws come in the same order as in one call (the
+    # generator's stream is consumed entry by entry), with no nnz-long index arrays.
+    lo = 0
+    while lo < dtm.n_docs:
+        hi = int(np.searchsorted(m.indptr, m.indptr[lo] + _CHUNK_ENTRIES, side="right")) - 1
+        hi = min(max(hi, lo + 1), dtm.n_docs)
+        a, b = int(m.indptr[lo]), int(m.indptr[hi])
+        rows = np.repeat(row_group[lo:hi], np.diff(m.indptr[lo:hi + 1]))
+        p = rates[rows, m.indices[a:b]]
+        partial = np.flatnonzero(p < 1.0)
+        if partial.size:
+            part = thinned[a:b]
+            part[partial] = rng.binomial(part[partial], p[partial])
+        lo = hi
+    out = sp.csr_matrix((thinned, m.indices.copy(), m.indptr.copy()), shape=m.shape)
     out.eliminate_zeros()
     logger.info(
         "authorless_weights: %d groups, kept %d of %d tokens (threshold=%g, slack=%g)",
