@@ -540,7 +540,7 @@ def convert_token_parts(parts: Sequence[str | Path], path, *, batch_size: int = 
 
     def batches():
         for part in parts:
-            with pq.ParquetFile(part) as pf:
+            with pq.ParquetFile(part, pre_buffer=False) as pf:
                 yield from pf.iter_batches(batch_size=batch_size,
                                            columns=["ref", "origin", "tokens"])
 
@@ -687,7 +687,7 @@ def read_token_ids(path, batch_size: int = 20_000) -> tuple[list[str], list[str]
     path = Path(path)
     refs: list[str] = []
     origins: list[str] = []
-    with pq.ParquetFile(path) as pf:
+    with pq.ParquetFile(path, pre_buffer=False) as pf:  # no whole-file read-ahead cache
         if "ids" in pf.schema_arrow.names:
             ids: list[np.ndarray] = []
             lengths: list[np.ndarray] = []
