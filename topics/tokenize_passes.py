@@ -187,12 +187,8 @@ def _scanned_place_candidates(text: str) -> Iterator[int] | None:
     """`_place_candidates` by the numba scan, on ``text`` itself: the starts of the word
     runs that are, lower-cased, a first word of a name (hashes compared; every start is
     checked by the caller). None for text beyond Unicode's first plane."""
-    k = _kernels()
-    coded = code_points(text)
-    if coded is None:
-        return None
-    cps, table = coded
-    return iter(k.run_starts(cps, table, _place_first_hashes()).tolist())
+    starts = _text_scan(text, "run_starts", _place_first_hashes())
+    return None if starts is None else iter(starts.tolist())
 
 
 def code_points(text: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -410,35 +406,17 @@ def _drop_reference_ids(text: str) -> str:
     starts = _text_scan(text, "sender_starts")
     if starts is None:
         return _REF_SENDER_RE.sub(" ", text)
-    pieces: list[str] = []
-    last = 0
-    for start in starts.tolist():
-        if start < last:
-            continue
-        hit = _REF_SENDER_RE.match(text, start)
-        if hit is not None:
-            pieces.append(text[last:start])
-            pieces.append(" ")
-            last = hit.end()
-    if not pieces:
-        return text
-    pieces.append(text[last:])
-    return "".join(pieces)
+    return _blank_matches_at(text, _REF_SENDER_RE, starts.tolist())
 
 
 def _text_scan(text: str, kernel: str, *args) -> np.ndarray | None:
     """``topics._token_scan.<kernel>(code points, class table, *args)`` over ``text``, or
     None without numba or for text beyond Unicode's first plane."""
     k = _kernels()
-    if k is None:
+    coded = code_points(text) if k is not None else None
+    if coded is None:
         return None
-    if text.isascii():
-        return getattr(k, kernel)(np.frombuffer(text.encode("ascii"), dtype=np.uint8),
-                                  k.ASCII_CLASSES, *args)
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    if int(cps.max()) > 0xFFFF:
-        return None
-    return getattr(k, kernel)(cps, k.bmp_classes(), *args)
+    return getattr(k, kernel)(*coded, *args)
 
 
 def _drop_emails(text: str) -> str:
