@@ -85,8 +85,10 @@ _MARKER_LINES = (
     r"SECTION\s+\d{1,2}\s+OF\s+\d{1,2}.*",
     _CAVEAT + r"(?:[\s,;]+" + _CAVEAT + r")*",
     # section rules (-----, ----- --): rule characters and blanks only, three rule
-    # characters in a row; possessive, so a long rule costs linear time
-    r"(?=[^\n]*?[-=_]{3})[-=_\t\x0b\x0c\r \u00a0]*+",
+    # characters in a row; possessive, so a long rule costs linear time. Every line this
+    # matches (stripped, or after a scan's leading blanks) opens with a rule character:
+    # the first lookahead spares the second's walk over every other line (same matches).
+    r"(?=[-=_])(?=[^\n]*?[-=_]{3})[-=_\t\x0b\x0c\r \u00a0]*+",
     r"(?:BEGIN|END)\s+(?:SUMMARY|COMMENT|TEXT|NOTE)\.?:?",
     r"(?:SUMMARY|COMMENT|END|NOTE)\s*[.:]?",
     r"C\s?O\s?R\s?R\s?E\s?C\s?T\s?E\s?D\s+C\s?O\s?P\s?Y.*",
