@@ -80,6 +80,18 @@ def read_stream(fh: BinaryIO, *, path: str, sha256: str = "", prefix: str = "") 
             source = Source(path, locate(prefix, f"line {start_line}"), sha256, NAME)
             yield parse_with_header(text, source, encoding=encoding)
             return
+        if b"\f" not in head and len(head) <= min(MAX_LINE_BYTES, MAX_RECORD_BYTES):
+            # a whole file with no form feed, too short for a line or cable over the limits:
+            # its cables are found with str-level scans, not line by line (same cables)
+            n_found = 0
+            for start_line, a, b in _split_whole(head):
+                n_found += 1
+                text, encoding = decode_bytes(head[a:b])
+                source = Source(path, locate(prefix, f"line {start_line}"), sha256, NAME)
+                yield parse_with_header(text, source, encoding=encoding)
+            if n_found == 0:
+                yield _empty(path, sha256, prefix)
+            return
     chunk: list[bytes] = []
     size = 0
     too_big: str | None = None  # why the current cable is refused (its text is dropped)
@@ -158,6 +170,64 @@ def _lines(head: bytes, fh: BinaryIO) -> Iterator[tuple[bytes, bool]]:
         if not line:
             return
         yield line, too_long
+
+
+_BLANKS = b" \t\r\x0b\x0c"  # what bytes.strip removes, less the newline
+
+
+def _marked_lines(data: bytes) -> list[tuple[int, int, bool]]:
+    """``(start, end, is_vzczc)`` of each line of ``data`` that opens with ``VZCZC``
+    (leading blanks aside) or holds only ``NNN``/``NNNN`` (and blanks), in order; ``end``
+    is past the line's newline. Found with `bytes.find`, not line by line."""
+    out: list[tuple[int, int, bool]] = []
+    for word, vz in ((b"VZCZC", True), (b"NNN", False)):
+        i = data.find(word)
+        while i >= 0:
+            start = data.rfind(b"\n", 0, i) + 1
+            end = data.find(b"\n", i)
+            end = len(data) if end < 0 else end + 1
+            if vz:
+                if not data[start:i].strip(_BLANKS):
+                    out.append((start, end, True))
+            elif data[start:end].strip() in (b"NNNN", b"NNN"):
+                out.append((start, end, False))
+            i = data.find(word, end)
+    out.sort()
+    return out
+
+
+def _split_whole(data: bytes) -> Iterator[tuple[int, int, int]]:
+    """``(start line, start, end)`` of each cable in ``data``, a whole file with no form
+    feed: the cables (and line numbers) `read_stream`'s line-by-line rules find in it."""
+    pos = 0  # the first line not yet in a cable
+    lineno, counted = 1, 0  # line number of offset ``counted``
+
+    def first_text(a: int, b: int) -> int:
+        """Offset of the first line with text in ``data[a:b]`` (lines), or -1."""
+        seg = data[a:b]
+        rest = seg.lstrip()
+        if not rest:
+            return -1
+        return data.rfind(b"\n", 0, a + len(seg) - len(rest)) + 1
+
+    for start, end, vz in _marked_lines(data):
+        if start < pos:
+            continue
+        cut = start if vz else end  # a VZCZC line opens the next cable; NNNN ends this one
+        if vz:
+            a = first_text(pos, start)
+            if a < 0:  # no text before it: the VZCZC line opens the cable
+                continue
+        else:
+            a = first_text(pos, end)
+        lineno += data.count(b"\n", counted, a)
+        counted = a
+        yield lineno, a, cut
+        pos = cut
+    a = first_text(pos, len(data))
+    if a >= 0:
+        lineno += data.count(b"\n", counted, a)
+        yield lineno, a, len(data)
 
 
 def _single_cable(data: bytes) -> tuple[int, int] | None:
