@@ -28,6 +28,7 @@ from corpora.clean import (
     PAGE_BREAK,
     clean_body,
     field_continues,
+    fold,
 )
 from corpora.tags import is_known_tag, split_run_together, split_tags
 
@@ -624,12 +625,29 @@ _PREVIEW_CUT = re.compile(r"(?:\.\.\.|…)[ \t]*+\n")
 _SERIAL = re.compile(r"\b\d{5,6}\b")
 
 
+def _preview_cut(text: str, limit: int = 6000) -> re.Match[str] | None:
+    """The first `_PREVIEW_CUT` match in ``text`` when it starts at or before ``limit``,
+    else None; tried only where ``...`` or ``…`` stands (found with `str.find`)."""
+    starts: list[int] = []
+    for word in ("...", "…"):
+        end = limit + len(word)
+        i = text.find(word, 0, end)
+        while i >= 0:
+            starts.append(i)
+            i = text.find(word, i + 1, end)
+    for p in sorted(starts):
+        m = _PREVIEW_CUT.match(text, p)
+        if m is not None:
+            return m
+    return None
+
+
 def _strip_preview(text: str) -> tuple[str, bool]:
     """The cable after a cut-off preview: pages that open with the first lines of the
     cable ending in "..." and then repeat the whole cable from its classification line
     (same serial) keep only the repeat."""
-    cut = _PREVIEW_CUT.search(text)
-    if cut is None or cut.start() > 6000:
+    cut = _preview_cut(text)
+    if cut is None:
         return text, False
     first = text.lstrip().split("\n", 1)[0]
     m = CLASS_LINE.match(first)
@@ -651,6 +669,23 @@ def _strip_preview(text: str) -> tuple[str, bool]:
     return text, False
 
 
+#: Every `_DUMP_ROW` match holds a time ``h:mm``; a literal first character makes this
+#: scan a fast one (a scan for `_DUMP_ROW` itself tests each position).
+_DUMP_ROW_HINT = re.compile(r":\d\d(?<=\d:\d\d)")
+
+
+def _upper_holds(text: str, word: str) -> bool:
+    """``word in text.upper()`` for an upper-case ASCII ``word``: Latin-1 text without
+    ``ß`` (the one Latin-1 letter whose upper case holds ASCII letters, ``SS``) is
+    upper-cased byte-wise, ASCII letters only."""
+    if "ß" not in text:
+        try:
+            return word.encode("ascii") in text.encode("latin-1").upper()
+        except UnicodeEncodeError:
+            pass
+    return word in text.upper()
+
+
 _SECTION_EO_TAGS = re.compile(r"E\.O\.[ \t]*+1\d{4}[^\n]{0,80}TAGS?[ \t]*+:")
 
 
@@ -658,8 +693,8 @@ def _strip_dump_records(text: str, ref: str | None) -> tuple[str, str | None]:
     """The cable's own text out of a page that carries cables.csv dump records: the text
     after "header ends" (a page preview and the record's metadata stand before it), up to
     "CABLE ENDS" or to the row that opens another cable's record."""
-    if "header ends" not in text.lower() and "CABLE ENDS" not in text.upper() and not (
-        _DUMP_ROW.search(text)
+    if "header ends" not in fold(text) and not _upper_holds(text, "CABLE ENDS") and not (
+        _DUMP_ROW_HINT.search(text) and _DUMP_ROW.search(text)
     ):
         return text, None
     note = None
@@ -1040,8 +1075,8 @@ def _parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = Non
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     header_text = meta.pop("header", None)
     header_text = (header_text or "").replace("\r\n", "\n").replace("\r", "\n")
-    if _has_word_i(header_text, header_text.lower(), "partial", _PARTIAL) or _has_word_i(
-        text, text.lower(), "partial", _PARTIAL
+    if _has_word_i(header_text, fold(header_text), "partial", _PARTIAL) or _has_word_i(
+        text, fold(text), "partial", _PARTIAL
     ):
         notes.append("partial extract: the full text of the original cable is not available")
         header_text = _PARTIAL.sub("\n", header_text)
@@ -1118,7 +1153,7 @@ def _parse_cable(text: str, *, source: Source, meta: dict[str, Any] | None = Non
     zone = "\n".join(blines[(cls_i or 0):zone_end]) if cls_line else ""
     found = {m.lastindex for m in _CAVEATS_ANY.finditer(zone)} if zone else set()
     caveats = [c for i, c in enumerate(_CAVEATS, 1) if i in found]
-    if "SIPDIS" not in caveats and _has_word_i(text, text.lower(), "sipdis", _SIPDIS_I):
+    if "SIPDIS" not in caveats and _has_word_i(text, fold(text), "sipdis", _SIPDIS_I):
         caveats.append("SIPDIS")
     h_class = None
     if cls_line is not None:
