@@ -160,8 +160,15 @@ def learn_names(store: Any, filters: dict, keep: np.ndarray | None = None, *,
                 total: int | None = None) -> frozenset[str]:
     """Pass 2: `topics.names.learn_person_names` over the kept cables, with their TAGS'
     candidates (`person_names_from_tags`), counted on ``n_jobs`` processes."""
-    from topics.names import NameCounts, final_names, first_names, person_names_from_tags
+    from topics.names import (
+        NameCounts,
+        final_names,
+        first_names,
+        load_kernels,
+        person_names_from_tags,
+    )
 
+    load_kernels()  # before the workers fork: they inherit the compiled kernels
     counts = NameCounts()
     from_tags: set[str] = set()
 

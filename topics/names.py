@@ -14,7 +14,10 @@ default (`topics.text.TextOptions` ``drop_person_names``, ``drop_demonyms``):
   what the mixed-case ones teach it. Person TAGS (``CLINTON``, ``HILLARY`` in a TAGS line)
   are candidates too (`person_names_from_tags`).
 
-Every regex here runs in linear time (no nested quantifiers).
+Every regex here runs in linear time (no nested quantifiers). With numba (a core
+dependency), `count_names` and `count_beside` find these regexes' matches with the kernels
+of `topics._names_scan`, a batch of bodies per call, and give the same counts (tested
+against the regexes and against the passes frozen in `benchmarks.names_reference`).
 
 Examples
 --------
@@ -31,7 +34,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -44,6 +47,7 @@ __all__ = [
     "final_names",
     "first_names",
     "learn_person_names",
+    "load_kernels",
     "person_names_from_tags",
 ]
 
@@ -157,6 +161,21 @@ def _capital(bare: str, all_caps: bool) -> bool:
     return bare[:1].isupper() and (all_caps or not bare.isupper() or len(bare) <= 3)
 
 
+def _after_title(title: str, word: str, all_caps: bool) -> str | None:
+    """The lower-cased name candidate ``word`` (a `_WORD_RE` token) after the title-form
+    token ``title``, or None: the title is capitalised and the word is a capitalised
+    non-title word, not in `_NEVER`, of 3+ letters, without an apostrophe."""
+    if not _capital(title.rstrip("."), all_caps):
+        return None
+    bare = word.rstrip(".")
+    low = bare.lower()
+    if low in TITLES or not _capital(bare, all_caps):
+        return None  # another title word (the run goes on) or not a name
+    if low not in _NEVER and len(low) > 2 and "'" not in low:
+        return low
+    return None
+
+
 def _after_titles(text: str, all_caps: bool) -> list[str]:
     """Lower-cased words right after a run of title words (the first non-title word)."""
     words = _WORD_RE.findall(text)
@@ -164,14 +183,10 @@ def _after_titles(text: str, all_caps: bool) -> list[str]:
     out = []
     # Only a word after a title word can be taken: look at those, in order.
     for i in [i for i, low in enumerate(lows) if low in _TITLE_FORMS]:
-        if not _capital(words[i].rstrip("."), all_caps) or i + 1 >= len(words):
-            continue
-        bare = words[i + 1].rstrip(".")
-        low = bare.lower()
-        if low in TITLES or not _capital(bare, all_caps):
-            continue  # another title word (the run goes on) or not a name
-        if low not in _NEVER and len(low) > 2 and "'" not in low:
-            out.append(low)
+        if i + 1 < len(words):
+            low = _after_title(words[i], words[i + 1], all_caps)
+            if low is not None:
+                out.append(low)
     return out
 
 
@@ -205,18 +220,136 @@ class NameCounts:
                 and self.after_the[w] <= MAX_THE_SHARE * max(capital, 1))
 
 
-def count_names(texts: Iterable[str]) -> NameCounts:
-    """`NameCounts` of some cable bodies (the first pass of `learn_person_names`)."""
-    counts = NameCounts()
+#: Characters of bodies scanned by one call of the numba kernel (the batch is cut there).
+_SCAN_CHARS = 16_000_000
+_KERNEL: object = None
+
+
+def load_kernels() -> bool:
+    """Load the numba kernels of `count_names` and `count_beside` (from numba's disk cache,
+    or compiled: seconds, once), so that worker processes forked after this call inherit
+    them. False where numba cannot be imported (the regex road: the same counts, slower)."""
+    return _kernel() is not None
+
+
+def _kernel():
+    """`topics._names_scan` with its kernels compiled, and the title forms' hashes, or None
+    where numba cannot be imported (then `count_names` takes the regex road)."""
+    global _KERNEL
+    if _KERNEL is None:
+        try:
+            import numpy as np
+
+            from topics import _names_scan as k
+        except ImportError as exc:  # pragma: no cover - numba is a core dependency
+            logger.warning("numba is not importable (%s): names by the regex road", exc)
+            _KERNEL = False
+            return None
+        forms = sorted(_TITLE_FORMS)
+        hashes = np.array(sorted({int(k.word_hash(np.frombuffer(f.encode(), np.uint8)))
+                                  for f in forms}), dtype=np.uint64)
+        _KERNEL = (k, hashes, k.title_filter(hashes), max(map(len, forms)))
+        one = np.zeros(1, np.int64)
+        k.scan_names(np.zeros(1, np.uint8), one, one, np.ones(1, bool), *_KERNEL[1:])
+        k.scan_pairs(np.zeros(1, np.uint8), one, one)
+    return _KERNEL or None
+
+
+def _count_regex(counts: NameCounts, text: str, caps: bool) -> None:
+    counts.after.update(_after_titles(text, caps))
+    if not caps:
+        counts.lower.update(_LOWER_RE.findall(text))
+        counts.capital.update(map(str.lower, _CAP_RE.findall(text)))
+
+
+def _joined(texts: list[str]):
+    """``texts`` joined by newlines (no pattern's character: no match crosses one) as the
+    numba kernels read them: one byte per character, every non-ASCII one ``?`` (no
+    pattern matches either); with each text's start and end."""
+    import numpy as np
+
+    joined = "\n".join(texts)
+    cps = np.frombuffer(joined.encode("ascii", "replace"), dtype=np.uint8)
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    ends = np.cumsum(lengths + 1) - 1
+    return joined, cps, ends - lengths, ends
+
+
+def _words(joined: str, id_start, id_end) -> list[str]:
+    return [joined[s:e].lower() for s, e in zip(id_start.tolist(), id_end.tolist(),
+                                                  strict=True)]
+
+
+def _count_scanned(counts: NameCounts, texts: list[str], caps: list[bool]) -> None:
+    """`_count_regex` over ``texts`` by one call of `topics._names_scan.scan_names`."""
+    import numpy as np
+
+    k, *titles = _kernel()
+    joined, cps, starts, ends = _joined(texts)
+    id_start, id_end, n, pairs = k.scan_names(cps, starts, ends, ~np.array(caps, dtype=bool),
+                                              *titles)
+    words = _words(joined, id_start, id_end)
+    counts.lower.update({w: c for w, c in zip(words, n[:, 0].tolist(), strict=True) if c})
+    counts.capital.update({w: c for w, c in zip(words, n[:, 1].tolist(), strict=True) if c})
+    after = []
+    for b, s1, e1, s2, e2 in pairs.tolist():
+        title = joined[s1:e1]
+        if title.lower() in _TITLE_FORMS:  # not only its hash
+            low = _after_title(title, joined[s2:e2], caps[b])
+            if low is not None:
+                after.append(low)
+    counts.after.update(after)
+
+
+def _beside_scanned(beside: Counter, texts: list[str], names: Set[str]) -> None:
+    """`count_beside` over ``texts`` by one call of `topics._names_scan.scan_pairs`."""
+    import numpy as np
+
+    k = _kernel()[0]
+    joined, cps, starts, ends = _joined(texts)
+    id_start, id_end, first, second = k.scan_pairs(cps, starts, ends)
+    words = _words(joined, id_start, id_end)
+    known = np.fromiter((w in names for w in words), dtype=bool, count=len(words))
+    a, b = known[first], known[second]
+    near = np.bincount(np.concatenate((second[a & ~b], first[b & ~a])), minlength=len(words))
+    beside.update({words[i]: int(near[i]) for i in np.flatnonzero(near).tolist()})
+
+
+def _chunks(texts: Iterable[str]) -> Iterator[tuple[list[str], list[bool]]]:
+    """The non-empty ``texts`` with whether each is all capitals, `_SCAN_CHARS` at a time."""
+    chunk: list[str] = []
+    caps: list[bool] = []
+    size = 0
     for text in texts:
         if not text:
             continue
-        caps = _is_all_caps(text)
-        counts.after.update(_after_titles(text, caps))
-        if not caps:
-            counts.lower.update(_LOWER_RE.findall(text))
-            counts.capital.update(map(str.lower, _CAP_RE.findall(text)))
-            counts.after_the.update(map(str.lower, _THE_RE.findall(text)))
+        chunk.append(text)
+        caps.append(_is_all_caps(text))
+        size += len(text)
+        if size >= _SCAN_CHARS:
+            yield chunk, caps
+            chunk, caps, size = [], [], 0
+    if chunk:
+        yield chunk, caps
+
+
+def count_names(texts: Iterable[str]) -> NameCounts:
+    """`NameCounts` of some cable bodies (the first pass of `learn_person_names`).
+
+    With numba, the words after titles and the lower-case and capitalised words are found
+    by `topics._names_scan.scan_names`, some million characters of bodies per call; the
+    counts are those of the module's regexes (tested against them).
+    """
+    counts = NameCounts()
+    fast = _kernel() is not None
+    for chunk, caps in _chunks(texts):
+        for text, all_caps in zip(chunk, caps, strict=True):
+            if not all_caps:
+                counts.after_the.update(map(str.lower, _THE_RE.findall(text)))
+            if not fast:
+                _count_regex(counts, text, all_caps)
+        if fast:
+            _count_scanned(counts, chunk, caps)
     return counts
 
 
@@ -233,15 +366,20 @@ def first_names(counts: NameCounts, *, min_count: int = 2, extra_candidates: Ite
 def count_beside(texts: Iterable[str], names: Set[str]) -> Counter:
     """Second pass: capitalised words beside a known name in mixed-case cables."""
     beside: Counter = Counter()
-    for text in texts:
-        if not text or _is_all_caps(text):
+    fast = _kernel() is not None
+    for chunk, caps in _chunks(texts):
+        mixed = [text for text, all_caps in zip(chunk, caps, strict=True) if not all_caps]
+        if fast:
+            if mixed:
+                _beside_scanned(beside, mixed, names)
             continue
-        for a, b in _PAIR_RE.findall(text):
-            a, b = a.lower(), b.lower()
-            if a in names and b not in names:
-                beside[b] += 1
-            elif b in names and a not in names:
-                beside[a] += 1
+        for text in mixed:
+            for a, b in _PAIR_RE.findall(text):
+                a, b = a.lower(), b.lower()
+                if a in names and b not in names:
+                    beside[b] += 1
+                elif b in names and a not in names:
+                    beside[a] += 1
     return beside
 
 
