@@ -140,3 +140,30 @@ def test_real_cablegate_pages_equal_the_reference():
     assert len(texts) == 150
     _same_counts(texts)
     assert nm.learn_person_names(texts) == ref.learn_person_names(texts)
+
+
+#: Inputs that would make a careless scan quadratic: runs longer than the patterns'
+#: 31 characters, titles without end, pairs without end, apostrophe and hyphen runs.
+NAME_FAMILIES = {
+    "lower run": "a", "capital then lower run": "Ab" + "b" * 200 + " ", "capital run": "A",
+    "titles": "Mr. ", "titles joined": "Mr", "title dots": "Mr.", "pairs": "Ab Cd ",
+    "pair chain": "Ab Cd", "apostrophes": "a'-", "hyphenated": "ab-", "the": "The The ",
+    "mixed": "aB",
+}
+
+
+def test_name_passes_grow_linearly():
+    from tests.test_linear_time import FAMILIES, _grows_linearly, _make
+
+    nm.count_names(["warm up Mr. Smith"])
+    slow = []
+    for fam, unit in {**FAMILIES, **NAME_FAMILIES}.items():
+        def passes(text: str) -> None:
+            nm.count_names([text])
+            nm.count_beside([text], {"ab", "cd", "smith"})
+
+        ok, small, large = _grows_linearly(passes, _make(unit, 20_000), _make(unit, 200_000),
+                                           20.0)
+        if not ok:
+            slow.append(f"{fam!r}: {small * 1e3:.2f} -> {large * 1e3:.2f} ms")
+    assert not slow, "10x input cost more than 20x time:\n" + "\n".join(slow)
