@@ -316,12 +316,15 @@ def _line_starts(lines: list[str]) -> list[int]:
 
 def _lines_holding(text: str, words: tuple[str, ...], starts: list[int], out: set[int]) -> None:
     """Add to ``out`` the index of every line of ``text`` (a scan text) holding one of
-    ``words``."""
+    ``words`` (none holds a newline: after a hit the search goes on at the next line)."""
     for word in words:
         i = text.find(word)
         while i >= 0:
             out.add(bisect_right(starts, i) - 1)
-            i = text.find(word, i + 1)
+            i = text.find("\n", i)
+            if i < 0:
+                break
+            i = text.find(word, i)
 
 
 def _lines_with_digits8(scan: str, starts: list[int], out: set[int]) -> None:
@@ -730,12 +733,12 @@ def _once(text: str) -> tuple[str, tuple[Paragraph, ...]]:
     for a, b in _split_blocks(lines, strong):
         first = lines[a]
         head: str | None = None  # the first line, cleaned, when it is not lines[a]
-        if _is_para_start(first):
+        m = _PARA_START.match(first)
+        if _para_ok(m):
             if current is not None:
                 paragraphs.append(Paragraph(current[0], current[1], " ".join(current[2])))
-            m = _PARA_START.match(first)
-            num = m.group("num") if m else None
-            mark = m.group("mark") if m else None
+            num = m.group("num")
+            mark = m.group("mark")
             mark = _WS.sub("", mark) if mark else None
             head = _clean_text(_strip_marking(first))
             current = (num, mark, [])
