@@ -434,7 +434,13 @@ class CorpusStore:
         # pre_buffer=False: with Arrow's default read-ahead cache, iterating the whole file
         # kept every row group's buffers until the end (2.3 GB at 251,287 cables)
         pf = pq.ParquetFile(self.path / CABLES, pre_buffer=False)
-        for batch in pf.iter_batches(batch_size=batch_size):
+        read = None  # the columns asked for and those the filters look at, not all of them
+        if columns is not None:
+            needed = {"date": date_range, "origin": origins, "tags": tags,
+                      "classification": classifications, "body": min_length}
+            extra = [c for c, f in needed.items() if f is not None and c not in columns]
+            read = list(dict.fromkeys([*columns, *extra]))
+        for batch in pf.iter_batches(batch_size=batch_size, columns=read):
             batch = filter_batch(batch, date_range=date_range, origins=origins, tags=tags,
                                  classifications=classifications, min_length=min_length)
             if batch.num_rows == 0:

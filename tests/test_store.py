@@ -170,6 +170,13 @@ def test_filters(tmp_path):
     df = store.to_pandas(columns=["ref", "origin"], origins=["Embassy Zembla"])
     assert df.to_dict("list") == {"ref": ["08ZEMBLA1", "09ZEMBLA2"],
                                   "origin": ["Embassy Zembla", "Embassy Zembla"]}
+    # Only the asked columns come back, filtered on columns that were not asked for
+    # (the reader fetches those too and drops them).
+    for kw in ({"tags": ["ECON"]}, {"min_length": 2000}, {"classifications": ["SECRET"]},
+               {"date_range": ("2009-01-01", None), "origins": ["Embassy Zembla"]}):
+        got = [b for b in store.iter_batches(columns=["ref"], **kw)]
+        assert all(b.schema.names == ["ref"] for b in got)
+        assert [r for b in got for r in b.column("ref").to_pylist()] == refs(**kw)
     batches = list(store.iter_batches(batch_size=1))
     assert [b.num_rows for b in batches] == [1, 1, 1]
     assert isinstance(batches[0], pa.RecordBatch)

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from gensim.matutils import corpus2csc
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
-from topics.vectorize import DocTermMatrix, Vocabulary, build_dtm
+from topics.vectorize import DocTermMatrix, Vocabulary, build_dtm, row_blocks
 
 DOCS = [
     ["nuclear", "talks", "dprk", "nuclear"],
@@ -142,6 +142,37 @@ def test_tfidf_equals_sklearn(sublinear, norm):
     np.testing.assert_allclose(ours.matrix.toarray(), theirs.toarray(), rtol=1e-12, atol=1e-15)
     assert ours.refs == dtm.refs and ours.vocabulary is dtm.vocabulary
 
+
+
+@pytest.mark.parametrize("norm", ["l2", None])
+def test_tfidf_in_row_blocks_equals_whole_matrix(monkeypatch, norm):
+    """Weights made in blocks of a few rows are bit-for-bit those of one block, and the
+    count matrix is left as it was (its index arrays are shared, not changed)."""
+    import topics.vectorize as vec
+
+    docs = _random_docs(120, 5)
+    dtm = build_dtm(docs, [str(i) for i in range(120)], min_df=2, max_df=0.9)
+    before = dtm.matrix.copy()
+    whole = dtm.tfidf(sublinear=True, norm=norm).matrix
+    monkeypatch.setattr(vec, "_TFIDF_BLOCK", 7)
+    assert len(vec.row_blocks(dtm.matrix.indptr, 7)) > 20
+    blocks = dtm.tfidf(sublinear=True, norm=norm).matrix
+    assert np.array_equal(whole.data, blocks.data)
+    assert np.array_equal(whole.indices, blocks.indices)
+    assert (dtm.matrix != before).nnz == 0 and dtm.matrix.dtype == before.dtype
+
+
+def test_row_blocks_cover_every_row_once():
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        lengths = rng.integers(0, 30, size=rng.integers(0, 40))
+        indptr = np.concatenate(([0], np.cumsum(lengths)))
+        size = int(rng.integers(1, 60))
+        blocks = row_blocks(indptr, size)
+        rows = [r for lo, hi in blocks for r in range(lo, hi)]
+        assert rows == list(range(len(lengths)))
+        for lo, hi in blocks:  # a block over the size holds one row
+            assert indptr[hi] - indptr[lo] <= size or hi - lo == 1
 
 def test_tfidf_vocabulary_idf_uses_training_stats(dtm):
     part = dtm.subset([0, 1])

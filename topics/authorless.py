@@ -139,7 +139,7 @@ def _thin(dtm: DocTermMatrix, groups: Sequence[Any], labels: list, rates: np.nda
     """Binomial thinning of ``dtm``'s counts by the keep ``rates`` of each row's group."""
     import scipy.sparse as sp
 
-    from topics.vectorize import DocTermMatrix
+    from topics.vectorize import DocTermMatrix, row_blocks
 
     code = {g: i for i, g in enumerate(labels)}
     row_group = np.array([code[g] for g in groups], dtype=np.int64)
@@ -148,10 +148,7 @@ def _thin(dtm: DocTermMatrix, groups: Sequence[Any], labels: list, rates: np.nda
     thinned = m.data.astype(np.int64)  # a copy
     # Rows in chunks of ~4 M entries: the draws come in the same order as in one call (the
     # generator's stream is consumed entry by entry), with no nnz-long index arrays.
-    lo = 0
-    while lo < dtm.n_docs:
-        hi = int(np.searchsorted(m.indptr, m.indptr[lo] + _CHUNK_ENTRIES, side="right")) - 1
-        hi = min(max(hi, lo + 1), dtm.n_docs)
+    for lo, hi in row_blocks(m.indptr, _CHUNK_ENTRIES):
         a, b = int(m.indptr[lo]), int(m.indptr[hi])
         rows = np.repeat(row_group[lo:hi], np.diff(m.indptr[lo:hi + 1]))
         p = rates[rows, m.indices[a:b]]
@@ -159,7 +156,6 @@ def _thin(dtm: DocTermMatrix, groups: Sequence[Any], labels: list, rates: np.nda
         if partial.size:
             part = thinned[a:b]
             part[partial] = rng.binomial(part[partial], p[partial])
-        lo = hi
     out = sp.csr_matrix((thinned, m.indices.copy(), m.indptr.copy()), shape=m.shape)
     out.eliminate_zeros()
     logger.info(

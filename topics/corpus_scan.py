@@ -88,6 +88,10 @@ def _genre_batch(bodies: list, subjects: list):
     return genre_features(bodies, subjects)
 
 
+#: The store columns the genre pass reads (the others are not read from disk).
+_GENRE_COLUMNS = ("ref", "origin", "date", "body", "subject")
+
+
 def scan_genres(store: Any, filters: dict, *, n_jobs: int = 2, progress: bool = False,
                 batch_size: int = BATCH) -> GenreScanResult:
     """Pass 1: refs, posts, dates and genres of the cables ``filters`` keep.
@@ -106,7 +110,8 @@ def scan_genres(store: Any, filters: dict, *, n_jobs: int = 2, progress: bool = 
     scan = GenreScan()
 
     def batches() -> Iterator[tuple]:
-        for batch in store.iter_batches(batch_size=batch_size, **filters):
+        for batch in store.iter_batches(batch_size=batch_size, columns=_GENRE_COLUMNS,
+                                        **filters):
             cols = batch.select(["ref", "origin", "date"]).to_pydict()
             out.refs += cols["ref"]
             out.origins += [o or "" for o in cols["origin"]]
@@ -129,7 +134,7 @@ def iter_bodies(store: Any, filters: dict, keep: np.ndarray | None = None, *,
     """The filtered cables' ``columns`` batch by batch (``{column: list}``), only the
     cables whose entry of ``keep`` (one bool per filtered cable, store order) is true."""
     start = 0
-    for batch in store.iter_batches(batch_size=batch_size, **filters):
+    for batch in store.iter_batches(batch_size=batch_size, columns=list(columns), **filters):
         n = batch.num_rows
         if keep is not None:
             mask = keep[start:start + n]
