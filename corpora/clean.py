@@ -161,6 +161,9 @@ _INLINE_JUNK = re.compile(
     r"(?:\s+(?:[A-Z][A-Z.'-]*\s+){1,3}\d{3,8}\b)?|VZCZC\w*|ZN[YR]\s+[A-Z]{5}\s+ZZH|"
     r"\bR[UH][A-Z]{2,5}/(?=[A-Z])"
 )
+#: The routing-indicator alternative of `_INLINE_JUNK` (``\bR[UH][A-Z]{2,5}/(?=[A-Z])``),
+#: opening with its literal ``R`` so a scan jumps between capital Rs.
+_ROUTING_SLASH = re.compile(r"R(?<=\bR)[UH][A-Z]{2,5}/(?=[A-Z])")
 _RULE_RUN = re.compile(r"-{3,}|={4,}|_{4,}")
 _REDACTION = re.compile(r"X{4,}|x{5,}")
 #: A later section's Classified By line glued into the middle of a sentence ("U.S. allies in
@@ -770,7 +773,9 @@ def _is_fixed_point(body: str) -> bool:
     """True when ``_once(body)[0] == body`` is certain for a ``body`` that `_once` returned.
 
     Such a body has stripped, non-blank lines in blocks one blank line apart, no ``\r``,
-    tab, no-break space, double space or pilcrow. `_once` then changes it only through a
+    tab, no-break space, double space or pilcrow (`_normalize` and `_clean_text` leave none:
+    only the cheap one-character tests of that are repeated here, not the scan for a double
+    space; `tests/test_clean_fast.py` checks it). `_once` then changes it only through a
     rule that matches somewhere in it, so each rule is checked with one test over the whole
     text that finds at least every line the rule would touch (see `_SCAN_LINE`). False means
     "not certain": the caller runs `_once` again.
@@ -778,7 +783,7 @@ def _is_fixed_point(body: str) -> bool:
     if not body:
         return True
     if (
-        "¶" in body or "  " in body or "\t" in body or "\u00a0" in body or "\r" in body
+        "¶" in body or "\t" in body or "\u00a0" in body or "\r" in body
         or "\x00" in body or "XXXX" in body or "xxxxx" in body
         or "---" in body or "====" in body or "____" in body
         or "SECTION" in body or "VZCZC" in body or "ZZH" in body
@@ -791,8 +796,8 @@ def _is_fixed_point(body: str) -> bool:
         spans = _marker_spans(body, low)
         if spans is None or spans:
             return False
-    if "/" in body and _INLINE_JUNK.search(body):
-        return False
+    if "/" in body and _ROUTING_SLASH.search(body):  # `_INLINE_JUNK` without SECTION,
+        return False  # VZCZC or ZZH (none is in ``body``): its routing-indicator part
     last = body[body.rfind("\n") + 1:]
     if _SIGNATURE.match(last):
         return False

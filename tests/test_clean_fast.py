@@ -134,3 +134,21 @@ def _strip_marking_by_slices(line: str) -> str:
 def test_strip_marking_in_place_equals_cutting(parts):
     line = "".join(parts)
     assert _c._strip_marking(line) == _strip_marking_by_slices(line)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([*_TRICKY, " ", "  ", "\t", "\u00a0", "\r\n", "¶1. (C)",
+                                 "Summary: x", "note", "END NOTE."]), max_size=40).map("".join))
+def test_once_leaves_no_double_space_tab_or_pilcrow(text):
+    body = _c._once(text)[0]
+    for s in ("  ", "\t", "\u00a0", "\r", "\x00", "¶"):
+        assert s not in body
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["RUEHC/", "RUEHKO/SECSTATE", "xRUEH/A", " R", "U", "H", "AB",
+                                 "/", "A", "a", "RHEHAAA/B", "-", "é"]), max_size=20)
+       .map("".join))
+def test_routing_slash_is_inline_junks_routing_part(text):
+    # without SECTION, VZCZC and ZZH only the routing-indicator part of _INLINE_JUNK can match
+    assert (_c._ROUTING_SLASH.search(text) is None) == (_c._INLINE_JUNK.search(text) is None)
