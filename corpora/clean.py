@@ -245,8 +245,18 @@ _SCAN_HEADER_FIELD = re.compile(  # covers _EO_OR_TAGS
 #: matches: a letter (or a character case-insensitive patterns take for one), a digit, or
 #: ``/*=_-``. The lookahead skips blank lines and ``¶`` or ``(`` openings at once.
 _LINE_OPENER = r"(?=" + _LEAD + r"[A-Za-z\d/*=_\u0130\u0131\u017f\u212a-])"
+#: The first two characters of a line some `_SCAN_LINE` alternative matches, when the first
+#: is a lower-case ASCII letter: only the case-insensitive alternatives (classification and
+#: marker words) and the last drop pattern (``also for``, ``for``) take one, and each of
+#: their words opens with one of these pairs (the second letter in any case, ``\s`` for a
+#: letter-spaced word, ``ı``/``İ`` that case-insensitive patterns take for ``i``). Three in
+#: four prose lines ("said", "and", "of") fail this one test instead of every alternative.
+_LOWER_OPENER = (
+    r"(?=" + _LEAD + r"(?:[^a-z]|t[EeOoHh]|s[\sEeIi\u0130\u0131TtPpUu]|c[\sOoHh]|u[Nn]"
+    r"|l[Ii\u0130\u0131]|a[Ll]|f[Oo]|n[Oo]|e[XxNn]|o[Rr]|p[Rr]|r[Oo]|b[Ee]|d[Ee]))"
+)
 _SCAN_LINE = re.compile(
-    r"\n" + _LINE_OPENER + r"(?:(?i:" + _LEAD + r"(?:Telegram\s*)?" + CLASS_WORD + r")|" + _LEAD + r"(?:"
+    r"\n" + _LINE_OPENER + _LOWER_OPENER + r"(?:(?i:" + _LEAD + r"(?:Telegram\s*)?" + CLASS_WORD + r")|" + _LEAD + r"(?:"
     + r"(?=[A-Z\d/-](?![a-z]))(?:" + "|".join(
         [f"(?:{p})" for p in _ROUTING_LINES] + [f"(?:{p})" for p in _DROP_LINE_CS_PATTERNS[:-1]]
     ) + r")|(?:" + _DROP_LINE_CS_PATTERNS[-1] + r")|"

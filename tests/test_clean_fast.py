@@ -61,7 +61,20 @@ def test_sub_at_removes_a_glued_classified_by_line():
 
 
 # The line scan without its opener lookahead: the lookahead must not change a match.
-_UNGATED = re.compile(_c._SCAN_LINE.pattern.replace(_c._LINE_OPENER, "", 1))
+_UNGATED = re.compile(
+    _c._SCAN_LINE.pattern.replace(_c._LINE_OPENER + _c._LOWER_OPENER, "", 1))
+# every word a case-insensitive alternative opens with, in odd cases and spellings
+_LOWER_WORDS = [
+    "telegram confidential", "top secret", "secret", "s e c r e t", "ſecret", "c o n f i d e n t "
+    "i a l", "confidential", "unclas tokyo 001", "unclassified", "limited official use",
+    "lımıted official use", "also for USTR", "for EUR/WE", "section 1 of 2 x", "noforn",
+    "sipdis", "sİpdis", "sensitive", "exdis", "nodis", "limdis", "stadis", "nocontract",
+    "orcon", "propin", "cherokee", "cheroKee", "roger", "specat", "terrep", "notal",
+    "begin text", "end note.", "summary:", "comment", "end", "note", "c o r r e c t e d copy",
+    "corrected copy", "declassified/released us department of state", "de-classified",
+    "original telegram was sent", "this record is a partial extract of the original cable",
+    "sensitive but unclassified please protect accordingly", "sEcret", "tOp secret",
+]
 _line = st.sampled_from([
     "", " ", "\t", "¶1. (C) Text.", "(U) Text", "the text goes on", "SECRET", "s e c r e t",
     "UNCLAS TOKYO 001346", "RUEHC/SECSTATE WASHDC", "-----", " ===", "___ __", "*** Missing "
@@ -69,6 +82,7 @@ _line = st.sampled_from([
     "also for USTR", "Embassy also for USTR", "Treasury for OFAC", "END SUMMARY.", "Note:",
     "de-classified", "SECTION 01 OF 02 TOKYO 001", "PAGE 02 STATE 123456 221828Z", "BT",
     "FM AMEMBASSY TOKYO", "Telegram C O N F I D E N T I A L", "NOFORN", "- ZUMWALT",
+    "said he", "and the", "of", "the", "to", *_LOWER_WORDS,
 ])
 
 
@@ -152,3 +166,12 @@ def test_once_leaves_no_double_space_tab_or_pilcrow(text):
 def test_routing_slash_is_inline_junks_routing_part(text):
     # without SECTION, VZCZC and ZZH only the routing-indicator part of _INLINE_JUNK can match
     assert (_c._ROUTING_SLASH.search(text) is None) == (_c._INLINE_JUNK.search(text) is None)
+
+
+def test_lower_opener_passes_every_lower_case_word_a_line_may_open_with():
+    for word in _LOWER_WORDS:
+        for line in (word, word.upper(), word.title(), " \t" + word):
+            scan = "\n" + line + "\n"
+            assert [m.span() for m in _c._SCAN_LINE.finditer(scan)] == [
+                m.span() for m in _UNGATED.finditer(scan)], line
+        assert _UNGATED.search("\n" + word + "\n"), word  # the words do reach a line rule
