@@ -226,6 +226,26 @@ def filter_batch(batch: pa.RecordBatch, *, date_range: tuple[Any, Any] | None = 
     return batch if mask.all() else batch.filter(pa.array(mask))
 
 
+
+def read_bodies(store: str | os.PathLike, refs: Iterable[str],
+                column: str = "body") -> dict[str, str | None]:
+    """``{ref: text}`` of the cables ``refs`` of the store folder ``store`` (refs it does not
+    hold are left out), read batch by batch: memory grows with the cables asked for, not
+    with the store (a whole-column read with a ``ref in`` filter held every body: 2 GB at
+    251,287 cables)."""
+    wanted = pa.array(sorted({str(r) for r in refs}), pa.string())
+    out: dict[str, str | None] = {}
+    if len(wanted) == 0:
+        return out
+    pf = pq.ParquetFile(Path(store) / CABLES, pre_buffer=False)
+    for batch in pf.iter_batches(batch_size=5 * BATCH, columns=["ref", column]):
+        hit = pc.is_in(batch.column("ref"), value_set=wanted)
+        if pc.any(hit).as_py():
+            part = batch.filter(hit)
+            out.update(zip(part.column("ref").to_pylist(), part.column(column).to_pylist(),
+                           strict=True))
+    return out
+
 @contextmanager
 def ingest_target(out: Path, *, append: bool, lock_wait: float
                   ) -> Iterator[tuple[CorpusStore | None, dict[str, dict]]]:

@@ -11,7 +11,7 @@ import pytest
 
 from corpora.cable import Cable
 from corpora.read import read_cables
-from corpora.store import SCHEMA, CorpusStore
+from corpora.store import SCHEMA, CorpusStore, read_bodies
 from tests.test_readers import _csv_row, _html_page, _jsonl_line, cable_text
 
 
@@ -177,6 +177,10 @@ def test_filters(tmp_path):
         got = [b for b in store.iter_batches(columns=["ref"], **kw)]
         assert all(b.schema.names == ["ref"] for b in got)
         assert [r for b in got for r in b.column("ref").to_pylist()] == refs(**kw)
+    bodies = read_bodies(store.path, ["09ZEMBLA3", "08ZEMBLA1", "NOT-THERE"])
+    assert sorted(bodies) == ["08ZEMBLA1", "09ZEMBLA3"]
+    assert bodies["09ZEMBLA3"] == next(store.iter_cables(min_length=2000)).body
+    assert read_bodies(store.path, []) == {}
     batches = list(store.iter_batches(batch_size=1))
     assert [b.num_rows for b in batches] == [1, 1, 1]
     assert isinstance(batches[0], pa.RecordBatch)

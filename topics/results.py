@@ -230,10 +230,9 @@ class Run:
             if store is None:
                 raise RunDirectoryError(f"{self.path}: the corpus store named in manifest.json "
                                         "was not found; cable texts need it")
-            table = pq.read_table(store / "cables.parquet", columns=["ref", "body"],
-                                  filters=[("ref", "in", list(out.index))])
-            bodies = dict(zip(table.column("ref").to_pylist(), table.column("body").to_pylist(),
-                              strict=True))
+            from corpora.store import read_bodies
+
+            bodies = read_bodies(store, out.index)
             out = out.assign(body=[bodies.get(r) for r in out.index])
         return out
 

@@ -427,10 +427,9 @@ def excerpt(body: str, terms: list[str], n_chars: int) -> tuple[str, list[tuple[
 def _bodies(store: Path | None, refs: list[str]) -> dict[str, str]:
     if store is None or not refs:
         return {}
-    table = pq.read_table(
-        store / "cables.parquet", columns=["ref", "body"], filters=[("ref", "in", list(refs))]
-    )
-    return dict(zip(table.column("ref").to_pylist(), table.column("body").to_pylist(), strict=True))
+    from corpora.store import read_bodies
+
+    return read_bodies(store, refs)
 
 
 def _store_corpus(

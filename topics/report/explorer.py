@@ -21,7 +21,6 @@ from typing import Any
 import jinja2
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 from markupsafe import Markup
 
 from topics.runinfo import atomic_write_bytes
@@ -164,10 +163,9 @@ def write_cable_pages(
     if store is None or not explorer["cables"]:
         return []
     refs = [r[0] for r in explorer["cables"]]
-    table = pq.read_table(store / "cables.parquet", columns=["ref", "body"],
-                          filters=[("ref", "in", refs)])
-    bodies = dict(zip(table.column("ref").to_pylist(), table.column("body").to_pylist(),
-                      strict=True))
+    from corpora.store import read_bodies
+
+    bodies = read_bodies(store, refs)
     labels = {t["id"]: t["label"] for t in explorer["themes"]}
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
