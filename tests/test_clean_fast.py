@@ -175,3 +175,29 @@ def test_lower_opener_passes_every_lower_case_word_a_line_may_open_with():
             assert [m.span() for m in _c._SCAN_LINE.finditer(scan)] == [
                 m.span() for m in _UNGATED.finditer(scan)], line
         assert _UNGATED.search("\n" + word + "\n"), word  # the words do reach a line rule
+
+
+_UNGATED_FIELD = re.compile(
+    _c._SCAN_HEADER_FIELD.pattern.replace(_c._FIELD_OPENER, "", 1), _c._SCAN_HEADER_FIELD.flags)
+_FIELD_WORDS = ["E.O. 12958: DECL", "e.o. 12958", "eo 12958", "e o 12958", "EO12958", "TAGS: PREL",
+                "tags", "Tag x", "SUBJECT: X", "subj: x", "ſubject: x", "REF: A", "refs:",
+                "REFERENCES: A", "references: a", "(C) CLASSIFIED BY: X", "(u) classified by x",
+                "Classifed by", "REASONS: 1.4", "reason: 1.4", "¶ TAGS x", "¶E.O. 13526",
+                "the", "said", "Then", "\tsubj: x", "(C) text", "c lassified by"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FIELD_WORDS + ["", " ", "x"]), max_size=20),
+       st.text(alphabet=_TRICKY, max_size=10))
+def test_field_opener_keeps_every_header_field_scan_match(lines, noise):
+    scan = "\n" + "\n".join(lines) + noise + "\n"
+    assert [m.span() for m in _c._SCAN_HEADER_FIELD.finditer(scan)] == [
+        m.span() for m in _UNGATED_FIELD.finditer(scan)]
+
+
+def test_field_opener_passes_every_field_word():
+    for word in _FIELD_WORDS:
+        for line in (word, word.upper(), word.lower(), word.title(), "  " + word):
+            scan = "\n" + line + "\n"
+            assert [m.span() for m in _c._SCAN_HEADER_FIELD.finditer(scan)] == [
+                m.span() for m in _UNGATED_FIELD.finditer(scan)], line
