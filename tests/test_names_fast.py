@@ -12,6 +12,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -40,10 +41,14 @@ PIECES = [
 SEPARATORS = ["", " ", " ", " ", "\n", ". ", ", "]
 text_st = st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(SEPARATORS)),
                    max_size=40).map(lambda parts: "".join(a + b for a, b in parts))
-texts_st = st.lists(text_st, min_size=1, max_size=6)
+texts_st = st.lists(text_st | text_st.map(str.upper), min_size=1, max_size=6)
 
 
 def _same_counts(texts: list[str]) -> None:
+    if nm._kernel() is not None and any(texts):
+        texts_ = [t for t in texts if t]
+        _, cps, starts, ends = nm._joined(texts_)
+        assert nm._all_caps(texts_, cps, starts, ends) == list(map(ref._is_all_caps, texts_))
     want, got = ref.count_names(texts), nm.count_names(texts)
     for f in FIELDS:
         assert getattr(got, f) == getattr(want, f), f
@@ -55,7 +60,8 @@ def _same_pairs(texts: list[str]) -> None:
     if not mixed:
         return
     joined, cps, starts, ends = nm._joined(mixed)
-    id_start, id_end, first, second = nm._kernel()[0].scan_pairs(cps, starts, ends)
+    flags = np.ones(len(starts), dtype=bool)
+    id_start, id_end, first, second = nm._kernel()[0].scan_pairs(cps, starts, ends, flags)
     words = nm._words(joined, id_start, id_end)
     got = [(words[a], words[b]) for a, b in zip(first.tolist(), second.tolist(), strict=True)]
     assert got == [(a.lower(), b.lower()) for t in mixed for a, b in ref._PAIR_RE.findall(t)]
@@ -112,6 +118,11 @@ EDGE_TEXTS = [
     "Ambassador Mc'Donald, President O'Neil, Minister Al-Qadhafi; al-Qadhafi said",
     "Caf\u00e9 Mr. \u00c9mile, \u00e9coles M\u0130nister Smith, Mr. \u212aarl, President \u017fmith",
     "Hillary Rodham Clinton, Hillary Clinton and " + "A" + "b" * 30 + " Jones " + "C" + "d" * 31,
+    "MR. SMITH AND PRESIDENT JONES MET " * 160 + "the minister Mr. Brown and Mr. Smith " * 100,
+    "Mr. Brown and the minister " * 190 + "MR. SMITH AND PRESIDENT JONES MET " * 100,
+    "b" * 500 + "A" * 4500 + " the minister Smith said" * 40,  # 90% capitals in the head
+    "A" * 4500 + "b" * 500 + " the minister Smith said" * 40,
+    "\u00c9MILE \u00c9COLE MR. SMITH " * 300 + "caf\u00e9 smith " * 10,
     "Jones " + "E" + "e" * 30 + ", Jones " + "F" + "f" * 31 + ". Jones Smith-Brown, Jones Smith's",
 ]
 

@@ -6,9 +6,9 @@ the matches are the same) and finds, as the module's regexes do:
 
 - what ``_LOWER_RE.findall`` and ``_CAP_RE.findall`` find in each mixed-case body, counted
   by their lower-case text (equal strings, one id; compared code point by code point);
-- the tokens of ``_WORD_RE.findall`` (``[A-Za-z][A-Za-z'-]{0,30}\\.?``) whose lower-case
-  hash is a title form's, with the token after each (in the same body): the caller checks
-  each pair with the module's own rules, so a hash collision only costs a check.
+- the tokens of ``_WORD_RE.findall`` (``[A-Za-z][A-Za-z'-]{0,30}\\.?``) that are, lower-cased,
+  a title form, with the token after each (in the same body) when it is not one: the
+  caller checks each pair with the module's own rules.
 
 Imported on first use: numba's import and the first compilation cost seconds
 (``cache=True`` keeps the machine code on disk). Every loop is linear in the text: a
@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["scan_names", "scan_pairs", "title_filter", "word_hash"]
+__all__ = ["head_case", "scan_names", "scan_pairs", "title_filter", "word_hash"]
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
@@ -167,11 +167,37 @@ def _count_words(cps, start, end, kind, slots, id_hash, id_key, id_start, id_end
     return n_ids
 
 
+@njit(inline="always")
+def _is_title(cps, s, e, titles, title_bits, forms, form_len):
+    """Whether ``cps[s:e]``, lower-cased, is one of ``forms`` (rows of code points, sorted
+    by their hashes ``titles``): the hash found, then the code points compared."""
+    if e - s > forms.shape[1]:
+        return False
+    h = _FNV_OFFSET
+    for q in range(s, e):
+        h = (h ^ np.uint64(_fold(cps[q]))) * _FNV_PRIME
+    if not title_bits[h & _BITS_MASK]:
+        return False
+    i = np.searchsorted(titles, h)
+    while i < len(titles) and titles[i] == h:
+        if form_len[i] == e - s:
+            same = True
+            for m in range(e - s):
+                if _fold(cps[s + m]) != forms[i, m]:
+                    same = False
+                    break
+            if same:
+                return True
+        i += 1
+    return False
+
+
 @njit(cache=True)
-def _title_pairs(cps, b, start, end, title_hashes, title_bits, title_max, pairs, n_pairs):
-    """_WORD_RE's tokens of ``cps[start:end]``, left to right: each title-form token (by
-    hash) and the token after it, appended to ``pairs`` (which has room for one per
-    token). Returns the number of pairs."""
+def _title_pairs(cps, b, start, end, titles, title_bits, forms, form_len, pairs, n_pairs):
+    """_WORD_RE's tokens of ``cps[start:end]``, left to right: each title-form token
+    followed by a token that is not one, appended to ``pairs`` (which has room for one per
+    token). A title followed by a title gives no name (the run of titles goes on).
+    Returns the number of pairs."""
     p = start
     prev_s = -1
     prev_e = -1
@@ -186,22 +212,16 @@ def _title_pairs(cps, b, start, end, title_hashes, title_bits, title_max, pairs,
             p += 1
         if p < end and cps[p] == _DOT:
             p += 1
-        if prev_s >= 0:
+        title = _is_title(cps, s, p, titles, title_bits, forms, form_len)
+        if prev_s >= 0 and not title:
             pairs[n_pairs, 0] = b
             pairs[n_pairs, 1] = prev_s
             pairs[n_pairs, 2] = prev_e
             pairs[n_pairs, 3] = s
             pairs[n_pairs, 4] = p
             n_pairs += 1
-        prev_s = -1
-        if p - s <= title_max:
-            h = _FNV_OFFSET
-            for q in range(s, p):
-                h = (h ^ np.uint64(_fold(cps[q]))) * _FNV_PRIME
-            i = np.searchsorted(title_hashes, h) if title_bits[h & _BITS_MASK] else -1
-            if 0 <= i < len(title_hashes) and title_hashes[i] == h:
-                prev_s = s
-                prev_e = p
+        prev_s = s if title else -1
+        prev_e = p
     return n_pairs
 
 
@@ -213,7 +233,25 @@ def _grown(a, size):
 
 
 @njit(cache=True)
-def scan_names(cps, starts, ends, mixed, title_hashes, title_bits, title_max):
+def head_case(cps, starts, ends, head):
+    """ASCII letters and capitals among the first ``head`` characters of each body (what
+    `topics.names._is_all_caps` counts in an ASCII body)."""
+    n = len(starts)
+    letters = np.zeros(n, np.int64)
+    upper = np.zeros(n, np.int64)
+    for b in range(n):
+        for p in range(starts[b], min(ends[b], starts[b] + head)):
+            c = cps[p]
+            if 65 <= c <= 90:
+                letters[b] += 1
+                upper[b] += 1
+            elif 97 <= c <= 122:
+                letters[b] += 1
+    return letters, upper
+
+
+@njit(cache=True)
+def scan_names(cps, starts, ends, mixed, titles, title_bits, forms, form_len):
     """The first pass's matches over the bodies ``cps[starts[b]:ends[b]]``.
 
     Parameters
@@ -224,12 +262,12 @@ def scan_names(cps, starts, ends, mixed, title_hashes, title_bits, title_max):
         Each body's span in ``cps``.
     mixed : bool array
         Whether each body is mixed case (its lower-case and capitalised words count).
-    title_hashes : sorted uint64 array
+    titles : sorted uint64 array
         `word_hash` of every title form (``mr``, ``mr.``, ...).
     title_bits : bool array
-        `title_filter` of the title hashes (a quick test before the search).
-    title_max : int
-        Length of the longest title form.
+        `title_filter` of ``titles`` (a quick test before the search).
+    forms, form_len : uint8 array (n, longest), int64 array
+        The title forms' code points, in the order of ``titles``, and their lengths.
 
     Returns
     -------
@@ -239,8 +277,8 @@ def scan_names(cps, starts, ends, mixed, title_hashes, title_bits, title_max):
     counts : int64 array (n, 2)
         Each word's matches of ``_LOWER_RE`` and of ``_CAP_RE``.
     pairs : int64 array (n, 5)
-        Body index, title token start and end, next token start and end: for each token
-        whose hash is a title form's and that has a next token in its body.
+        Body index, title token start and end, next token start and end: for each title
+        form token whose next token in its body is not one.
     """
     n_cap = 1024
     slots = np.full(4 * n_cap, -1, np.int32)
@@ -257,7 +295,7 @@ def scan_names(cps, starts, ends, mixed, title_hashes, title_bits, title_max):
         room = (end - start) // 2 + 1  # at most one match or token per two characters
         if n_pairs + room > len(pairs):
             pairs = _grown(pairs, max(2 * len(pairs), n_pairs + room))
-        n_pairs = _title_pairs(cps, b, start, end, title_hashes, title_bits, title_max, pairs,
+        n_pairs = _title_pairs(cps, b, start, end, titles, title_bits, forms, form_len, pairs,
                                n_pairs)
         if not mixed[b]:
             continue
@@ -287,8 +325,8 @@ def _lower_run(cps, p, end):
 
 
 @njit(cache=True)
-def scan_pairs(cps, starts, ends):
-    """``_PAIR_RE.findall`` over the bodies ``cps[starts[b]:ends[b]]``:
+def scan_pairs(cps, starts, ends, mixed):
+    """``_PAIR_RE.findall`` over the mixed-case bodies ``cps[starts[b]:ends[b]]``:
     ``([A-Z](?<![A-Za-z][A-Z])[a-z]{1,30}) ([A-Z][a-z]{1,30})(?![A-Za-z])``, both words
     interned (case folded).
 
@@ -313,6 +351,8 @@ def scan_pairs(cps, starts, ends):
     second = np.empty(1024, np.int64)
     n_pairs = 0
     for b in range(len(starts)):
+        if not mixed[b]:
+            continue
         start, end = starts[b], ends[b]
         room = (end - start) // 2 + 1
         if n_pairs + room > len(first):

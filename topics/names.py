@@ -141,8 +141,12 @@ _ASCII_UPPER = bytes(range(65, 91))
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 
 
+#: Characters at the start of a body that `_is_all_caps` reads.
+_HEAD = 5000
+
+
 def _is_all_caps(text: str) -> bool:
-    head = text[:5000]
+    head = text[:_HEAD]
     # ASCII letters counted in C (bytes.translate deletes them), the rest one by one.
     raw = head.encode("ascii", "ignore")
     n_letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
@@ -245,13 +249,19 @@ def _kernel():
             logger.warning("numba is not importable (%s): names by the regex road", exc)
             _KERNEL = False
             return None
-        forms = sorted(_TITLE_FORMS)
-        hashes = np.array(sorted({int(k.word_hash(np.frombuffer(f.encode(), np.uint8)))
-                                  for f in forms}), dtype=np.uint64)
-        _KERNEL = (k, hashes, k.title_filter(hashes), max(map(len, forms)))
+        forms = sorted(_TITLE_FORMS, key=lambda f: int(k.word_hash(np.frombuffer(
+            f.encode(), np.uint8))))
+        hashes = np.array([k.word_hash(np.frombuffer(f.encode(), np.uint8)) for f in forms],
+                          dtype=np.uint64)
+        table = np.zeros((len(forms), max(map(len, forms))), dtype=np.uint8)
+        for i, f in enumerate(forms):
+            table[i, :len(f)] = np.frombuffer(f.encode(), np.uint8)
+        lengths = np.array([len(f) for f in forms], dtype=np.int64)
+        _KERNEL = (k, hashes, k.title_filter(hashes), table, lengths)
         one = np.zeros(1, np.int64)
         k.scan_names(np.zeros(1, np.uint8), one, one, np.ones(1, bool), *_KERNEL[1:])
-        k.scan_pairs(np.zeros(1, np.uint8), one, one)
+        k.scan_pairs(np.zeros(1, np.uint8), one, one, np.ones(1, bool))
+        k.head_case(np.zeros(1, np.uint8), one, one, _HEAD)
     return _KERNEL or None
 
 
@@ -280,12 +290,26 @@ def _words(joined: str, id_start, id_end) -> list[str]:
                                                   strict=True)]
 
 
-def _count_scanned(counts: NameCounts, texts: list[str], caps: list[bool]) -> None:
-    """`_count_regex` over ``texts`` by one call of `topics._names_scan.scan_names`."""
+def _all_caps(texts: list[str], cps, starts, ends) -> list[bool]:
+    """`_is_all_caps` of each of ``texts`` (joined in ``cps``): ASCII ones counted by
+    `topics._names_scan.head_case`, the others by `_is_all_caps` itself."""
+    k = _kernel()[0]
+    letters, upper = k.head_case(cps, starts, ends, _HEAD)
+    return [(n > 0 and u >= 0.9 * n) if text.isascii() else _is_all_caps(text)
+            for text, n, u in zip(texts, letters.tolist(), upper.tolist(), strict=True)]
+
+
+def _count_scanned(counts: NameCounts, texts: list[str]) -> None:
+    """`_count_regex` and the "the X" counts over ``texts`` by one call of
+    `topics._names_scan.scan_names`."""
     import numpy as np
 
     k, *titles = _kernel()
     joined, cps, starts, ends = _joined(texts)
+    caps = _all_caps(texts, cps, starts, ends)
+    for text, all_caps in zip(texts, caps, strict=True):
+        if not all_caps:
+            counts.after_the.update(map(str.lower, _THE_RE.findall(text)))
     id_start, id_end, n, pairs = k.scan_names(cps, starts, ends, ~np.array(caps, dtype=bool),
                                               *titles)
     words = _words(joined, id_start, id_end)
@@ -293,11 +317,9 @@ def _count_scanned(counts: NameCounts, texts: list[str], caps: list[bool]) -> No
     counts.capital.update({w: c for w, c in zip(words, n[:, 1].tolist(), strict=True) if c})
     after = []
     for b, s1, e1, s2, e2 in pairs.tolist():
-        title = joined[s1:e1]
-        if title.lower() in _TITLE_FORMS:  # not only its hash
-            low = _after_title(title, joined[s2:e2], caps[b])
-            if low is not None:
-                after.append(low)
+        low = _after_title(joined[s1:e1], joined[s2:e2], caps[b])
+        if low is not None:
+            after.append(low)
     counts.after.update(after)
 
 
@@ -307,7 +329,8 @@ def _beside_scanned(beside: Counter, texts: list[str], names: Set[str]) -> None:
 
     k = _kernel()[0]
     joined, cps, starts, ends = _joined(texts)
-    id_start, id_end, first, second = k.scan_pairs(cps, starts, ends)
+    mixed = ~np.array(_all_caps(texts, cps, starts, ends), dtype=bool)
+    id_start, id_end, first, second = k.scan_pairs(cps, starts, ends, mixed)
     words = _words(joined, id_start, id_end)
     known = np.fromiter((w in names for w in words), dtype=bool, count=len(words))
     a, b = known[first], known[second]
@@ -315,22 +338,20 @@ def _beside_scanned(beside: Counter, texts: list[str], names: Set[str]) -> None:
     beside.update({words[i]: int(near[i]) for i in np.flatnonzero(near).tolist()})
 
 
-def _chunks(texts: Iterable[str]) -> Iterator[tuple[list[str], list[bool]]]:
-    """The non-empty ``texts`` with whether each is all capitals, `_SCAN_CHARS` at a time."""
+def _chunks(texts: Iterable[str]) -> Iterator[list[str]]:
+    """The non-empty ``texts``, `_SCAN_CHARS` characters at a time."""
     chunk: list[str] = []
-    caps: list[bool] = []
     size = 0
     for text in texts:
         if not text:
             continue
         chunk.append(text)
-        caps.append(_is_all_caps(text))
         size += len(text)
         if size >= _SCAN_CHARS:
-            yield chunk, caps
-            chunk, caps, size = [], [], 0
+            yield chunk
+            chunk, size = [], 0
     if chunk:
-        yield chunk, caps
+        yield chunk
 
 
 def count_names(texts: Iterable[str]) -> NameCounts:
@@ -341,15 +362,17 @@ def count_names(texts: Iterable[str]) -> NameCounts:
     counts are those of the module's regexes (tested against them).
     """
     counts = NameCounts()
-    fast = _kernel() is not None
-    for chunk, caps in _chunks(texts):
-        for text, all_caps in zip(chunk, caps, strict=True):
-            if not all_caps:
-                counts.after_the.update(map(str.lower, _THE_RE.findall(text)))
-            if not fast:
-                _count_regex(counts, text, all_caps)
-        if fast:
-            _count_scanned(counts, chunk, caps)
+    if _kernel() is not None:
+        for chunk in _chunks(texts):
+            _count_scanned(counts, chunk)
+        return counts
+    for text in texts:
+        if not text:
+            continue
+        caps = _is_all_caps(text)
+        _count_regex(counts, text, caps)
+        if not caps:
+            counts.after_the.update(map(str.lower, _THE_RE.findall(text)))
     return counts
 
 
@@ -366,20 +389,19 @@ def first_names(counts: NameCounts, *, min_count: int = 2, extra_candidates: Ite
 def count_beside(texts: Iterable[str], names: Set[str]) -> Counter:
     """Second pass: capitalised words beside a known name in mixed-case cables."""
     beside: Counter = Counter()
-    fast = _kernel() is not None
-    for chunk, caps in _chunks(texts):
-        mixed = [text for text, all_caps in zip(chunk, caps, strict=True) if not all_caps]
-        if fast:
-            if mixed:
-                _beside_scanned(beside, mixed, names)
+    if _kernel() is not None:
+        for chunk in _chunks(texts):
+            _beside_scanned(beside, chunk, names)
+        return beside
+    for text in texts:
+        if not text or _is_all_caps(text):
             continue
-        for text in mixed:
-            for a, b in _PAIR_RE.findall(text):
-                a, b = a.lower(), b.lower()
-                if a in names and b not in names:
-                    beside[b] += 1
-                elif b in names and a not in names:
-                    beside[a] += 1
+        for a, b in _PAIR_RE.findall(text):
+            a, b = a.lower(), b.lower()
+            if a in names and b not in names:
+                beside[b] += 1
+            elif b in names and a not in names:
+                beside[a] += 1
     return beside
 
 
