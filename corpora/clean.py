@@ -512,18 +512,20 @@ def _join_breaks(items: list) -> list[str]:
     return out
 
 
-def _strip_marking(line: str) -> str:
+def _strip_marking(line: str, first: re.Match[str] | None = None) -> str:
     """Remove paragraph numbers, markings and pilcrows at the start of a paragraph line.
 
     The openings are stepped over in place (`_PARA_START_AT` from an offset), not cut off
-    one by one: a line of 10,000 ``1. (C)`` costs linear time, not quadratic.
+    one by one: a line of 10,000 ``1. (C)`` costs linear time, not quadratic. ``first`` is
+    ``_PARA_START.match(line)`` when the caller has it already.
     """
     pos = 0
+    m = first if first is not None else _PARA_START_AT.match(line)
     while True:
-        m = _PARA_START_AT.match(line, pos)
         if not _para_ok(m) or m.end() == pos:
             break
         pos = m.end()
+        m = _PARA_START_AT.match(line, pos)
     return line[pos:].lstrip()
 
 
@@ -710,7 +712,11 @@ def _clean_text(text: str) -> str:
 
 
 def _strong_start(line: str) -> bool:
-    m = _PARA_START.match(line)
+    return _strong_ok(_PARA_START.match(line))
+
+
+def _strong_ok(m: re.Match[str] | None) -> bool:
+    """Whether a `_PARA_START` match is a strong opening: a pilcrow or a marking."""
     return bool(m) and bool(m.group("pil") or m.group("mark"))
 
 
@@ -738,9 +744,16 @@ def _once(text: str) -> tuple[str, tuple[Paragraph, ...]]:
     lines = _drop_signature(_normalize(_lines_pass(text)))
     scan = "\n" + "\n".join(lines) + "\n"
     starts = _line_starts(lines)
+    opens: dict[int, re.Match[str] | None] = {}  # _PARA_START matches of the lines tried
     strong: set[int] = set()
     _touched(_SCAN_STRONG, scan, starts, strong)
-    strong = {i for i in strong if i < len(lines) and lines[i] and _strong_start(lines[i])}
+    for i in sorted(strong):
+        if i < len(lines) and lines[i]:
+            m = opens[i] = _PARA_START.match(lines[i])
+            if not _strong_ok(m):
+                strong.discard(i)
+        else:
+            strong.discard(i)
     dirty: set[int] = set()  # the only lines `_clean_text` may change
     low = fold(scan)
     if len(low) == len(scan):
@@ -753,14 +766,14 @@ def _once(text: str) -> tuple[str, tuple[Paragraph, ...]]:
     for a, b in _split_blocks(lines, strong):
         first = lines[a]
         head: str | None = None  # the first line, cleaned, when it is not lines[a]
-        m = _PARA_START.match(first)
+        m = opens[a] if a in opens else _PARA_START.match(first)
         if _para_ok(m):
             if current is not None:
                 paragraphs.append(Paragraph(current[0], current[1], " ".join(current[2])))
             num = m.group("num")
             mark = m.group("mark")
             mark = _WS.sub("", mark) if mark else None
-            head = _clean_text(_strip_marking(first))
+            head = _clean_text(_strip_marking(first, m))
             current = (num, mark, [])
         elif b - a == 1 and _is_heading(first) and current is not None:
             paragraphs.append(Paragraph(current[0], current[1], " ".join(current[2])))

@@ -352,7 +352,20 @@ def canonical_origin(raw: str) -> str | None:
 
 def _squash_spacing(s: str) -> str:
     # "S E C R E T" -> "SECRET"; "C o n f i d e n t i a l" -> "Confidential"
-    return re.sub(r"(?<![A-Za-z])([A-Za-z])\s(?=[A-Za-z](?![A-Za-z]))", r"\1", s)
+    return _SPACED_LETTER.sub(r"\1", s)
+
+
+# normalize_classification's patterns, compiled once (each `re.search(str, ...)` call
+# looks its pattern up in the re module's cache)
+_SPACED_LETTER = re.compile(r"(?<![A-Za-z])([A-Za-z])\s(?=[A-Za-z](?![A-Za-z]))")
+_TELEGRAM_HEAD = re.compile(r"^\s*TELEGRAM\s*", _I)
+_NOFORN_ANY = re.compile(r"NOFORN|//NF\b")
+_TOP_SECRET = re.compile(r"TOP\s*SECRET")
+_SECRET_WORD = re.compile(r"(?<![A-Z])SECRET(?![A-Z])")
+_LOU = re.compile(r"LIMITED\s+OFFICIAL\s+USE")
+_FOUO = re.compile(r"FOR\s+OFFICIAL\s+USE|FOUO|(?<![A-Z])SBU(?![A-Z])")
+_UNCLAS_SENSITIVE = re.compile(r"UNCLAS(?:SIFIED)?\W+SENSITIVE")
+_UNCLAS_WORD = re.compile(r"(?<![A-Z])UNCLAS(?:SIFIED)?(?![A-Z])")
 
 
 def normalize_classification(raw: str) -> str:
@@ -373,22 +386,20 @@ def normalize_classification(raw: str) -> str:
     >>> normalize_classification("S E C R E T SECTION 01 OF 06 TOKYO 001346 NOFORN")
     'SECRET//NOFORN'
     """
-    s = re.sub(r"^\s*TELEGRAM\s*", "", raw or "", flags=_I)
+    s = _TELEGRAM_HEAD.sub("", raw or "")
     s = _squash_spacing(s).upper()
-    noforn = re.search(r"NOFORN|//NF\b", s) is not None
-    if re.search(r"TOP\s*SECRET", s):
+    noforn = _NOFORN_ANY.search(s) is not None
+    if _TOP_SECRET.search(s):
         level = "TOP SECRET"
-    elif re.search(r"(?<![A-Z])SECRET(?![A-Z])", s):
+    elif _SECRET_WORD.search(s):
         level = "SECRET"
     elif "CONFIDENTIAL" in s:
         level = "CONFIDENTIAL"
-    elif re.search(r"LIMITED\s+OFFICIAL\s+USE", s):
+    elif _LOU.search(s):
         level = "LIMITED OFFICIAL USE"
-    elif re.search(r"FOR\s+OFFICIAL\s+USE|FOUO|(?<![A-Z])SBU(?![A-Z])", s) or re.search(
-        r"UNCLAS(?:SIFIED)?\W+SENSITIVE", s
-    ):
+    elif _FOUO.search(s) or _UNCLAS_SENSITIVE.search(s):
         level = "UNCLASSIFIED//FOR OFFICIAL USE ONLY"
-    elif re.search(r"(?<![A-Z])UNCLAS(?:SIFIED)?(?![A-Z])", s):
+    elif _UNCLAS_WORD.search(s):
         level = "UNCLASSIFIED"
     else:
         raise CableParseError(
