@@ -234,12 +234,13 @@ _BLANK_RUN = re.compile("\n\n\n+")  # literal prefix: a fast scan (see _SPACE_RU
 #: A line's leading blanks in a scan: ``\\s*`` there would run on across every following
 #: blank line at each line start (quadratic in a run of blank lines).
 _LEAD = r"[^\S\n]*+"
-#: The first two characters of a line `_HEADER_FIELD` matches (after leading blanks): a
-#: pilcrow, a bracket or a capital that opens a field word (E.O., TAGS, SUBJECT, REF,
+#: The first two characters of a line `_HEADER_FIELD` matches (after leading blanks and a
+#: pilcrow): a bracket or a capital that opens a field word (E.O., TAGS, SUBJECT, REF,
 #: REASONS, CLASSIFIED), or that letter in lower case and the next one of its word in any
-#: case. Case-sensitive: blank lines and most prose lines fail this one test.
+#: case. Case-sensitive: blank lines, most prose lines and numbered paragraphs fail this
+#: one test.
 _FIELD_OPENER = (
-    r"(?=(?-i:" + _LEAD + r"(?:[¶(ETSRC\u017f]|e[.\sOo]|t[Aa]|s[Uu]|r[Ee]|c[Ll])))"
+    r"(?=(?-i:" + _LEAD + r"(?:¶\s*+)?(?:[(ETSRC\u017f]|e[.\sOo]|t[Aa]|s[Uu]|r[Ee]|c[Ll])))"
 )
 _SCAN_HEADER_FIELD = re.compile(  # covers _EO_OR_TAGS
     r"\n" + _FIELD_OPENER + _LEAD + _HEADER_FIELD.pattern[len(r"^\s*"):], _I

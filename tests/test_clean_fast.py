@@ -183,6 +183,7 @@ _FIELD_WORDS = ["E.O. 12958: DECL", "e.o. 12958", "eo 12958", "e o 12958", "EO12
                 "tags", "Tag x", "SUBJECT: X", "subj: x", "ſubject: x", "REF: A", "refs:",
                 "REFERENCES: A", "references: a", "(C) CLASSIFIED BY: X", "(u) classified by x",
                 "Classifed by", "REASONS: 1.4", "reason: 1.4", "¶ TAGS x", "¶E.O. 13526",
+                "¶ (C) Classified By: X", "¶\tsubject: x", "¶1. (C) Text", "¶ the",
                 "the", "said", "Then", "\tsubj: x", "(C) text", "c lassified by"]
 
 
