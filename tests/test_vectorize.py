@@ -289,3 +289,24 @@ def test_dtm_constructor_checks(dtm):
         DocTermMatrix(dtm.matrix, REFS, dtm.vocabulary, "bm25")
     with pytest.raises(AttributeError):
         dtm.refs = ()
+
+
+def test_saved_matrix_is_a_standard_npz(tmp_path):
+    """dtm.npz is scipy's save_npz layout (deflated faster): scipy, numpy without pickle and
+    the size checks all read it, and a saved matrix loads back equal."""
+    import scipy.sparse as sp
+
+    from topics.safeload import check_npz, write_npz
+
+    docs = _random_docs(80, 4)
+    dtm = build_dtm(docs, [str(i) for i in range(80)], min_df=2, max_df=0.9)
+    folder = dtm.save(tmp_path / "dtm")
+    check_npz(folder / "dtm.npz")
+    assert (sp.load_npz(folder / "dtm.npz") != dtm.matrix).nnz == 0
+    with np.load(folder / "dtm.npz", allow_pickle=False) as z:
+        assert sorted(z.files) == ["data", "format", "indices", "indptr", "shape"]
+        assert np.array_equal(z["data"], dtm.matrix.data)
+    back = DocTermMatrix.load(folder)
+    assert back.refs == dtm.refs and (back.matrix != dtm.matrix).nnz == 0
+    with open(tmp_path / "obj.npz", "wb") as fh, pytest.raises(ValueError):
+        write_npz(fh, {"x": np.array([{"a": 1}], dtype=object)})

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MAX_NPZ_RATIO", "MIN_NPZ_BUDGET", "UnsafeArrayFile", "check_npy", "check_npz"]
+__all__ = ["MAX_NPZ_RATIO", "MIN_NPZ_BUDGET", "UnsafeArrayFile", "check_npy", "check_npz",
+           "write_npz"]
 
 #: Inflated bytes of a ``.npz`` allowed per byte of the file (sparse counts compress ~3-5x).
 MAX_NPZ_RATIO = 50
@@ -97,3 +98,17 @@ def check_npz(path: str | os.PathLike) -> None:
                     )
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise UnsafeArrayFile(f"{path}: not a readable .npz ({exc})") from exc
+
+
+def write_npz(fh, arrays: dict[str, np.ndarray], *, level: int = 1) -> None:
+    """Write ``arrays`` as a ``.npz`` archive (what ``np.savez_compressed`` writes, read by
+    ``np.load`` and ``scipy.sparse.load_npz``) into the binary file object ``fh``.
+
+    Deflate at ``level`` 1 instead of numpy's fixed 6: on the 251k-cable count matrix
+    (835 MB of arrays) 7 CPU s instead of 31 s, for a file 10% larger (173 MB, not 158 MB).
+    Object arrays are refused (they would need pickle to read back).
+    """
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level) as zf:
+        for name, arr in arrays.items():
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(arr), allow_pickle=False)

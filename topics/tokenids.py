@@ -628,9 +628,8 @@ def count_matrix_ids(
             f"build_dtm: all {n_docs:,} documents are empty (no tokens); check the "
             f"tokenizer options"
         )
-    cols: list[np.ndarray] = []
-    data: list[np.ndarray] = []
-    row_len = np.zeros(n_docs, dtype=np.int64)
+    # Per batch of documents: (first document, its terms, their counts, terms per document)
+    parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
     df = np.zeros(n_vocab, dtype=np.int64)
     d0 = 0
     while d0 < n_docs:
@@ -646,28 +645,36 @@ def count_matrix_ids(
         uk, counts = uk[order], counts[order]
         term = uk % n_vocab
         df += np.bincount(term, minlength=n_vocab)
-        row_len[d0:d1] = np.bincount(uk // n_vocab, minlength=d1 - d0)
         # int32 while the batches pile up (8 bytes a cable's distinct term, not 16)
-        cols.append(term.astype(np.int32))
-        data.append(counts.astype(np.int32))
+        parts.append((d0, term.astype(np.int32), counts.astype(np.int32),
+                      np.bincount(uk // n_vocab, minlength=d1 - d0)))
         del keys, uk, first, counts, order, term, doc, ids
         d0 = d1
-    col = np.concatenate(cols)
-    cols.clear()
-    cnt = np.concatenate(data)
-    data.clear()
     keep = _prune_columns(df, corpus.vocab, n_docs, min_df, max_df, max_terms)
     remap = np.full(n_vocab, -1, dtype=np.int32)
     remap[keep] = np.arange(keep.size, dtype=np.int32)
-    new_col = remap[col]
-    del col
-    kept = new_col >= 0
-    row_of = np.repeat(np.arange(n_docs, dtype=np.int32), row_len)
-    new_ptr = np.zeros(n_docs + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_of[kept], minlength=n_docs), out=new_ptr[1:])
-    del row_of
-    matrix = sp.csr_matrix((cnt[kept].astype(np.int64), new_col[kept].astype(np.int64), new_ptr),
-                           shape=(n_docs, keep.size))
+    # The kept entries are copied batch by batch into arrays of their final size, each
+    # batch's own arrays freed as it is done: no whole-corpus concatenation or mask.
+    nnz = sum(int(np.count_nonzero(remap[term] >= 0)) for _, term, _, _ in parts)
+    indices = np.empty(nnz, dtype=np.int32)
+    values = np.empty(nnz, dtype=np.int64)
+    row_len = np.zeros(n_docs, dtype=np.int64)
+    pos = 0
+    for b in range(len(parts)):
+        d0, term, counts, lengths = parts[b]
+        parts[b] = None  # type: ignore[call-overload]
+        new_term = remap[term]
+        kept = new_term >= 0
+        m = int(np.count_nonzero(kept))
+        indices[pos:pos + m] = new_term[kept]
+        values[pos:pos + m] = counts[kept]
+        rows = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
+        row_len[d0:d0 + lengths.size] = np.bincount(rows[kept], minlength=lengths.size)
+        pos += m
+        del term, counts, lengths, new_term, kept, rows
+    indptr = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(row_len, out=indptr[1:])
+    matrix = sp.csr_matrix((values, indices, indptr), shape=(n_docs, keep.size))
     vocabulary = Vocabulary([corpus.vocab[j] for j in keep], df[keep], n_docs)
     logger.info("count_matrix_ids: %d documents, kept %d of %d terms", n_docs, keep.size,
                 n_vocab)
