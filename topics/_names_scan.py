@@ -134,14 +134,13 @@ def _rehash(id_hash, n_ids, size):
 
 
 @njit(cache=True)
-def _count_words(cps, start, end, kind, slots, id_hash, id_key, id_start, id_end, counts,
+def _count_words(cps, start, p, end, kind, slots, id_hash, id_key, id_start, id_end, counts,
                  n_ids):
-    """Count the matches of one pattern in ``cps[start:end]``: kind 0,
+    """Count the matches of one pattern in ``cps[p:end]`` (a body from ``start``): kind 0,
     ``[a-z](?<![A-Za-z][a-z])[a-z'-]{1,30}(?![A-Za-z])``; kind 1,
-    ``[A-Z](?<![A-Za-z][A-Z])[a-z][a-z'-]{0,29}(?![A-Za-z])``. The table has room for
-    every match. Returns the number of ids."""
-    p = start
-    while p < end:
+    ``[A-Z](?<![A-Za-z][A-Z])[a-z][a-z'-]{0,29}(?![A-Za-z])``. Stops where the ids fill
+    their arrays. Returns the number of ids and where the scan stopped (``end``: done)."""
+    while p < end and n_ids < len(id_hash):
         c = cps[p]
         if kind == 0:
             ok = 97 <= c <= 122
@@ -164,7 +163,7 @@ def _count_words(cps, start, end, kind, slots, id_hash, id_key, id_start, id_end
             n_ids += 1
         counts[k, kind] += 1
         p = e
-    return n_ids
+    return n_ids, p
 
 
 @njit(inline="always")
@@ -193,15 +192,14 @@ def _is_title(cps, s, e, titles, title_bits, forms, form_len):
 
 
 @njit(cache=True)
-def _title_pairs(cps, b, start, end, titles, title_bits, forms, form_len, pairs, n_pairs):
-    """_WORD_RE's tokens of ``cps[start:end]``, left to right: each title-form token
-    followed by a token that is not one, appended to ``pairs`` (which has room for one per
-    token). A title followed by a title gives no name (the run of titles goes on).
-    Returns the number of pairs."""
-    p = start
-    prev_s = -1
-    prev_e = -1
-    while p < end:
+def _title_pairs(cps, b, p, end, prev_s, prev_e, titles, title_bits, forms, form_len, pairs,
+                 n_pairs):
+    """_WORD_RE's tokens of ``cps[p:end]``, left to right: each title-form token followed
+    by a token that is not one, appended to ``pairs`` (a title followed by a title gives
+    no name: the run of titles goes on). ``prev_s``, ``prev_e``: the title token before
+    ``p`` (-1: none). Stops where ``pairs`` is full. Returns the number of pairs, where
+    the scan stopped (``end``: done) and the title token before it."""
+    while p < end and n_pairs < len(pairs):
         if not _letter(cps[p]):
             p += 1
             continue
@@ -222,7 +220,7 @@ def _title_pairs(cps, b, start, end, titles, title_bits, forms, form_len, pairs,
             n_pairs += 1
         prev_s = s if title else -1
         prev_e = p
-    return n_pairs
+    return n_pairs, p, prev_s, prev_e
 
 
 @njit(cache=True)
@@ -230,6 +228,15 @@ def _grown(a, size):
     out = np.zeros((size,) + a.shape[1:], a.dtype)
     out[:len(a)] = a
     return out
+
+
+@njit(cache=True)
+def _grown_ids(id_hash, id_key, id_start, id_end, n_ids):
+    """The id arrays at twice their size, and a table for them (load at most 1/4)."""
+    n_cap = 2 * len(id_hash)  # a power of two: the table's mask
+    slots = _rehash(id_hash, n_ids, 4 * n_cap)
+    return (slots, _grown(id_hash, n_cap), _grown(id_key, n_cap), _grown(id_start, n_cap),
+            _grown(id_end, n_cap))
 
 
 @njit(cache=True)
@@ -292,25 +299,26 @@ def scan_names(cps, starts, ends, mixed, titles, title_bits, forms, form_len):
     n_pairs = 0
     for b in range(len(starts)):
         start, end = starts[b], ends[b]
-        room = (end - start) // 2 + 1  # at most one match or token per two characters
-        if n_pairs + room > len(pairs):
-            pairs = _grown(pairs, max(2 * len(pairs), n_pairs + room))
-        n_pairs = _title_pairs(cps, b, start, end, titles, title_bits, forms, form_len, pairs,
-                               n_pairs)
+        p, prev_s, prev_e = start, -1, -1
+        while True:
+            n_pairs, p, prev_s, prev_e = _title_pairs(cps, b, p, end, prev_s, prev_e, titles,
+                                                      title_bits, forms, form_len, pairs,
+                                                      n_pairs)
+            if p >= end:
+                break
+            pairs = _grown(pairs, 2 * len(pairs))
         if not mixed[b]:
             continue
-        if n_ids + 2 * room > n_cap:  # grow the ids and the table (load <= 1/4)
-            while n_ids + 2 * room > n_cap:
-                n_cap *= 2  # a power of two: the table's mask
-            id_hash = _grown(id_hash, n_cap)
-            id_key = _grown(id_key, n_cap)
-            id_start = _grown(id_start, n_cap)
-            id_end = _grown(id_end, n_cap)
-            counts = _grown(counts, n_cap)
-            slots = _rehash(id_hash, n_ids, 4 * n_cap)
         for kind in range(2):
-            n_ids = _count_words(cps, start, end, kind, slots, id_hash, id_key, id_start,
-                                 id_end, counts, n_ids)
+            p = start
+            while True:
+                n_ids, p = _count_words(cps, start, p, end, kind, slots, id_hash, id_key,
+                                        id_start, id_end, counts, n_ids)
+                if p >= end:
+                    break
+                slots, id_hash, id_key, id_start, id_end = _grown_ids(id_hash, id_key,
+                                                                      id_start, id_end, n_ids)
+                counts = _grown(counts, len(id_hash))
     return id_start[:n_ids], id_end[:n_ids], counts[:n_ids], pairs[:n_pairs]
 
 
@@ -354,29 +362,27 @@ def scan_pairs(cps, starts, ends, mixed):
         if not mixed[b]:
             continue
         start, end = starts[b], ends[b]
-        room = (end - start) // 2 + 1
-        if n_pairs + room > len(first):
-            size = max(2 * len(first), n_pairs + room)
-            first = _grown(first, size)
-            second = _grown(second, size)
-        if n_ids + 2 * room > n_cap:
-            while n_ids + 2 * room > n_cap:
-                n_cap *= 2
-            id_hash = _grown(id_hash, n_cap)
-            id_key = _grown(id_key, n_cap)
-            id_start = _grown(id_start, n_cap)
-            id_end = _grown(id_end, n_cap)
-            slots = _rehash(id_hash, n_ids, 4 * n_cap)
-        n_ids, n_pairs = _pairs(cps, start, end, slots, id_hash, id_key, id_start, id_end,
-                                n_ids, first, second, n_pairs)
+        p = start
+        while True:
+            n_ids, n_pairs, p = _pairs(cps, start, p, end, slots, id_hash, id_key, id_start,
+                                       id_end, n_ids, first, second, n_pairs)
+            if p >= end:
+                break
+            if n_pairs >= len(first):
+                first = _grown(first, 2 * len(first))
+                second = _grown(second, 2 * len(second))
+            else:
+                slots, id_hash, id_key, id_start, id_end = _grown_ids(id_hash, id_key,
+                                                                      id_start, id_end, n_ids)
     return id_start[:n_ids], id_end[:n_ids], first[:n_pairs], second[:n_pairs]
 
 
 @njit(cache=True)
-def _pairs(cps, start, end, slots, id_hash, id_key, id_start, id_end, n_ids, first, second,
+def _pairs(cps, start, p, end, slots, id_hash, id_key, id_start, id_end, n_ids, first, second,
            n_pairs):
-    p = start
-    while p < end:
+    """`scan_pairs` in ``cps[p:end]`` (a body from ``start``), until the ids or the pairs
+    fill their arrays. Returns the ids, the pairs and where the scan stopped."""
+    while p < end and n_ids + 2 <= len(id_hash) and n_pairs < len(first):
         if not (65 <= cps[p] <= 90) or (p > start and _letter(cps[p - 1])):
             p += 1
             continue
@@ -398,4 +404,4 @@ def _pairs(cps, start, end, slots, id_hash, id_key, id_start, id_end, n_ids, fir
         second[n_pairs] = c
         n_pairs += 1
         p = m
-    return n_ids, n_pairs
+    return n_ids, n_pairs, p
