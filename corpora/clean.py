@@ -62,7 +62,7 @@ _PARA_START = re.compile(
     _I,
 )
 #: `_PARA_START` without ``^``, matched from an offset: the pattern has no lookbehind, so
-#: ``_PARA_START_AT.match(line, i)`` is ``_PARA_START.match(line[i:])`` without the copy.
+#: a match of it at offset ``i`` is ``_PARA_START.match(line[i:])`` without the copy.
 _PARA_START_AT = re.compile(_PARA_START.pattern.removeprefix("^"), _I)
 
 # Lines dropped wherever they occur (whole-line matches, after stripping).
@@ -420,7 +420,7 @@ def _join_breaks(items: list) -> list[str]:
 def _strip_marking(line: str, first: re.Match[str] | None = None) -> str:
     """Remove paragraph numbers, markings and pilcrows at the start of a paragraph line.
 
-    The openings are stepped over in place (`_PARA_START_AT` from an offset), not cut off
+    The openings are stepped over in place (``_PARA_START_AT.match`` from an offset), not cut off
     one by one: a line of 10,000 ``1. (C)`` costs linear time, not quadratic. ``first`` is
     ``_PARA_START.match(line)`` when the caller has it already.
     """
