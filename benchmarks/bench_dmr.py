@@ -182,7 +182,7 @@ def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws
     dtm, meta, docs, eff = corpus(seed, n_docs)
     t0 = time.perf_counter()
     model = make_model("dmr", n_topics=8, seed=seed, prevalence=formula,
-                       iterations=iterations).fit(dtm, metadata=meta)
+                       iterations=iterations, chains=1).fit(dtm, metadata=meta)
     fit_s = time.perf_counter() - t0
     topics = theme_topics(model.topic_term_, model.terms_)
     truths = _truths(eff, meta, kept_mass(model.terms_))

@@ -62,7 +62,9 @@ def small():
 
 
 def _fit(dtm, meta, seed=0, **kw):
-    params = {"prevalence": "post + s(year) + classification", "iterations": 30, **kw}
+    # one chain unless a test is about chains (the default, 3, triples the fit time)
+    params = {"prevalence": "post + s(year) + classification", "iterations": 30,
+              "chains": 1, **kw}
     return make_model("dmr", n_topics=8, seed=seed, **params).fit(dtm, metadata=meta)
 
 
@@ -92,19 +94,19 @@ def test_dmr_deterministic_save_load_transform(small, tmp_path):
 def test_dmr_needs_covariates(small, tmp_path):
     dtm, meta = small
     with pytest.raises(ValueError, match="needs each cable's covariates"):
-        make_model("dmr", n_topics=4, iterations=5).fit(dtm)
+        make_model("dmr", n_topics=4, iterations=5, chains=1).fit(dtm)
     with pytest.raises(ValueError, match=r"\['genre'\]"):
-        make_model("dmr", n_topics=4, iterations=5, prevalence="genre").fit(
+        make_model("dmr", n_topics=4, iterations=5, chains=1, prevalence="genre").fit(
             dtm, metadata=meta.drop(columns="genre"))
     with pytest.raises(ValueError, match="'prevalence' parameter.*'country'"):
-        make_model("dmr", n_topics=4, prevalence="country").fit(dtm, metadata=meta)
+        make_model("dmr", n_topics=4, prevalence="country", chains=1).fit(dtm, metadata=meta)
     with pytest.raises(ValueError, match="no covariates row"):
-        make_model("dmr", n_topics=4, iterations=5).fit(dtm, metadata=meta.iloc[5:])
+        make_model("dmr", n_topics=4, iterations=5, chains=1).fit(dtm, metadata=meta.iloc[5:])
     # the covariates file the pipeline writes
     from topics.formula import write_covariates
 
     path = write_covariates(meta, tmp_path / "cov.parquet")
-    m = make_model("dmr", n_topics=4, iterations=5, covariates=str(path)).fit(dtm)
+    m = make_model("dmr", n_topics=4, iterations=5, chains=1, covariates=str(path)).fit(dtm)
     assert m.counts_.shape == (dtm.n_docs, 4)
     # the file is an input, not part of the saved model (two runs' models stay identical)
     from topics.models.base import read_params
@@ -166,7 +168,7 @@ def test_dmr_sweep_scores_through_transform(small, tmp_path):
     path = write_covariates(meta, tmp_path / "cov.parquet")
     texts = [[dtm.vocabulary.terms[j] for j in row.indices] for row in dtm.matrix]
     table = ev.sweep(dtm, texts, [3], seeds=[0], engine="dmr", out_dir=tmp_path / "sweep",
-                     n_jobs=1, covariates=str(path), iterations=10)
+                     n_jobs=1, covariates=str(path), iterations=10, chains=1)
     assert np.isfinite(table.loc[0, "heldout_ll_mean"])
 
 

@@ -84,7 +84,7 @@ def test_dmr_with_region(tmp_path):
     dtm, meta, _, _ = corpus(seed=11, n_docs=200)
     assert "region" not in meta.columns
     m = make_model("dmr", n_topics=6, seed=0, prevalence="region + s(year)",
-                   iterations=10).fit(dtm, metadata=meta)
+                   iterations=10, chains=1).fit(dtm, metadata=meta)
     expected = {p: post_region(p) for p in meta["post"]}
     assert set(m.levels_["region"]) >= {"EAP", "EUR", "NEA", "SCA", "WHA"}
     assert m.covariates_["region"].tolist() == [expected[p] for p in meta["post"]]
