@@ -123,6 +123,8 @@ EDGE_TEXTS = [
     "Mr. Brown and the minister " * 190 + "MR. SMITH AND PRESIDENT JONES MET " * 100,
     "b" * 500 + "A" * 4500 + " the minister Smith said" * 40,  # 90% capitals in the head
     "A" * 4500 + "b" * 500 + " the minister Smith said" * 40,
+    "A" * 4500 + "b" * 500 + " caf\u00e9 \u00c9mile Mr. Smith" * 20,  # ASCII head only
+    "b" * 500 + "A" * 4499 + "\u00c9" + " the minister Smith said" * 40,
     "\u00c9MILE \u00c9COLE MR. SMITH " * 300 + "caf\u00e9 smith " * 10,
     "Jones " + "E" + "e" * 30 + ", Jones " + "F" + "f" * 31 + ". Jones Smith-Brown, Jones Smith's",
 ]

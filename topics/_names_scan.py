@@ -239,21 +239,27 @@ def _grown_ids(id_hash, id_key, id_start, id_end, n_ids):
             _grown(id_end, n_cap))
 
 
+#: 1 for ``[A-Za-z]``, 2 for ``[A-Z]`` (a byte's bits for `head_case`).
+_CASE = np.array([(1 if chr(c).isascii() and chr(c).isalpha() else 0)
+                  + (2 if 65 <= c <= 90 else 0) for c in range(256)], dtype=np.int64)
+
+
 @njit(cache=True)
 def head_case(cps, starts, ends, head):
     """ASCII letters and capitals among the first ``head`` characters of each body (what
-    `topics.names._is_all_caps` counts in an ASCII body)."""
+    `topics.names._is_all_caps` counts in an ASCII head)."""
     n = len(starts)
     letters = np.zeros(n, np.int64)
     upper = np.zeros(n, np.int64)
     for b in range(n):
+        n_letters = 0
+        n_upper = 0
         for p in range(starts[b], min(ends[b], starts[b] + head)):
-            c = cps[p]
-            if 65 <= c <= 90:
-                letters[b] += 1
-                upper[b] += 1
-            elif 97 <= c <= 122:
-                letters[b] += 1
+            c = _CASE[cps[p]]
+            n_letters += c & 1
+            n_upper += c >> 1
+        letters[b] = n_letters
+        upper[b] = n_upper
     return letters, upper
 
 

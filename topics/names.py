@@ -291,11 +291,12 @@ def _words(joined: str, id_start, id_end) -> list[str]:
 
 
 def _all_caps(texts: list[str], cps, starts, ends) -> list[bool]:
-    """`_is_all_caps` of each of ``texts`` (joined in ``cps``): ASCII ones counted by
-    `topics._names_scan.head_case`, the others by `_is_all_caps` itself."""
+    """`_is_all_caps` of each of ``texts`` (joined in ``cps``): those whose head is ASCII
+    counted by `topics._names_scan.head_case`, the others by `_is_all_caps` itself."""
     k = _kernel()[0]
     letters, upper = k.head_case(cps, starts, ends, _HEAD)
-    return [(n > 0 and u >= 0.9 * n) if text.isascii() else _is_all_caps(text)
+    return [(n > 0 and u >= 0.9 * n) if text.isascii() or text[:_HEAD].isascii()
+            else _is_all_caps(text)
             for text, n, u in zip(texts, letters.tolist(), upper.tolist(), strict=True)]
 
 
