@@ -96,8 +96,20 @@ class TokenIds:
 
 # --- tokenizing -------------------------------------------------------------------------
 
-def _encode_chunk(offset: int, texts: list[str]) -> tuple[str, bytes, bytes]:
-    """Worker: tokens of a chunk as (chunk vocabulary joined by \x1f, uint32 ids, lengths)."""
+#: Worker side of the forms protocol: per tokenizer `forms_key`, how many of its forms
+#: were sent to the parent already.
+_FORMS_SENT: dict[tuple[int, int], int] = {}
+
+
+def _encode_chunk(offset: int, texts: list[str]) -> tuple:
+    """Worker: the tokens of a chunk, for `_Merger.add`.
+
+    Where the numba scan applies: ``("f", forms_key, n_sent, new forms joined by \x1f,
+    order, ids, lengths)``; ``order`` (uint32) maps the chunk's ids to the worker
+    tokenizer's forms (`Tokenizer.encode_forms`), and only the forms the parent has not
+    had from this tokenizer travel, as one str. Otherwise ``("v", vocabulary joined by
+    \x1f, ids, lengths)``. Arrays travel as arrays (one buffer each), not as strs.
+    """
     from topics import tokenize as tk
 
     tok = tk._WORKER_TOKENIZER
@@ -109,28 +121,75 @@ def _encode_chunk(offset: int, texts: list[str]) -> tuple[str, bytes, bytes]:
                 f"tokenize_ids: text {offset + i} is a {type(text).__name__}, expected str; "
                 f"pass '' for a missing body"
             )
-    # Tokenizer.encode: the chunk's tokens as ids without a str per token (numba scan)
-    vocab, ids, lengths = tok.encode(texts)
-    return (_SEP.join(vocab), np.asarray(ids, dtype=np.uint32).tobytes(),
-            np.asarray(lengths, dtype=np.int64).tobytes())
+    vocab, order, ids, lengths = tok.encode_forms(texts)
+    ids = np.asarray(ids, dtype=np.uint32)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if order is None:
+        return ("v", _SEP.join(vocab), ids, lengths)
+    key, forms = tok.forms_key, tok.forms
+    sent = _FORMS_SENT.get(key, 0)
+    _FORMS_SENT[key] = len(forms)
+    return ("f", key, sent, _SEP.join(forms[sent:]), order.astype(np.uint32), ids, lengths)
+
+
+class _FormMap:
+    """Parent side of one worker tokenizer's forms: their tokens and corpus ids (-1: none
+    yet)."""
+
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+        self.ids = np.full(1024, -1, dtype=np.int64)
 
 
 class _Merger:
-    """Parent side: maps each chunk's vocabulary onto the corpus vocabulary."""
+    """Parent side: maps each chunk's tokens onto the corpus vocabulary.
+
+    Chunks are added in corpus order, so a token new to the corpus in a chunk is given
+    the next id in order of first appearance in that chunk. A worker takes its chunks in
+    corpus order (one task queue), so when one of its chunks is added, every form its
+    tokenizer had made before it is known here (`_FormMap`): only forms new to that map
+    are looked up by their str; the ids of the rest are one numpy take.
+    """
 
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
         self.parts: list[np.ndarray] = []
         self.lengths: list[np.ndarray] = []
+        self.forms: dict[tuple[int, int], _FormMap] = {}
 
-    def add(self, packed: tuple[str, bytes, bytes]) -> int:
-        words, raw_ids, raw_lengths = packed
-        local = words.split(_SEP) if words else []
+    def add(self, packed: tuple) -> int:
         index = self.index
-        mapping = np.array([index.setdefault(w, len(index)) for w in local], dtype=np.uint32)
-        ids = np.frombuffer(raw_ids, dtype=np.uint32)
-        self.parts.append(mapping[ids] if len(ids) else ids.copy())
-        lengths = np.frombuffer(raw_lengths, dtype=np.int64)
+        if packed[0] == "v":
+            _, words, ids, lengths = packed
+            local = words.split(_SEP) if words else []
+            mapping = np.array([index.setdefault(w, len(index)) for w in local],
+                               dtype=np.uint32)
+        else:
+            _, key, sent, words, order, ids, lengths = packed
+            fm = self.forms.get(key)
+            if fm is None:
+                fm = self.forms[key] = _FormMap()
+            if sent != len(fm.tokens):  # pragma: no cover - the task queue is FIFO
+                raise RuntimeError(
+                    f"tokenize_ids: a worker's chunk came with forms from {sent}, "
+                    f"expected {len(fm.tokens)} (chunks merged out of order)")
+            if words:
+                fm.tokens.extend(words.split(_SEP))
+            if len(fm.tokens) > len(fm.ids):
+                grown = np.full(2 * len(fm.tokens), -1, dtype=np.int64)
+                grown[:len(fm.ids)] = fm.ids
+                fm.ids = grown
+            mapped = fm.ids[order]
+            fresh = np.flatnonzero(mapped < 0)  # in order of first appearance
+            if len(fresh):
+                tokens = fm.tokens
+                forms = order[fresh]
+                new = np.array([index.setdefault(tokens[f], len(index))
+                                for f in forms.tolist()], dtype=np.int64)
+                mapped[fresh] = new
+                fm.ids[forms] = new
+            mapping = mapped.astype(np.uint32)
+        self.parts.append(mapping[ids] if len(ids) else np.zeros(0, np.uint32))
         self.lengths.append(lengths)
         return len(lengths)
 
@@ -191,6 +250,7 @@ def tokenize_ids(
                     progress(done)
         finally:
             tk._WORKER_TOKENIZER = None
+            _FORMS_SENT.clear()
         return merger.result()
     import multiprocessing as mp
 

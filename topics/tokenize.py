@@ -31,12 +31,13 @@ Examples
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
-from itertools import filterfalse, islice
+from itertools import count, filterfalse, islice
 from typing import Any
 
 import numpy as np
@@ -301,6 +302,7 @@ class Tokenizer:
         self._form_names: list[str] = []
         self._form_id_of: dict[str, int] = {}
         self._scratch_ids = np.zeros(0, dtype=np.int64)
+        self.forms_key = _new_forms_key()
 
     def __repr__(self) -> str:
         return f"Tokenizer({self.options!r})"
@@ -337,6 +339,34 @@ class Tokenizer:
         TypeError
             If a text is not a str (naming its index).
         """
+        vocab, order, ids, lengths = self.encode_forms(texts)
+        if vocab is None:
+            names = self._form_names
+            vocab = [names[f] for f in order.tolist()]
+        return vocab, ids, lengths
+
+    @property
+    def forms(self) -> list[str]:
+        """The tokens `encode_forms`' ``order`` indexes (grows; read only). It starts over
+        empty, with a new `forms_key`, when the interned matches are reset."""
+        return self._form_names
+
+    def encode_forms(self, texts: Sequence[str]
+                     ) -> tuple[list[str] | None, np.ndarray | None, np.ndarray, np.ndarray]:
+        """`encode` without a str per distinct token: ``(vocab, order, ids, lengths)``.
+
+        Where the numba scan applies, ``vocab`` is None and ``order`` (int64) holds the
+        chunk's distinct tokens in order of first appearance as indices into `forms`, so
+        the token of id ``i`` is ``self.forms[order[i]]``; `forms` only grows until its
+        `forms_key` changes. Otherwise (lemmas, no numba, text beyond Unicode's first
+        plane) ``order`` is None and ``vocab`` is `encode`'s. ``ids`` and ``lengths`` are
+        `encode`'s either way.
+
+        Raises
+        ------
+        TypeError
+            If a text is not a str (naming its index).
+        """
         prepared: list[str] = []
         for i, text in enumerate(texts):
             if not isinstance(text, str):
@@ -346,13 +376,13 @@ class Tokenizer:
                 )
             prepared.append(self._prepare(text))
         if self.options.lemmatize or _kernels() is None or not prepared:
-            return _encode_lists([self._tokens_of_prepared(t) for t in prepared])
+            return self._encode_lists(prepared)
         # "\n" is no word character: no token crosses it, and each text's first token
         # sees a non-word character before it as at the start of a text.
         joined = "\n".join(prepared)
         scanned = self._scan_forms(joined)
         if scanned is None:
-            return _encode_lists([self._tokens_of_prepared(t) for t in prepared])
+            return self._encode_lists(prepared)
         starts, token_form = scanned
         keep = token_form >= 0
         # chunk ids by first appearance, and the token of each
@@ -362,8 +392,11 @@ class Tokenizer:
         np.cumsum([len(t) + 1 for t in prepared[:-1]], out=doc_starts[1:])
         bounds = np.searchsorted(starts[keep], doc_starts)
         lengths = np.diff(np.append(bounds, int(keep.sum()))).astype(np.int64)
-        names = self._form_names
-        return [names[f] for f in order.tolist()], ids.astype(np.uint32), lengths
+        return None, order, ids.astype(np.uint32), lengths
+
+    def _encode_lists(self, prepared: list[str]):
+        vocab, ids, lengths = _encode_lists([self._tokens_of_prepared(t) for t in prepared])
+        return vocab, None, ids, lengths
 
     def _tokens_of_prepared(self, text: str) -> list[str]:
         opts = self.options
@@ -448,8 +481,9 @@ class Tokenizer:
         state = self._match_ids
         if state.n_ids > _MAX_MATCH_IDS:  # bound the memory: start over
             state.reset()
-            self._form_names.clear()
+            self._form_names = []  # a new list: `forms` handed out before stays valid
             self._form_id_of.clear()
+            self.forms_key = _new_forms_key()
         before = state.n_ids
         state.reserve(len(cps))
         starts, ends, gids, state.slots = k.scan_global(
@@ -558,6 +592,12 @@ class Tokenizer:
 # ---------------------------------------------------------------------------- corpus
 
 _WORKER_TOKENIZER: Tokenizer | None = None
+_FORMS_KEYS = count()
+
+
+def _new_forms_key() -> tuple[int, int]:
+    """A key no other tokenizer's `forms` has had in any process (pid, serial)."""
+    return os.getpid(), next(_FORMS_KEYS)
 
 
 def _init_worker(options: TextOptions) -> None:
