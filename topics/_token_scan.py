@@ -172,6 +172,10 @@ def run_starts(cps, table, wanted):
     n = len(cps)
     out = np.empty(n // 2 + 1, np.int64)
     n_out = 0
+    # a run's hash is searched for only where its low bits are some wanted hash's
+    low = np.zeros(4096, np.uint8)
+    for w in wanted:
+        low[w & np.uint64(4095)] = 1
     i = 0
     while i < n:
         if table[cps[i]] & 1 == 0:
@@ -188,7 +192,7 @@ def run_starts(cps, table, wanted):
                 c += 32
             h = (h ^ np.uint64(c)) * _FNV_PRIME
             i += 1
-        if ascii:
+        if ascii and low[h & np.uint64(4095)]:
             k = np.searchsorted(wanted, h)
             if k < len(wanted) and wanted[k] == h:
                 out[n_out] = start
