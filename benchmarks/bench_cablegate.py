@@ -95,14 +95,16 @@ class TreeMeter:
                 self.peak_pss_kb = max(self.peak_pss_kb, pss)
 
     def cpu_seconds(self) -> float:
-        """CPU (user + system) of this process, its waited-for children and live ones."""
+        """CPU (user + system) of this process, its waited-for children and live ones, and
+        the children those live ones waited for (a forkserver's pool workers: ingest's
+        parsing processes are not this process's children)."""
         own = resource.getrusage(resource.RUSAGE_SELF)
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         total = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
         for p in self._procs()[1:]:
             try:
                 t = p.cpu_times()
-                total += t.user + t.system
+                total += t.user + t.system + t.children_user + t.children_system
             except self._psutil.Error:
                 pass
         return total
