@@ -250,7 +250,9 @@ def _blank_matches_at(text: str, pattern: re.Pattern, starts: Iterable[int]) -> 
 _FOLDS_TO_ASCII = ("\u0131", "\u017f", "\u212a", "\u0130")
 _DOT_LETTER_DOT_RE = re.compile(r"\.[^\W\d_]\.")
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
-_ZERO_SERIAL_RE = re.compile(r"\s0\d{3}")
+# ``\s0\d{3}`` (a serial with a leading zero) led by its literal "0", which `re` finds
+# by a fast character search: ~15x faster over a cable than a pattern led by ``\s``.
+_ZERO_SERIAL_RE = re.compile(r"0(?<=\s0)\d{3}")
 # A token part of digits after a hyphen (``post-2009``): `_trim_numeric_parts` has work.
 _DASH_DIGIT_RE = re.compile(r"-(?<=[^\W_]-)\d")
 
