@@ -67,6 +67,8 @@ FAMILIES: dict[str, str] = {
     "prose": "the minister said that ",
     "slashes": "//",
     "hyphens": "- ",
+    "html tags": "<a href='/x'>y</a> ",
+    "open tags and quotes": "<a t='x' u=\"<b ",
 }
 
 BASE = 2_000
