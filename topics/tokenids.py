@@ -619,7 +619,8 @@ def _encode_string_batches(batches) -> tuple[list[str], list[str], TokenIds]:
         refs += batch.column("ref").to_pylist()
         origins += batch.column("origin").to_pylist()
         enc = ids_from_table(batch.column("tokens"))
-        merger.add((_SEP.join(enc.vocab), enc.ids.tobytes(), np.diff(enc.offsets).tobytes()))
+        merger.add(("v", _SEP.join(enc.vocab), enc.ids.astype(np.uint32, copy=False),
+                    np.diff(enc.offsets).astype(np.int64, copy=False)))
     return refs, origins, merger.result()
 
 
