@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 from itertools import accumulate
 
 __all__ = ["fold"]
@@ -52,22 +53,28 @@ def _sub_at(pattern: re.Pattern[str], text: str, low: str, words: tuple[str, ...
         while i >= 0:
             starts.append(i)
             i = low.find(word, i + 1)
-    if not starts:
-        return text
-    out: list[str] = []
-    cur = 0
-    for p in sorted(starts):
-        if p < cur:
+    return blank_matches_at(text, pattern, sorted(starts))
+
+
+def blank_matches_at(text: str, pattern: re.Pattern, starts: Iterable[int]) -> str:
+    """``pattern`` matched at each of ``starts`` (increasing), left to right without
+    overlap, each match replaced by one space: ``pattern.sub(" ", text)`` when the starts
+    hold every position where ``pattern`` can match (the text before a start is the
+    pattern's lookbehind context)."""
+    pieces: list[str] = []
+    last = 0
+    for start in starts:
+        if start < last:
             continue
-        m = pattern.match(text, p)  # the text before p is the lookbehind's context
-        if m is not None:
-            out.append(text[cur:p])
-            out.append(" ")
-            cur = m.end()
-    if not out:
+        hit = pattern.match(text, start)
+        if hit is not None:
+            pieces.append(text[last:start])
+            pieces.append(" ")
+            last = hit.end()
+    if not pieces:
         return text
-    out.append(text[cur:])
-    return "".join(out)
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def _line_starts(lines: list[str]) -> list[int]:

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from corpora.linescan import blank_matches_at
 from topics.stopwords import place_names
 
 logger = logging.getLogger(__name__)
@@ -222,27 +223,7 @@ def _drop_multiword_places(text: str, fast: bool = False) -> str:
             starts = _place_candidates(text.lower())
     if starts is None:
         starts = (m.start() for m in _multiword_place_finder().finditer(text))
-    return _blank_matches_at(text, flat, starts)
-
-
-def _blank_matches_at(text: str, pattern: re.Pattern, starts: Iterable[int]) -> str:
-    """``pattern`` matched at each of ``starts`` (increasing), left to right without
-    overlap, each match replaced by one space: ``pattern.sub(" ", text)`` when the starts
-    hold every position where ``pattern`` can match."""
-    pieces: list[str] = []
-    last = 0
-    for start in starts:
-        if start < last:
-            continue
-        hit = pattern.match(text, start)
-        if hit is not None:
-            pieces.append(text[last:start])
-            pieces.append(" ")
-            last = hit.end()
-    if not pieces:
-        return text
-    pieces.append(text[last:])
-    return "".join(pieces)
+    return blank_matches_at(text, flat, starts)
 
 
 # Characters that re.IGNORECASE folds onto ASCII letters (dotless i, long s, Kelvin sign,
@@ -398,7 +379,7 @@ def _drop_urls(text: str) -> str:
         while at >= 0:
             starts.update(at - k for k in offsets if at >= k)
             at = hay.find(needle, at + 1)
-    return _blank_matches_at(text, _URL_RE, sorted(starts))
+    return blank_matches_at(text, _URL_RE, sorted(starts))
 
 
 def _drop_reference_ids(text: str) -> str:
@@ -408,7 +389,7 @@ def _drop_reference_ids(text: str) -> str:
     starts = _text_scan(text, "sender_starts")
     if starts is None:
         return _REF_SENDER_RE.sub(" ", text)
-    return _blank_matches_at(text, _REF_SENDER_RE, starts.tolist())
+    return blank_matches_at(text, _REF_SENDER_RE, starts.tolist())
 
 
 def _text_scan(text: str, kernel: str, *args) -> np.ndarray | None:
