@@ -26,7 +26,10 @@ words, so its share of the modelled words is below its mixing weight):
 The rows "best topic vs mixing weight (before)" repeat the first version of this benchmark
 (one topic, the planted mixing weight as truth) on the same fits. ``--chains N`` adds a
 ``dmr`` model with ``chains=N`` per corpus (N fits, the effects drawn round them: the
-intervals carry the spread between fits).
+intervals carry the spread between fits). ``--cov-types HC1,HC2,HC3`` evaluates each fit's
+draws under each coefficient covariance of `estimate_model_effects` (``cov_type``; the same
+seed, so the same posterior and normal draws: only the covariance differs), one table row
+per approach, covariance and estimand.
 
 Beside it, in the same run, the model-free estimate a user of the plain library would make:
 ``lda-gibbs`` (tomotopy ``LDAModel``, same K, sweeps and seed) and the per-level mean of its
@@ -38,6 +41,7 @@ Run::
     python -m benchmarks dmr                 # 20 seeds, 1,500 cables each
     python -m benchmarks dmr --seeds 5 --docs 800
     python -m benchmarks dmr --chains 3 --no-plain
+    python -m benchmarks dmr --chains 3 --no-plain --cov-types HC1,HC2,HC3
 """
 
 from __future__ import annotations
@@ -164,7 +168,8 @@ def _rows(res, topic, truths, scale: str) -> list[tuple]:
 
 
 def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws: int = 100,
-                formula: str = "post + s(year)", old: bool = False, chains: int = 1) -> dict:
+                formula: str = "post + s(year)", old: bool = False, chains: int = 1,
+                cov_types: tuple[str, ...] | None = None) -> dict:
     """Fit ``dmr`` on one generated corpus; each estimand's truth, estimate and interval.
 
     ``rows``: the theme's topics (`theme_topics`, their shares summed) against the expected
@@ -173,12 +178,15 @@ def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws
     mixing weight (the comparison of the first version of this benchmark). With
     ``chains > 1`` also ``rows_pooled``: a dmr model with ``chains`` fits (its ``chains``
     parameter: seeds ``seed + 1000 j``, topics aligned by the engine), effects drawn round
-    the fits (``n_draws`` per fit).
+    the fits (``n_draws`` per fit). ``cov_types``: the coefficient covariances to evaluate
+    the same draws under (default: `estimate_model_effects`'s); ``rows`` and
+    ``rows_pooled`` are the first's, ``rows_by_cov`` and ``rows_pooled_by_cov`` each's.
     """
     from corpora.synthetic_effects import kept_mass
     from topics.models import make_model
-    from topics.report.model_effects import estimate_model_effects
+    from topics.report.model_effects import DEFAULT_COV_TYPE, estimate_model_effects
 
+    cov_types = tuple(cov_types or (DEFAULT_COV_TYPE,))
     dtm, meta, docs, eff = corpus(seed, n_docs)
     t0 = time.perf_counter()
     model = make_model("dmr", n_topics=8, seed=seed, prevalence=formula,
@@ -186,9 +194,11 @@ def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws
     fit_s = time.perf_counter() - t0
     topics = theme_topics(model.topic_term_, model.terms_)
     truths = _truths(eff, meta, kept_mass(model.terms_))
-    res = estimate_model_effects(model, n_draws=n_draws, seed=seed, max_levels=1000,
-                                 groups=[topics], keep_draws=chains > 1)
-    out = {"rows": _rows(res, 0, truths, "modelled"), "topics": topics, "fit_s": fit_s,
+    by_cov = {c: _rows(estimate_model_effects(model, n_draws=n_draws, seed=seed,
+                                              max_levels=1000, groups=[topics], cov_type=c),
+                       0, truths, "modelled") for c in cov_types}
+    out = {"rows": by_cov[cov_types[0]], "rows_by_cov": by_cov, "topics": topics,
+           "fit_s": fit_s,
            "docs": docs, "dtm": dtm, "meta": meta, "model": model, "truths": truths,
            "purity": purity(model.topic_term_, model.terms_, topics)}
     if chains > 1:
@@ -198,12 +208,15 @@ def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws
                            iterations=iterations, chains=chains).fit(dtm, metadata=meta)
         out["fit_s_pooled"] = time.perf_counter() - t0
         groups = [theme_topics(multi.topic_term_, multi.terms_)]
-        out["rows_pooled"] = _rows(estimate_model_effects(
-            multi, n_draws=n_draws * chains, seed=seed, max_levels=1000, groups=groups),
-            0, truths, "modelled")
+        out["rows_pooled_by_cov"] = {c: _rows(estimate_model_effects(
+            multi, n_draws=n_draws * chains, seed=seed, max_levels=1000, groups=groups,
+            cov_type=c), 0, truths, "modelled") for c in cov_types}
+        out["rows_pooled"] = out["rows_pooled_by_cov"][cov_types[0]]
     if old:
+        # the first version of this benchmark, as it was (HC1)
         best = matched_topic(model.topic_term_, model.terms_)
-        res1 = estimate_model_effects(model, n_draws=n_draws, seed=seed, max_levels=1000)
+        res1 = estimate_model_effects(model, n_draws=n_draws, seed=seed, max_levels=1000,
+                                      cov_type="HC1")
         out["rows_old"] = _rows(res1, best, truths, "planted")
     return out
 
@@ -277,25 +290,40 @@ def main(argv: list[str] | None = None) -> int:
                         "lower, upper) to this CSV as the seeds finish")
     p.add_argument("--chains", type=int, default=1,
                    help="also pool this many dmr fits per corpus (between-fit uncertainty)")
+    p.add_argument("--cov-types", default="",
+                   help="comma-separated coefficient covariances to evaluate each fit's draws "
+                        "under (HC1,HC2,HC3; default: estimate_model_effects's)")
     a = p.parse_args(argv)
+    from topics.report.model_effects import COV_TYPES, DEFAULT_COV_TYPE
+
+    covs = tuple(c.strip().upper() for c in a.cov_types.split(",") if c.strip()) \
+        or (DEFAULT_COV_TYPE,)
+    bad = [c for c in covs if c not in COV_TYPES]
+    if bad:
+        p.error(f"--cov-types: unknown {bad}; expected some of {list(COV_TYPES)}")
     runs = []
     for seed in range(a.first_seed, a.first_seed + a.seeds):
-        r = planted_dmr(seed, a.docs, iterations=a.iterations, old=True, chains=a.chains)
+        r = planted_dmr(seed, a.docs, iterations=a.iterations, old=True, chains=a.chains,
+                        cov_types=covs)
         q = None if a.no_plain else planted_plain(seed, r["dtm"], r["meta"], r["truths"],
                                                   iterations=a.iterations)
         runs.append((r, q))
         if a.rows:
             with open(a.rows, "a", encoding="utf-8") as fh:
-                for name, rows in (("before", r["rows_old"]), ("after", r["rows"]),
-                                   ("pooled", r.get("rows_pooled", [])),
-                                   ("lda-gibbs", [] if q is None else q["rows"])):
+                named = [("before", r["rows_old"])]
+                named += [(f"after {c}", r["rows_by_cov"][c]) for c in covs]
+                named += [(f"pooled {c}", r.get("rows_pooled_by_cov", {}).get(c, []))
+                          for c in covs]
+                named += [("lda-gibbs", [] if q is None else q["rows"])]
+                for name, rows in named:
                     for est, truth, e, lo, hi in rows:
                         fh.write(f"{seed},{name},{est},{truth:.6f},{e:.6f},{lo:.6f},{hi:.6f}\n")
         cov = np.mean([lo <= t <= hi for _, t, _, lo, hi in r["rows"]])
         old = np.mean([lo <= t <= hi for _, t, _, lo, hi in r["rows_old"]])
-        if "rows_pooled" in r:
-            pooled = np.mean([lo <= t <= hi for _, t, _, lo, hi in r["rows_pooled"]])
-            print(f"  seed {seed}: {a.chains} chains pooled: {pooled:.2f} of intervals cover")
+        for c, rows in r.get("rows_pooled_by_cov", {}).items():
+            pooled = np.mean([lo <= t <= hi for _, t, _, lo, hi in rows])
+            print(f"  seed {seed}: {a.chains} chains pooled, {c}: {pooled:.2f} of intervals "
+                  "cover")
         print(f"  seed {seed}: dmr topics {r['topics']} (purity {r['purity']:.2f}), "
               f"{cov:.2f} of intervals cover ({old:.2f} for the best topic against the "
               f"mixing weight)" + ("" if q is None else f"; lda-gibbs purity {q['purity']:.2f}")
@@ -315,12 +343,14 @@ def main(argv: list[str] | None = None) -> int:
         fits = [r["fit_s"] for r, _ in d]
         table += _summary("dmr, best topic vs mixing weight (before)" + tag,
                           [x for r, _ in d for x in r["rows_old"]], fits)
-        table += _summary("dmr, theme's topics vs modelled-word share" + tag,
-                          [x for r, _ in d for x in r["rows"]], fits)
+        for c in covs:
+            table += _summary(f"dmr, theme's topics vs modelled-word share, {c}" + tag,
+                              [x for r, _ in d for x in r["rows_by_cov"][c]], fits)
         if a.chains > 1:
-            table += _summary(f"dmr chains={a.chains}, theme's topics" + tag,
-                              [x for r, _ in d for x in r["rows_pooled"]],
-                              [r["fit_s_pooled"] for r, _ in d])
+            for c in covs:
+                table += _summary(f"dmr chains={a.chains}, theme's topics, {c}" + tag,
+                                  [x for r, _ in d for x in r["rows_pooled_by_cov"][c]],
+                                  [r["fit_s_pooled"] for r, _ in d])
         dq = [(r, q) for r, q in runs if q is not None and keep(q)]
         if dq:
             table += _summary("lda-gibbs + per-level mean (bootstrap)"

@@ -11,11 +11,18 @@ run this module adds effects estimated with the model's prevalence formula:
 2. For each draw, an **OLS regression** of every topic's shares on the formula's design
    (treatment-coded levels; the year scaled to [-1, 1], as Legendre polynomials for
    ``s(year)``), and one draw of the coefficients from their sampling distribution
-   ``N(beta_hat, V)``, ``V`` the heteroskedasticity-consistent (HC1) covariance of each
-   topic's coefficients (topic shares are not homoskedastic: their variance grows with
-   their mean): the "method of composition" of stm's
-   ``estimateEffect`` (Roberts, Stewart & Tingley 2019), which carries the uncertainty of the
-   topic shares into the effects.
+   ``N(beta_hat, V)``, ``V`` a heteroskedasticity-consistent covariance of each topic's
+   coefficients (topic shares are not homoskedastic: their variance grows with their mean):
+   the "method of composition" of stm's ``estimateEffect`` (Roberts, Stewart & Tingley
+   2019), which carries the uncertainty of the topic shares into the effects. ``cov_type``
+   picks ``V`` (`COV_TYPES`): ``HC1`` (squared residuals times ``n / (n - p)``), ``HC2``
+   (divided by ``1 - h_ii``) or ``HC3`` (divided by ``(1 - h_ii)^2``), ``h_ii`` the hat
+   values, the diagonal of ``X (X'X)^+ X'`` (MacKinnon & White 1985; Long & Ervin 2000).
+   HC1 understates the variance of a small level's coefficient (its cables have high
+   leverage, and their residuals are shrunk towards the fit by ``1 - h_ii``); HC2 and HC3
+   undo that. A cable with leverage 1 (``h_ii > 1 - LEVERAGE_ONE_TOL``: it alone decides a
+   coefficient, so its residual is 0 whatever its variance) gets, under HC2 and HC3, the
+   mean adjusted squared residual of the other cables of that topic instead of ``0 / 0``.
 3. **Expected shares** at a covariate value: the mean prediction over the run's cables with
    that covariate set to the value and the others as they are (average marginal
    prediction); **differences** between two levels the same way. Estimates are the mean
@@ -41,13 +48,31 @@ from matplotlib.figure import Figure
 from topics.formula import Term
 from topics.runinfo import atomic_write_bytes
 
-__all__ = ["ModelEffects", "design_matrix", "estimate_model_effects", "model_sections",
-           "pool_chains"]
+__all__ = ["COV_TYPES", "ModelEffects", "design_matrix", "estimate_model_effects", "hat_values",
+           "model_sections", "pool_chains"]
 
 logger = logging.getLogger(__name__)
 
 #: Preferred reference level per covariate (else the most common level).
 REFERENCE = {"classification": "UNCLASSIFIED", "genre": "subject"}
+
+#: The coefficient covariances `estimate_model_effects` offers (``cov_type``).
+COV_TYPES = ("HC1", "HC2", "HC3")
+#: The default ``cov_type`` (chosen by ``python -m benchmarks dmr --cov-types HC1,HC2,HC3``;
+#: docs/engines.md, ``dmr``).
+DEFAULT_COV_TYPE = "HC1"
+#: A cable whose hat value exceeds ``1 - LEVERAGE_ONE_TOL`` has leverage 1 (it alone decides
+#: a coefficient; its residual is 0 up to rounding).
+LEVERAGE_ONE_TOL = 1e-6
+
+
+def method_text(cov_type: str) -> str:
+    """The report's method line of `estimate_model_effects` with covariance ``cov_type``."""
+    what = {"HC1": "HC1 covariance", "HC2": "HC2 covariance (leverage-adjusted)",
+            "HC3": "HC3 covariance (leverage-adjusted, jackknife-like)"}[cov_type]
+    return ("posterior draws of the topic shares (Dirichlet of each cable's final Gibbs "
+            "counts plus its DMR prior), OLS on the formula's design per draw with a "
+            f"coefficient draw ({what}; stm's method of composition)")
 
 
 @dataclass
@@ -74,9 +99,12 @@ class ModelEffects:
     contrasts: pd.DataFrame
     n_draws: int
     level: float
-    method: str = ("posterior draws of the topic shares (Dirichlet of each cable's final "
-                   "Gibbs counts plus its DMR prior), OLS on the formula's design per draw "
-                   "with a coefficient draw (HC1 covariance; stm's method of composition)")
+    method: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.method:
+            self.method = method_text(DEFAULT_COV_TYPE)
+
     draws: np.ndarray | None = None
     keys: list[tuple] | None = None
 
@@ -171,19 +199,46 @@ def _draw(rng: np.random.Generator, counts: np.ndarray, prior: np.ndarray) -> np
     return theta / np.maximum(theta.sum(axis=1, keepdims=True), 1e-300)
 
 
+def hat_values(X: np.ndarray, xtx_inv: np.ndarray) -> np.ndarray:
+    """The leverages ``h_ii``: the diagonal of ``X (X'X)^+ X'`` without forming it."""
+    return np.einsum("ij,ij->i", X @ xtx_inv, X)
+
+
+def _adjusted_squares(X: np.ndarray, xtx_inv: np.ndarray, sq: np.ndarray,
+                      cov_type: str) -> np.ndarray:
+    """Squared residuals ``sq`` (n, k) as the meat of ``cov_type``'s sandwich: HC1 scales
+    them by ``n / (n - p)``, HC2 divides by ``1 - h_ii``, HC3 by ``(1 - h_ii)^2``. Under HC2
+    and HC3 a row of leverage 1 (`LEVERAGE_ONE_TOL`) gets the mean adjusted square of the
+    other rows (its own residual is 0 whatever its variance); all rows of leverage 1 (a
+    saturated design) leave 0."""
+    if cov_type not in COV_TYPES:
+        raise ValueError(f"estimate_model_effects: cov_type must be one of {COV_TYPES}; "
+                         f"got {cov_type!r}")
+    n, p = X.shape
+    if cov_type == "HC1":
+        return sq * (n / max(n - p, 1))
+    h = hat_values(X, xtx_inv)
+    one = h > 1.0 - LEVERAGE_ONE_TOL
+    rest = np.where(one, 1.0, 1.0 - h)  # rows of leverage 1 are replaced below
+    out = sq / (rest if cov_type == "HC2" else rest ** 2)[:, None]
+    if one.any():
+        out[one] = out[~one].mean(axis=0) if (~one).any() else 0.0
+    return out
+
+
 def _sandwich_roots(X: np.ndarray, xtx_inv: np.ndarray, hat: np.ndarray,
-                    thetas: list[np.ndarray]) -> np.ndarray:
-    """Square roots (k, p, p) of each topic's heteroskedasticity-consistent (HC1) covariance
-    of the OLS coefficients, its squared residuals averaged over a few posterior draws of
-    the shares (the posterior means are shrunk towards the prior and would understate the
-    spread of the shares)."""
+                    thetas: list[np.ndarray], cov_type: str = DEFAULT_COV_TYPE) -> np.ndarray:
+    """Square roots (k, p, p) of each topic's heteroskedasticity-consistent covariance of
+    the OLS coefficients (``cov_type``: HC1, HC2 or HC3), its squared residuals averaged
+    over a few posterior draws of the shares (the posterior means are shrunk towards the
+    prior and would understate the spread of the shares)."""
     n, p = X.shape
     sq = np.mean([(th - X @ (hat @ th)) ** 2 for th in thetas], axis=0)
-    scale = n / max(n - p, 1)
+    sq = _adjusted_squares(X, xtx_inv, sq, cov_type)
     out = np.empty((sq.shape[1], p, p))
     for t in range(sq.shape[1]):
         meat = (X * sq[:, t:t + 1]).T @ X
-        cov = scale * xtx_inv @ meat @ xtx_inv
+        cov = xtx_inv @ meat @ xtx_inv
         w, v = np.linalg.eigh((cov + cov.T) / 2)
         out[t] = v * np.sqrt(np.clip(w, 0, None))
     return out
@@ -192,7 +247,8 @@ def _sandwich_roots(X: np.ndarray, xtx_inv: np.ndarray, hat: np.ndarray,
 def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.95,
                            seed: int = 0, max_levels: int = 30,
                            groups: list[list[int]] | None = None,
-                           keep_draws: bool = False) -> ModelEffects:
+                           keep_draws: bool = False,
+                           cov_type: str = DEFAULT_COV_TYPE) -> ModelEffects:
     """Expected topic shares by covariate value and level differences, with intervals.
 
     Parameters
@@ -216,6 +272,10 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
         of the sum, not a sum of intervals.
     keep_draws : bool
         Keep the draws on the result (``draws``, ``keys``), for `pool_chains`.
+    cov_type : {"HC1", "HC2", "HC3"}
+        The coefficients' covariance (module docstring). With the same ``seed`` the
+        posterior draws and the normal draws are the same under each type: only ``V``
+        changes.
 
     Returns
     -------
@@ -225,6 +285,9 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
         raise ValueError(f"estimate_model_effects: level must be in (0, 1); got {level!r}")
     if n_draws < 2:
         raise ValueError(f"estimate_model_effects: n_draws must be >= 2; got {n_draws!r}")
+    if cov_type not in COV_TYPES:
+        raise ValueError(f"estimate_model_effects: cov_type must be one of {COV_TYPES}; "
+                         f"got {cov_type!r}")
     X, blocks, values = design_matrix(model)
     n, p = X.shape
     counts = np.asarray(model.counts_, dtype=np.float64)
@@ -254,7 +317,7 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
     xtx_inv = np.linalg.pinv(X.T @ X)
     hat = xtx_inv @ X.T
     rng = np.random.default_rng(seed)
-    roots = _sandwich_roots(X, xtx_inv, hat, [draw(i) for i in range(4)])
+    roots = _sandwich_roots(X, xtx_inv, hat, [draw(i) for i in range(4)], cov_type)
     xbar = X.mean(axis=0)
     # the points: (covariate, level, reference or None, row vector of the mean design)
     points: list[tuple[str, str, str | None, np.ndarray]] = []
@@ -286,9 +349,9 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
             else pd.Series(np.floor(vals).astype(int).astype(str)).value_counts()
             for name, vals in values.items()}
     keys = [(cov, lv, ref, int(n_by[cov].get(lv, 0))) for cov, lv, ref, _ in points]
-    method = None
+    method = method_text(cov_type)
     if len(sources) > 1:
-        method = (f"{ModelEffects.method}; the draws go round {len(sources)} fits of the "
+        method = (f"{method}; the draws go round {len(sources)} fits of the "
                   "model (chains; topics aligned to the first's), so the intervals include "
                   "the spread between fits")
     out = _tables(keys, draws, level, method)
