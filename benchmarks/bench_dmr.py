@@ -221,6 +221,76 @@ def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws
     return out
 
 
+def oracle_ols(seed: int, n_docs: int = 1500, *, formula: str = "post + s(year)",
+               cov_types: tuple[str, ...] = ("HC1", "HC3"), level: float = 0.95) -> dict:
+    """No model: the regression step alone, on each cable's *realised* share of theme 0
+    among its modelled words (its planted mixture ``theta``: ``theta_0 r_0 / sum_j theta_j
+    r_j``, `corpora.synthetic_effects.kept_mass`), OLS on the formula's design (the same
+    encoding as `topics.report.model_effects.design_matrix`) and normal intervals from each
+    coefficient covariance. It tells whether the covariance covers the estimands when the
+    topic shares are perfect; the misses that remain with the model come from the shares.
+
+    Returns ``{"rows_by_cov": {cov_type: [(estimand, truth, estimate, lower, upper)]}}``;
+    "2010 - 2003" here is the interval of the difference itself.
+    """
+    from types import SimpleNamespace
+
+    from scipy.stats import norm
+
+    from corpora.synthetic_effects import POSTS, kept_mass
+    from topics.formula import parse_formula
+    from topics.report.model_effects import _adjusted_squares, design_matrix
+
+    dtm, meta, docs, eff = corpus(seed, n_docs)
+    kept = kept_mass(dtm.vocabulary.terms)
+    index = {p.sender: i for i, p in enumerate(POSTS)}
+    theta = np.array([d.theta for d in docs])
+    r = kept[:, [index[d.post] for d in docs]].T  # (n, themes)
+    y = theta[:, THEME] * r[:, THEME] / (theta * r).sum(axis=1)
+    truths = _truths(eff, meta, kept)
+    years = meta["year"].astype(float)
+    view = SimpleNamespace(covariates_=meta, formula_=parse_formula(formula),
+                           levels_={"post": sorted(meta["post"].unique())},
+                           numeric_fill_={"year": float(years.median())},
+                           numeric_range_={"year": [float(years.min()), float(years.max())]},
+                           _level=lambda name, v: str(v))
+    X, blocks, _ = design_matrix(view)
+    xtx_inv = np.linalg.pinv(X.T @ X)
+    beta = xtx_inv @ X.T @ y
+    sq = ((y - X @ beta) ** 2)[:, None]
+    xbar = X.mean(axis=0)
+    post = next(b for b in blocks if b.term.name == "post")
+    year = next(b for b in blocks if b.term.name == "year")
+
+    def at(block, value):
+        row = xbar.copy()
+        row[block.cols] = block.encode(np.array([value], dtype=object if block is post
+                                                else np.float64))[0]
+        return row
+
+    points = [("year y", truths[("year", yr)][1].mean(), at(year, float(yr)))
+              for yr in range(2003, 2011)]
+    tokyo = truths[("post", PLANTED_POST)][1]
+    points.append(("post Tokyo", tokyo.mean(), at(post, PLANTED_POST)))
+    points.append(("Tokyo - reference post",
+                   (tokyo - truths["post_of"](post.reference)[1]).mean(),
+                   at(post, PLANTED_POST) - at(post, post.reference)))
+    points.append(("2010 - 2003 (interval of the difference)",
+                   (truths[("year", 2010)][1] - truths[("year", 2003)][1]).mean(),
+                   at(year, 2010.0) - at(year, 2003.0)))
+    z = float(norm.ppf(1 - (1 - level) / 2))
+    out = {}
+    for c in cov_types:
+        meat = (X * _adjusted_squares(X, xtx_inv, sq, c)).T @ X
+        cov = xtx_inv @ meat @ xtx_inv
+        rows = []
+        for name, truth, row in points:
+            est, se = float(row @ beta), float(np.sqrt(max(row @ cov @ row, 0.0)))
+            rows.append((name, truth, est, est - z * se, est + z * se))
+        out[c] = rows
+    return {"rows_by_cov": out}
+
+
 def planted_plain(seed: int, dtm, meta, truths, *, iterations: int = 200,
                   n_boot: int = 200) -> dict:
     """The model-free road: lda-gibbs, per-level mean of the theme's topics' share with a
@@ -290,6 +360,10 @@ def main(argv: list[str] | None = None) -> int:
                         "lower, upper) to this CSV as the seeds finish")
     p.add_argument("--chains", type=int, default=1,
                    help="also pool this many dmr fits per corpus (between-fit uncertainty)")
+    p.add_argument("--oracle", action="store_true",
+                   help="no model: OLS on each cable's realised planted share with each "
+                        "--cov-types covariance (seconds a seed; what the regression step "
+                        "covers with perfect topic shares)")
     p.add_argument("--cov-types", default="",
                    help="comma-separated coefficient covariances to evaluate each fit's draws "
                         "under (HC1,HC2,HC3; default: estimate_model_effects's)")
@@ -301,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     bad = [c for c in covs if c not in COV_TYPES]
     if bad:
         p.error(f"--cov-types: unknown {bad}; expected some of {list(COV_TYPES)}")
+    if a.oracle:
+        return _main_oracle(a, covs)
     runs = []
     for seed in range(a.first_seed, a.first_seed + a.seeds):
         r = planted_dmr(seed, a.docs, iterations=a.iterations, old=True, chains=a.chains,
@@ -358,6 +434,32 @@ def main(argv: list[str] | None = None) -> int:
                               [x for _, q in dq for x in q["rows"]], [q["fit_s"] for _, q in dq])
     print_table(["approach", "estimand", "intervals", "coverage", "95% CI", "mean bias",
                  "mean width", "fit s"], table)
+    return 0
+
+
+def _main_oracle(a, covs: tuple[str, ...]) -> int:
+    """``--oracle``: the regression step on the planted shares, no model (`oracle_ols`)."""
+    rows: dict[str, list] = {c: [] for c in covs}
+    t0 = time.perf_counter()
+    for seed in range(a.first_seed, a.first_seed + a.seeds):
+        r = oracle_ols(seed, a.docs, cov_types=covs)
+        for c in covs:
+            rows[c] += r["rows_by_cov"][c]
+        if a.rows:
+            with open(a.rows, "a", encoding="utf-8") as fh:
+                for c in covs:
+                    for est, truth, e, lo, hi in r["rows_by_cov"][c]:
+                        fh.write(f"{seed},oracle {c},{est},{truth:.6f},{e:.6f},{lo:.6f},"
+                                 f"{hi:.6f}\n")
+    took = (time.perf_counter() - t0) / max(a.seeds, 1)
+    print(f"### No model: OLS on the realised planted shares, {a.seeds} seeds x {a.docs:,} "
+          "generated cables, normal 95% intervals (Clopper-Pearson 95% interval of the "
+          "coverage)\n")
+    table = []
+    for c in covs:
+        table += _summary(f"oracle OLS on planted shares, {c}", rows[c], [took])
+    print_table(["approach", "estimand", "intervals", "coverage", "95% CI", "mean bias",
+                 "mean width", "s a seed"], table)
     return 0
 
 
