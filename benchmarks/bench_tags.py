@@ -7,7 +7,7 @@ then for each engine spec `topics.tagsuggest.build_suggester` splits the tagged 
 one-vs-rest logistic regression on TF-IDF on the fit cables, chooses per-TAG thresholds
 (and LR's C) on the calibration cables; fits ``lr-cv`` (the same baseline on fit +
 calibration cables, C and thresholds by 4-fold cross-validation) and ``text`` (ours,
-`topics.tagtext`, read from the store's subject, body, post and country TAGS; same
+`topics.tagtext`, read from the store's subject, body, post, country TAGS and addressees; same
 cross-validation) and scores every method on the test cables.
 
 Printed: one row per (engine spec, method) with micro-F1 over all label TAGS, micro-F1

@@ -148,3 +148,35 @@ def test_cli_suggest_tags_refuses_an_untagged_run(tmp_path, capsys):
                  str(tmp_path / "t.csv")]) == 2
     assert "TAG-supervised run" in capsys.readouterr().err
     assert not (tmp_path / "t.csv").exists()
+
+
+def test_text_featurizer_reads_the_addressees():
+    """A TAG that only the addressee tells (aid cables sent to USAID) is learned from the
+    meta block; without addressees the same cables carry no such signal."""
+    from topics.tagtext import CableFeaturizer, fit_text_tagger
+
+    rng = np.random.default_rng(0)
+    n = 240
+    words = [f"w{i}" for i in range(60)]
+    bodies = [" ".join(rng.choice(words, 40)) for _ in range(n)]
+    aid = np.arange(n) % 4 == 0
+    to = [["SECSTATE WASHDC", "USAID WASHDC"] if a else ["SECSTATE WASHDC"] for a in aid]
+    texts = CableTexts(subject=["report"] * n, body=bodies, origin=["Embassy San Jose"] * n,
+                       country_tags=[["CS"]] * n, to=to, info=[["AMEMBASSY MANAGUA"]] * n)
+    feat = CableFeaturizer().fit(texts)
+    assert "to:usaid_washdc" in feat.vocab["meta"] and "info:amembassy_managua" in feat.vocab["meta"]
+    assert "post:embassy_san_jose" in feat.vocab["meta"]
+    y = aid[:, None].astype(float)
+    train, test = np.arange(n) < 180, np.arange(n) >= 180
+    tagger, th, _ = fit_text_tagger(texts.subset(np.flatnonzero(train)), y[train])
+    pred = tagger.scores(texts.subset(np.flatnonzero(test)))[:, 0] >= th[0]
+    assert np.array_equal(pred, aid[test])
+    # the same cables without their addressees: nothing tells the TAG
+    blind = CableTexts(subject=texts.subject, body=bodies, origin=texts.origin,
+                       country_tags=texts.country_tags)
+    assert blind.to == [[] for _ in range(n)]
+    tagger, th, _ = fit_text_tagger(blind.subset(np.flatnonzero(train)), y[train])
+    pred = tagger.scores(blind.subset(np.flatnonzero(test)))[:, 0] >= th[0]
+    assert not np.array_equal(pred, aid[test])
+    with pytest.raises(ValueError, match="to values"):
+        CableTexts(subject=["a"], body=["b"], origin=["c"], country_tags=[[]], to=[[], []])

@@ -703,14 +703,13 @@ def read_store_cables(store: str | Path, run_dir: str | Path, vocabulary):
     from topics.config import RunConfig
     from topics.names import person_names_from_tags
     from topics.stages import text_options
-    from topics.tagtext import CableTexts
+    from topics.tagtext import TEXT_FIELDS, CableTexts
     from topics.text import PhraseModel, tokenize_corpus
     from topics.vectorize import build_dtm
 
     run_dir = Path(run_dir)
     cfg = RunConfig.load(run_dir / "config.toml")
-    cols: dict[str, list] = {k: [] for k in ("ref", "body", "tags", "subject", "origin",
-                                              "country_tags")}
+    cols: dict[str, list] = {k: [] for k in ("ref", "tags", *TEXT_FIELDS)}
     for batch in CorpusStore(Path(store)).iter_batches(batch_size=2000, columns=list(cols)):
         for k, v in batch.to_pydict().items():
             cols[k] += v
@@ -721,8 +720,7 @@ def read_store_cables(store: str | Path, run_dir: str | Path, vocabulary):
                              n_jobs=cfg.text.n_jobs,
                              phrase_model=PhraseModel.load(phrases) if phrases.is_file() else None,
                              name_candidates=person_names_from_tags(cols["tags"]))
-    texts = CableTexts(subject=cols["subject"], body=cols["body"], origin=cols["origin"],
-                       country_tags=cols["country_tags"])
+    texts = CableTexts(*(cols[k] for k in TEXT_FIELDS))
     dtm = build_dtm(tokens, cols["ref"], min_df=1, max_df=1.0, max_terms=None).reindex(
         vocabulary)
     return cols["ref"], dtm, texts, [t or [] for t in cols["tags"]]

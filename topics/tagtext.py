@@ -15,8 +15,10 @@ row per cable, in weighted blocks (`BLOCKS`, weights in `DEFAULT_WEIGHTS`):
 ``subject_chars``
     character 3-5-grams of the subject's words (acronyms, word stems);
 ``meta``
-    the post and the country TAGS (``post:embassy_tehran``, ``ctag:ir``), never the subject
-    TAGS it predicts.
+    the post, the country TAGS and the addressees (``post:embassy_tehran``, ``ctag:ir``,
+    ``to:secstate_washdc``, ``info:usaid_washdc``), never the subject TAGS it predicts.
+    Who a cable is sent to is part of what a coder reads: aid cables go to USAID, narcotics
+    cables to DEA, nonproliferation cables to the IAEA mission.
 
 Each block is l2-normalised per row and multiplied by its weight. `RidgeTagger` fits one
 ridge regression per TAG on the 0/1 labels, all TAGS at once in the dual (kernel) form: an
@@ -61,6 +63,8 @@ N_FOLDS = 4
 # a word: a letter, then letters, digits, '_' or '-' (one character class: linear time)
 _WORD = r"(?u)\b[a-z][a-z0-9_\-]+\b"
 _NON_WORD = re.compile(r"\W+")
+#: The store columns a `CableTexts` holds, in its fields' order.
+TEXT_FIELDS = ("subject", "body", "origin", "country_tags", "to", "info")
 
 
 @dataclass
@@ -73,16 +77,25 @@ class CableTexts:
         Missing values as ``""``.
     country_tags : list of list of str
         The cables' country TAGS (``[]`` when unknown).
+    to, info : list of list of str, optional
+        The action and information addressees (``[]`` when unknown; default: none for
+        every cable).
     """
 
     subject: list[str]
     body: list[str]
     origin: list[str]
     country_tags: list[list[str]]
+    to: list[list[str]] | None = None
+    info: list[list[str]] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.body)
-        for name in ("subject", "origin", "country_tags"):
+        if self.to is None:
+            self.to = [[] for _ in range(n)]
+        if self.info is None:
+            self.info = [[] for _ in range(n)]
+        for name in ("subject", "origin", "country_tags", "to", "info"):
             if len(getattr(self, name)) != n:
                 raise ValueError(f"CableTexts: {len(getattr(self, name)):,} {name} values for "
                                  f"{n:,} bodies; give one per cable")
@@ -90,14 +103,15 @@ class CableTexts:
         self.body = [s or "" for s in self.body]
         self.origin = [s or "" for s in self.origin]
         self.country_tags = [list(t or ()) for t in self.country_tags]
+        self.to = [list(t or ()) for t in self.to]
+        self.info = [list(t or ()) for t in self.info]
 
     def __len__(self) -> int:
         return len(self.body)
 
     def subset(self, rows: Sequence[int]) -> CableTexts:
         """The cables at ``rows``."""
-        return CableTexts(*([getattr(self, f)[i] for i in rows]
-                            for f in ("subject", "body", "origin", "country_tags")))
+        return CableTexts(*([getattr(self, f)[i] for i in rows] for f in TEXT_FIELDS))
 
     @classmethod
     def from_store(cls, store: str | Path, refs: Sequence[str] | None = None) -> CableTexts:
@@ -110,8 +124,7 @@ class CableTexts:
         """
         from corpora.store import CorpusStore
 
-        cols: dict[str, list] = {k: [] for k in ("ref", "subject", "body", "origin",
-                                                  "country_tags")}
+        cols: dict[str, list] = {k: [] for k in ("ref", *TEXT_FIELDS)}
         for batch in CorpusStore(Path(store)).iter_batches(batch_size=2000,
                                                            columns=list(cols)):
             for k, v in batch.to_pydict().items():
@@ -124,8 +137,7 @@ class CableTexts:
                                f"{missing[0]!r}")
             idx = [pos[r] for r in refs]
             cols = {k: [v[i] for i in idx] for k, v in cols.items()}
-        return cls(subject=cols["subject"], body=cols["body"], origin=cols["origin"],
-                   country_tags=cols["country_tags"])
+        return cls(*(cols[k] for k in TEXT_FIELDS))
 
 
 def _block_docs(texts: CableTexts, block: str) -> list[str]:
@@ -135,9 +147,15 @@ def _block_docs(texts: CableTexts, block: str) -> list[str]:
         return [" ".join(b.lower().split()[:FIRST_WORDS]) for b in texts.body]
     if block in ("subject", "subject_chars"):
         return [s.lower() for s in texts.subject]
-    return [" ".join(["post:" + _NON_WORD.sub("_", o.lower()).strip("_")]
-                     + ["ctag:" + c.lower() for c in ct])
-            for o, ct in zip(texts.origin, texts.country_tags, strict=True)]
+    return [" ".join(["post:" + _slug(o)] + ["ctag:" + c.lower() for c in ct]
+                     + ["to:" + _slug(a) for a in to] + ["info:" + _slug(a) for a in info])
+            for o, ct, to, info in zip(texts.origin, texts.country_tags, texts.to, texts.info,
+                                       strict=True)]
+
+
+def _slug(name: str) -> str:
+    """One token of a post or addressee name: ``AMEMBASSY SAN JOSE`` -> ``amembassy_san_jose``."""
+    return _NON_WORD.sub("_", name.lower()).strip("_")
 
 
 def _counter(block: str, vocabulary: dict[str, int] | None = None, n_docs: int = 0):
