@@ -181,17 +181,30 @@ def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws
     the fits (``n_draws`` per fit). ``cov_types``: the coefficient covariances to evaluate
     the same draws under (default: `estimate_model_effects`'s); ``rows`` and
     ``rows_pooled`` are the first's, ``rows_by_cov`` and ``rows_pooled_by_cov`` each's.
+    ``{"skipped": reason}`` when the corpus has too few cables at the planted post for the
+    engine to keep it as a level (small ``n_docs``).
     """
     from corpora.synthetic_effects import kept_mass
     from topics.models import make_model
+    from topics.models.tomotopy_covariates import OTHER
     from topics.report.model_effects import DEFAULT_COV_TYPE, estimate_model_effects
 
     cov_types = tuple(cov_types or (DEFAULT_COV_TYPE,))
     dtm, meta, docs, eff = corpus(seed, n_docs)
-    t0 = time.perf_counter()
     model = make_model("dmr", n_topics=8, seed=seed, prevalence=formula,
-                       iterations=iterations, chains=1).fit(dtm, metadata=meta)
+                       iterations=iterations, chains=1)
+    n_planted = int((meta["post"] == PLANTED_POST).sum())
+    if n_planted < model.min_level_docs:  # the engine pools the post into "(other)"
+        return {"skipped": f"{n_planted} cables at {PLANTED_POST} (fewer than the engine's "
+                           f"min_level_docs = {model.min_level_docs}: pooled, no estimand)"}
+    t0 = time.perf_counter()
+    model = model.fit(dtm, metadata=meta)
     fit_s = time.perf_counter() - t0
+    # the reference post (`design_matrix`: the most common level as the engine pooled them)
+    reference = pd.Series([model._level("post", v) for v in meta["post"]]).value_counts()
+    if reference.index[0] == OTHER:
+        return {"skipped": "the reference post is the pooled (other) group (the planted "
+                           "value of Tokyo - reference post is not defined)"}
     topics = theme_topics(model.topic_term_, model.terms_)
     truths = _truths(eff, meta, kept_mass(model.terms_))
     by_cov = {c: _rows(estimate_model_effects(model, n_draws=n_draws, seed=seed,
@@ -381,6 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     for seed in range(a.first_seed, a.first_seed + a.seeds):
         r = planted_dmr(seed, a.docs, iterations=a.iterations, old=True, chains=a.chains,
                         cov_types=covs)
+        if "skipped" in r:
+            print(f"  seed {seed}: skipped, {r['skipped']}", flush=True)
+            continue
         q = None if a.no_plain else planted_plain(seed, r["dtm"], r["meta"], r["truths"],
                                                   iterations=a.iterations)
         runs.append((r, q))
