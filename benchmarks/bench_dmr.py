@@ -42,6 +42,7 @@ Run::
     python -m benchmarks dmr --seeds 5 --docs 800
     python -m benchmarks dmr --chains 3 --no-plain
     python -m benchmarks dmr --chains 3 --no-plain --cov-types HC1,HC2,HC3
+    python -m benchmarks dmr --oracle --seeds 200 --cov-types HC1,HC2,HC3   # no model
 """
 
 from __future__ import annotations
