@@ -31,7 +31,8 @@ occurrence of the word at or after that window's start.
 Only pairs of words of the same topic are ever counted (K topics of N words: K N^2 pairs,
 not (K N)^2), from the occurrences of the topics' top terms only (one chunked pass over the
 token ids per call, no inverted index of the whole corpus: memory grows with the top terms'
-occurrences, not with the corpus), with no Python loop over tokens, windows or word pairs:
+occurrences, 12 bytes each in int32 arrays, not with the corpus), with no Python loop over
+tokens, windows or word pairs:
 
 - documents (UMass): each top term's documents as packed 64-bit words; a pair's count is
   the popcount of the AND of the two bit rows;
@@ -85,14 +86,23 @@ ALIASES = {"npmi": "c_npmi", "umass": "u_mass", "cv": "c_v"}
 DEFAULT_WINDOWS: dict[str, int | None] = {"c_npmi": 10, "c_v": 110, "u_mass": None}
 _ON_MISSING = ("raise", "drop")
 # Window counting: terms per bit mask (larger groups are split into pairs of halves), and
-# bounds per batch on events (memory: ~10 arrays of 8 bytes each), mask-histogram bins and
-# the sort key's range.
+# bounds per batch on events (memory: at most ~4 arrays of 8 bytes an event at once),
+# mask-histogram bins and the sort key's range.
 _MASK_BITS = 16
-_CHUNK_EVENTS = 16_000_000
+_CHUNK_EVENTS = 4_000_000
 _CHUNK_BINS = 1 << 22
 _KEY_LIMIT = 1 << 57
-# Document presence bits: 64-bit words per batch of pairs (8 bytes each).
+# Document presence bits: 64-bit words per batch of pairs (8 bytes each), and occurrences
+# turned into bits per step.
 _CHUNK_WORDS = 4_000_000
+_CHUNK_OCCURRENCES = 1 << 22
+
+
+def _index_dtype(n: int) -> type[np.signedinteger]:
+    """int32 for indices and counts below ``n`` when ``n < 2**31`` (4 bytes an entry), else
+    int64: occurrence arrays hold one entry per occurrence of a top term (tens of millions
+    on a large corpus)."""
+    return np.int32 if n < 2**31 else np.int64
 
 
 # --------------------------------------------------------------------------------------------
@@ -276,7 +286,7 @@ class ReferenceCorpus:
         return self._doc_words
 
     #: Tokens looked up per step of `_occurrences` (bounds its temporary arrays).
-    _CHUNK_TOKENS = 1 << 24
+    _CHUNK_TOKENS = 1 << 22
 
     def _occurrences(self, term_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(relevant index, document, global position) of each occurrence of ``term_ids``.
@@ -284,23 +294,43 @@ class ReferenceCorpus:
         Sorted by relevant index, then position (so by document within a term). Only the
         occurrences of these terms are gathered (one pass over the ids, in chunks), not an
         inverted index of the whole corpus: a topic model's top words are a few hundred
-        terms, and a 150 M-token corpus's full index held ~40 bytes a token.
+        terms, and a 150 M-token corpus's full index held ~40 bytes a token. The relevant
+        index is int32; documents and positions are int32 while the corpus has fewer than
+        2**31 documents and tokens (`_index_dtype`), int64 beyond.
         """
         term_ids = np.asarray(term_ids, dtype=np.int64)
         lookup = np.full(len(self.terms), -1, dtype=np.int32)
         lookup[term_ids] = np.arange(len(term_ids), dtype=np.int32)
+        pos_type = _index_dtype(self.n_tokens)
         xs: list[np.ndarray] = []
         ps: list[np.ndarray] = []
         for lo in range(0, self.n_tokens, self._CHUNK_TOKENS):
             rel = lookup[self.token_ids[lo:lo + self._CHUNK_TOKENS]]
             hit = np.flatnonzero(rel >= 0)
             xs.append(rel[hit])
-            ps.append(hit.astype(np.int64) + lo)
-        x = np.concatenate(xs) if xs else np.zeros(0, np.int32)
-        pos = np.concatenate(ps) if ps else np.zeros(0, np.int64)
-        order = np.argsort(x, kind="stable")  # positions stay increasing within a term
-        x, pos = x[order].astype(np.int64), pos[order]
-        doc = np.searchsorted(self.offsets, pos, side="right") - 1
+            ps.append(hit.astype(pos_type) + pos_type(lo))
+        # a stable sort by term, chunk by chunk (each chunk's occurrences of a term go after
+        # the earlier chunks' ones): positions stay increasing within a term, and no
+        # 8-byte sort order of all the occurrences is needed
+        counts = np.zeros(len(term_ids), dtype=np.int64)
+        for xc in xs:
+            counts += np.bincount(xc, minlength=len(term_ids))
+        x = np.repeat(np.arange(len(term_ids), dtype=np.int32), counts)
+        pos = np.empty(len(x), dtype=pos_type)
+        cursor = np.cumsum(counts) - counts
+        while xs:
+            xc, pc = xs.pop(0), ps.pop(0)
+            order = np.argsort(xc, kind="stable")
+            xc, pc = xc[order], pc[order]
+            n = np.bincount(xc, minlength=len(term_ids))
+            pos[cursor[xc] + np.arange(len(xc)) - (np.cumsum(n) - n)[xc]] = pc
+            cursor += n
+        # the document of each occurrence, a chunk at a time (no 8-byte array of them all)
+        doc = np.empty(len(pos), dtype=_index_dtype(self.n_docs))
+        offsets = self.offsets.astype(pos.dtype)
+        for lo in range(0, len(pos), self._CHUNK_TOKENS):
+            doc[lo:lo + self._CHUNK_TOKENS] = np.searchsorted(
+                offsets, pos[lo:lo + self._CHUNK_TOKENS], side="right") - 1
         return x, doc, pos
 
     def pair_counts(self, groups: Sequence[Sequence[int]],
@@ -339,9 +369,9 @@ class ReferenceCorpus:
         win_offsets = np.zeros(self.n_docs + 1, dtype=np.int64)
         np.cumsum(n_win_doc, out=win_offsets[1:])
         n_windows = int(win_offsets[-1])
-        x, doc, pos = self._occurrences(rel_ids)
-        x, a, b = _window_intervals(x, doc, pos, self.offsets, win_offsets, n_win_doc,
-                                    int(window), self.n_tokens)
+        # the occurrences are handed over in a list: freed as soon as they are used up
+        x, a, b = _window_intervals(list(self._occurrences(rel_ids)), self.offsets,
+                                    win_offsets, n_win_doc, int(window), self.n_tokens)
         return n_windows, _interval_pair_counts(slots, x, a, b, len(rel_ids), n_windows)
 
     def counts(self, term_ids: Sequence[int], window: int | None) -> tuple[int, np.ndarray]:
@@ -387,11 +417,14 @@ def _doc_bits(x: np.ndarray, doc: np.ndarray, n_rel: int, n_docs: int) -> np.nda
     """Packed presence bits, shape (n_rel, ceil(n_docs / 64)), from (term, doc) sorted pairs."""
     n_words = max(1, (n_docs + 63) // 64)
     bits = np.zeros(n_rel * n_words, dtype=np.uint64)
-    if len(x):
-        key = x * n_words + (doc >> 6)
+    # a chunk of occurrences at a time (8-byte keys and bits for each); a (term, word) key
+    # cut by a chunk boundary gets the bits of both chunks (OR)
+    for lo in range(0, len(x), _CHUNK_OCCURRENCES):
+        d = doc[lo:lo + _CHUNK_OCCURRENCES]
+        key = x[lo:lo + _CHUNK_OCCURRENCES].astype(np.int64) * n_words + (d >> 6)
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        one = np.left_shift(np.uint64(1), (doc & 63).astype(np.uint64))
-        bits[key[starts]] = np.bitwise_or.reduceat(one, starts)
+        one = np.left_shift(np.uint64(1), (d & 63).astype(np.uint64))
+        bits[key[starts]] |= np.bitwise_or.reduceat(one, starts)
     return bits.reshape(n_rel, n_words)
 
 
@@ -420,33 +453,64 @@ def _bitset_pair_counts(slots: np.ndarray, bits: np.ndarray) -> np.ndarray:
     return co
 
 
-def _window_intervals(x: np.ndarray, doc: np.ndarray, pos: np.ndarray, offsets: np.ndarray,
+def _window_intervals(occurrences: list[np.ndarray], offsets: np.ndarray,
                       win_offsets: np.ndarray, n_win_doc: np.ndarray, window: int,
                       n_tokens: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each term's presence over the (global) windows as disjoint intervals ``[a, b]``.
 
-    ``x``, ``doc``, ``pos``: relevant index, document and global position of each
-    occurrence, sorted by ``x`` then ``pos``. Returns (x, a, b) sorted by ``x`` then ``a``,
-    with touching intervals of one term merged.
+    ``occurrences``: ``[x, doc, pos]``, the relevant index, document and global position
+    of each occurrence, sorted by ``x`` then ``pos`` (`ReferenceCorpus._occurrences`). The
+    list is emptied: the arrays are freed as soon as they are used up (they are one entry
+    per occurrence of a top term, tens of millions on a large corpus). Returns (x, a, b)
+    sorted by ``x`` then ``a``, with touching intervals of one term merged; ``a`` and ``b``
+    are int32 while there are fewer than 2**31 windows.
     """
+    x, doc, pos = occurrences
+    occurrences.clear()
     if len(x) == 0:
         return x, x.copy(), x.copy()
-    doc_start = offsets[doc]
-    start = np.maximum(doc_start, pos - window + 1)
+    win_type = _index_dtype(int(win_offsets[-1]))
+    doc_offsets = offsets.astype(pos.dtype)
+    # pos - (window - 1), with the window capped at the corpus (same values: the start is
+    # the document's first token either way) so that int32 positions cannot overflow
+    start = np.maximum(doc_offsets[doc], pos - pos.dtype.type(min(window - 1, n_tokens)))
     # gensim clears a word when its first occurrence inside the window leaves the left edge:
-    # the windows counting this occurrence end at the first occurrence at or after `start`
-    key = x * (n_tokens + 1) + pos
-    first_in_window = pos[np.searchsorted(key, x * (n_tokens + 1) + start, side="left")]
-    base = win_offsets[doc] - doc_start
-    a = start + base
-    b = np.minimum(first_in_window - doc_start, n_win_doc[doc] - 1) + win_offsets[doc]
+    # the windows counting this occurrence end at the first occurrence at or after `start`.
+    # The term's occurrences are one sorted run of positions: search within the run (the
+    # first at or after `start` is in it: the occurrence itself is); a search over
+    # (term, position) keys would need 8-byte keys for every occurrence
+    first_in_window = np.empty_like(pos)
+    bounds = np.flatnonzero(np.r_[True, x[1:] != x[:-1], True])
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        run = pos[lo:hi]
+        first_in_window[lo:hi] = run[np.searchsorted(run, start[lo:hi], side="left")]
+    del pos, run
+    # a = start - doc_start + win_offsets[doc], b = min(first_in_window - doc_start,
+    # n_win_doc[doc] - 1) + win_offsets[doc]: in place, one occurrence-long array at a time
+    doc_start = doc_offsets[doc]
+    start -= doc_start
+    first_in_window -= doc_start
+    del doc_start
+    last_window = n_win_doc.astype(first_in_window.dtype) - 1  # per document
+    np.minimum(first_in_window, last_window[doc], out=first_in_window)
+    first_window = win_offsets.astype(win_type)[doc]
+    del doc
+    a = start.astype(win_type, copy=False)
+    del start
+    a += first_window
+    b = first_in_window.astype(win_type, copy=False)
+    del first_in_window
+    b += first_window
+    del first_window
     # merge one term's overlapping or touching intervals (a and b are non-decreasing per term)
     new = np.empty(len(x), dtype=bool)
     new[0] = True
     new[1:] = (x[1:] != x[:-1]) | (a[1:] > b[:-1] + 1)
-    first = np.flatnonzero(new)
-    last = np.r_[first[1:] - 1, len(x) - 1]
-    return x[first], a[first], b[last]
+    last = np.empty_like(new)  # an interval's last occurrence: the next one starts anew
+    last[:-1] = new[1:]
+    last[-1] = True
+    x, a = x[new], a[new]
+    return x, a, b[last]
 
 
 def _subgroups(slots: np.ndarray) -> list[tuple[int, np.ndarray]]:
@@ -512,16 +576,29 @@ def _interval_pair_counts(slots: np.ndarray, x: np.ndarray, a: np.ndarray, b: np
         events[1::2] = ((base + b[take] + 1) << 5) | bit
         del base, bit, take
         events.sort(kind="stable")
-        # +bit for a start (flag 16 set), -bit for an end
-        mask = np.cumsum(np.left_shift(((events >> 3) & 2) - 1, events & 15))
-        at = events >> 5
-        run = np.empty_like(at)
-        run[:-1] = at[1:] - at[:-1]
+        # +bit for a start (flag 16 set), -bit for an end; in place where it can be (each
+        # array is 8 bytes an event)
+        mask = events >> 3
+        mask &= 2
+        mask -= 1
+        shift = events & 15
+        np.left_shift(mask, shift, out=mask)
+        del shift
+        np.cumsum(mask, out=mask)
+        events >>= 5  # the window of each event
+        # the windows until the next event, as the float weights bincount takes (exact:
+        # counts below 2**53)
+        run = np.empty(len(events), dtype=np.float64)
+        np.subtract(events[1:], events[:-1], out=run[:-1], dtype=np.int64)  # exact in int64
         run[-1] = 0
+        del events
         # keys never decrease, so runs are >= 0; the mask is 0 between a part's last event
         # and the next part's first, so those runs fall in each part's (ignored) bin 0
         part = np.repeat(np.arange(len(batch), dtype=np.int64) << n_bits, n_events[lo:hi])
-        hist = np.bincount(part | mask, weights=run, minlength=len(batch) << n_bits)
+        part |= mask
+        del mask
+        hist = np.bincount(part, weights=run, minlength=len(batch) << n_bits)
+        del part, run
         hist = np.rint(hist).astype(np.int64).reshape(len(batch), 1 << n_bits)
         hist[:, 0] = 0
         shifts = np.arange(n_bits)
