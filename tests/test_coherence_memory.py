@@ -1,7 +1,7 @@
 """Coherence keeps its per-occurrence arrays small: the top terms' occurrences (term,
 document, position) and their window intervals are int32 while the corpus has fewer than
 2**31 documents, tokens and windows, with the same coherence values as the int64 arrays
-used beyond (`topics.evaluate.coherence._index_dtype`)."""
+used beyond (`topics.evaluate.cooccurrence._index_dtype`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 # the module, not the `coherence` function the package exports under the same name
 coh = importlib.import_module("topics.evaluate.coherence")
+cooc = importlib.import_module("topics.evaluate.cooccurrence")
 
 
 def _corpus(seed: int, n_docs: int = 300, n_terms: int = 200) -> list[list[str]]:
@@ -44,7 +45,7 @@ def test_occurrences_and_intervals_are_int32():
     n_win_doc = np.maximum(1, np.diff(ref.offsets) - window + 1)
     win_offsets = np.r_[0, np.cumsum(n_win_doc)]
     occurrences = [x, doc, pos]
-    xi, a, b = coh._window_intervals(occurrences, ref.offsets, win_offsets, n_win_doc, window,
+    xi, a, b = cooc._window_intervals(occurrences, ref.offsets, win_offsets, n_win_doc, window,
                                      ref.n_tokens)
     assert occurrences == []  # handed over: freed as they are used up
     assert (xi.dtype, a.dtype, b.dtype) == (np.int32, np.int32, np.int32)
@@ -52,8 +53,8 @@ def test_occurrences_and_intervals_are_int32():
 
 
 def test_index_dtype_switches_to_int64_at_two_to_the_31():
-    assert coh._index_dtype(2**31 - 1) is np.int32
-    assert coh._index_dtype(2**31) is np.int64
+    assert cooc._index_dtype(2**31 - 1) is np.int32
+    assert cooc._index_dtype(2**31) is np.int64
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -65,7 +66,8 @@ def test_int32_arrays_give_the_int64_scores(seed, monkeypatch):
     small = coh.coherence_scores(topics, ref, windows=windows)
     # a window longer than the corpus, where int32 positions would overflow unguarded
     huge = coh.coherence(topics, ref, "c_npmi", window=10**12)
-    monkeypatch.setattr(coh, "_index_dtype", lambda n: np.int64)  # a corpus past 2**31
+    for module in (coh, cooc):  # a corpus past 2**31
+        monkeypatch.setattr(module, "_index_dtype", lambda n: np.int64)
     x, doc, pos = ref._occurrences(np.array([ref.index(topics[0][0])]))
     assert (doc.dtype, pos.dtype) == (np.int64, np.int64)
     wide = coh.coherence_scores(topics, ref, windows=windows)
@@ -85,9 +87,9 @@ def test_chunked_steps_give_the_same_counts(monkeypatch):
     ref = coh.ReferenceCorpus.from_texts(texts)
     groups = [[ref.index(t) for t in topic] for topic in topics]
     want = {w: ref.pair_counts(groups, w) for w in (None, 1, 10, 110)}
-    monkeypatch.setattr(coh, "_CHUNK_OCCURRENCES", 7)
+    monkeypatch.setattr(cooc, "_CHUNK_OCCURRENCES", 7)
     monkeypatch.setattr(coh.ReferenceCorpus, "_CHUNK_TOKENS", 13)
-    monkeypatch.setattr(coh, "_CHUNK_EVENTS", 50)
+    monkeypatch.setattr(cooc, "_CHUNK_EVENTS", 50)
     for w, (n, co) in want.items():
         n2, co2 = ref.pair_counts(groups, w)
         assert n2 == n and np.array_equal(co2, co), w
