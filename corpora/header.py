@@ -66,18 +66,13 @@ from corpora.header_marks import (
     _split_reasons_tail,
     normalize_classification,
 )
-from corpora.header_repair import (  # noqa: F401 (_DUMP_ROW ... _upper_holds: tests/test_clean_fast.py)
-    _DUMP_ROW,
-    _DUMP_ROW_HINT,
-    _PREVIEW_CUT,
+from corpora.header_repair import (
     _is_glued,
-    _preview_cut,
     _split_glued_fields,
     _strip_dump_records,
     _strip_escaped_newlines,
     _strip_preview,
     _unglue,
-    _upper_holds,
 )
 from corpora.header_routing import (
     _FM_BODY_RE,

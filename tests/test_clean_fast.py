@@ -1,6 +1,6 @@
 """The shortcuts that make cleaning and header parsing fast give what the plain rules give:
 `clean.fold` against ``str.lower``, `clean._sub_at` against ``Pattern.sub``, the gated line
-scan against the ungated one, and header's `_preview_cut`, `_upper_holds` and
+scan against the ungated one, and header_repair's `_preview_cut`, `_upper_holds` and
 `_DUMP_ROW_HINT` against the full scans they stand for."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpora import clean as _c
-from corpora import header as _h
+from corpora import header_repair as _h
 
 # Text where case folding is tricky: Latin-1 letters (À, ß, ÿ, µ), the characters Python's
 # case-insensitive patterns take for ASCII letters (İ ı ſ K), wide text and pilcrows.
