@@ -74,3 +74,28 @@ def test_matrix_on_ids_equals_build_dtm(texts):
         assert np.array_equal(got.vocabulary.df, want.vocabulary.df)
         for name in ("indptr", "indices", "data"):
             assert np.array_equal(getattr(got.matrix, name), getattr(want.matrix, name)), name
+
+
+@pytest.mark.parametrize("bound", [None, 0, 3])
+def test_read_token_ids_fills_one_array_across_row_groups(tmp_path, monkeypatch, bound):
+    """``read_token_ids`` puts the ids of every row group into one array sized from the
+    file's metadata; the same cables, ids and offsets come back with empty cables among them,
+    and also when the metadata count is too small (the array grows)."""
+    import topics.tokenids as tid
+
+    lists = [["alpha", "beta"], [], ["beta", "gamma", "alpha"], [], ["delta"]] * 7
+    corpus = TokenIds.from_lists(lists)
+    refs = [f"R{i}" for i in range(len(lists))]
+    path = tmp_path / "tokens.parquet"
+    tid.write_token_ids(path, refs, ["Embassy X"] * len(lists), corpus, rows_per_group=4)
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path) as pf:
+        assert pf.metadata.num_row_groups == 9
+        assert tid._leaf_values(pf, "ids") >= corpus.n_tokens
+    if bound is not None:
+        monkeypatch.setattr(tid, "_leaf_values", lambda pf, column: bound)
+    got_refs, _, got = tid.read_token_ids(path, batch_size=3)
+    assert got_refs == refs
+    assert got.to_lists() == lists
+    assert got.ids.dtype == np.uint32 and got.offsets[-1] == got.ids.size == corpus.n_tokens

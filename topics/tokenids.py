@@ -742,6 +742,14 @@ def count_matrix_ids(
     return DocTermMatrix(matrix, refs_t, vocabulary, "count")
 
 
+def _leaf_values(pf, column: str) -> int:
+    """The number of leaf values of list column ``column`` in a Parquet file's metadata."""
+    md = pf.metadata
+    leaves = [j for j in range(len(pf.schema)) if pf.schema.column(j).path.startswith(column + ".")]
+    return sum(md.row_group(i).column(j).num_values for i in range(md.num_row_groups)
+               for j in leaves)
+
+
 def read_token_ids(path, batch_size: int = 20_000) -> tuple[list[str], list[str], TokenIds]:
     """(refs, origins, `TokenIds`) of a ``tokens.parquet``, read ``batch_size`` rows at a time.
 
@@ -757,20 +765,30 @@ def read_token_ids(path, batch_size: int = 20_000) -> tuple[list[str], list[str]
     origins: list[str] = []
     with pq.ParquetFile(path, pre_buffer=False) as pf:  # no whole-file read-ahead cache
         if "ids" in pf.schema_arrow.names:
-            ids: list[np.ndarray] = []
+            # the ids go straight into one array of the size the file's metadata gives (its
+            # leaf values: the tokens, plus one per empty list), not into batches joined at
+            # the end: one copy of the corpus in memory, not two
+            flat = np.empty(_leaf_values(pf, "ids"), dtype=np.uint32)
+            pos = 0
             lengths: list[np.ndarray] = []
             for batch in pf.iter_batches(batch_size=batch_size, columns=["ref", "origin", "ids"]):
                 refs += batch.column("ref").to_pylist()
                 origins += batch.column("origin").to_pylist()
                 col = batch.column("ids")
                 off = np.asarray(col.offsets, dtype=np.int64)
-                ids.append(np.asarray(col.values, dtype=np.uint32)[off[0]:off[-1]])
+                k = int(off[-1] - off[0])
+                if pos + k > flat.size:  # metadata that undercounts: grow (never seen)
+                    grown = np.empty(max(pos + k, 2 * flat.size), dtype=np.uint32)
+                    grown[:pos] = flat[:pos]
+                    flat = grown
+                flat[pos:pos + k] = np.asarray(col.values, dtype=np.uint32)[off[0]:off[-1]]
+                pos += k
                 lengths.append(np.diff(off))
+            flat = flat[:pos] if pos == flat.size or pos > flat.size // 2 else flat[:pos].copy()
             vocab = pq.read_table(path.with_name(VOCAB_FILE)).column("token").to_pylist()
             n = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
             offsets = np.zeros(n.size + 1, dtype=np.int64)
             np.cumsum(n, out=offsets[1:])
-            flat = np.concatenate(ids) if ids else np.zeros(0, np.uint32)
             if flat.size and int(flat.max()) >= len(vocab):
                 raise ValueError(f"{path}: token id {int(flat.max())} is past the "
                                  f"{len(vocab):,} tokens of {path.with_name(VOCAB_FILE)}")
