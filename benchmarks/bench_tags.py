@@ -343,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
                       args.iterations, args.infer_iterations)
         return 0
     texts = None if p_no_text else _texts(args.store, dtm.refs)
-    if args.outer_folds:
+    if args.outer_folds is not None:
         if texts is None or args.outer_folds < 2:
             raise SystemExit("bench tags: --outer-folds needs N >= 2 and the text suggester")
         outer_cv(dtm, tags, texts, args.outer_folds, int(args.seeds.split(",")[0]))

@@ -227,7 +227,10 @@ def audit_module(*modules: str) -> list[dict]:
     return audit_patterns([p for module in modules for p in _patterns(module)])
 
 
-def _run_audit(modules: tuple[str, ...], timeout: float = 240.0) -> tuple[list[dict], str | None]:
+def _run_audit(modules: tuple[str, ...] | str,
+               timeout: float = 240.0) -> tuple[list[dict], str | None]:
+    if isinstance(modules, str):
+        modules = (modules,)
     code = (
         "import json, sys; from tests.test_linear_time import audit_module; "
         f"print(json.dumps({{'slow': audit_module(*{modules!r})}}), flush=True)"
@@ -276,7 +279,10 @@ def _quadratic(text: str) -> int:
 def test_growth_check_flags_a_quadratic_function():
     # the parsers' check (4x the input may cost 8x) fails a quadratic function (16x) and
     # passes a linear one, at the sizes the parser tests use
-    small, large = _make(" ", 50_000, ""), _make(" ", 200_000, "")
+    n = 50_000
+    while _best(lambda n=n: _quadratic(_make(" ", n, "")), repeats=1) < 0.02 and n < 800_000:
+        n *= 2  # a fast CPU: the small run must be past the check's 5 ms floor
+    small, large = _make(" ", n, ""), _make(" ", 4 * n, "")
     ok, ts, tl = _grows_linearly(_quadratic, small, large, 8)
     assert not ok, f"quadratic function passed: {ts * 1e3:.1f} ms -> {tl * 1e3:.1f} ms"
     assert _grows_linearly(lambda s: s.split("x"), small, large, 8)[0]

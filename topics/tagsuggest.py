@@ -22,7 +22,7 @@ What the suggester is (written into ``suggester.json`` as ``method``):
 ``text``
     `topics.tagtext`: ridge regression per TAG on what a TAG coder reads (the body's words
     and word pairs, its first words, the subject line's words and character n-grams, the
-    post and the country TAGS), penalty and thresholds by the same cross-validation. Needs
+    post, the country TAGS and the addressees), penalty and thresholds by the same cross-validation. Needs
     the cables' texts (`topics.tagtext.CableTexts`).
 
 The tagged cables are split by a seeded permutation into *fit*, *calibration* and *test*
@@ -358,7 +358,7 @@ class TagSuggester:
             if texts is None:
                 raise ValueError(f"TagSuggester.scores: method {method!r} reads the cables' "
                                  "texts; pass texts=CableTexts(...) (subject, body, origin, "
-                                 "country TAGS)")
+                                 "country TAGS, addressees)")
             if len(texts) != dtm.n_docs:
                 raise ValueError(f"TagSuggester.scores: {len(texts):,} texts for "
                                  f"{dtm.n_docs:,} matrix rows")

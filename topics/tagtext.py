@@ -1,7 +1,7 @@
 """The ``text`` TAG suggester: what a TAG coder reads, scored by ridge regression.
 
 A State Department TAG coder reads the subject line and the first paragraph first, knows
-the post and the cable's country TAGS, and recognises phrases ("human rights", "money
+the post, the cable's country TAGS and its addressees, and recognises phrases ("human rights", "money
 laundering") and acronyms (IAEA, NPT, UNHCR). `CableFeaturizer` turns those into one sparse
 row per cable, in weighted blocks (`BLOCKS`, weights in `DEFAULT_WEIGHTS`):
 

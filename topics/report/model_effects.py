@@ -60,7 +60,7 @@ REFERENCE = {"classification": "UNCLASSIFIED", "genre": "subject"}
 COV_TYPES = ("HC1", "HC2", "HC3")
 #: The default ``cov_type``: HC3, measured with ``python -m benchmarks dmr --cov-types
 #: HC1,HC2,HC3`` (docs/engines.md, ``dmr``): as HC1 where levels are large (the planted
-#: effect at ~45 cables a post: same coverage, intervals 1-1.5% wider), closer to nominal
+#: effect at ~45 cables a post: same coverage, intervals 0.7-1.9% wider), closer to nominal
 #: where they are small (~9 cables a post: 0.92 against HC1's 0.90 on the planted shares).
 DEFAULT_COV_TYPE = "HC3"
 #: A cable whose hat value exceeds ``1 - LEVERAGE_ONE_TOL`` has leverage 1 (it alone decides
