@@ -164,9 +164,15 @@ def main(argv: list[str] | None = None) -> int:
         res = run_child([sys.executable, "-m", "benchmarks.bench_spark", "--child", road,
                          str(config), str(run_dir)], poll_s=0.25, timeout_s=args.timeout)
         if res.returncode != 0:
-            print(res.stderr[-4000:], file=sys.stderr)
-            print(f"bench spark: the {road} road failed (exit {res.returncode})",
-                  file=sys.stderr)
+            # the whole stderr goes to a file: a JVM's shutdown traces can fill the last
+            # few thousand characters and hide the Python error that stopped the road
+            log = out / f"{road}-{tag}.stderr.log"
+            log.write_text(res.stderr or "", encoding="utf-8")
+            errors = [ln for ln in (res.stderr or "").splitlines()
+                      if "Error" in ln or "Exception:" in ln][:20]
+            print("\n".join(errors) + "\n...\n" + (res.stderr or "")[-4000:], file=sys.stderr)
+            print(f"bench spark: the {road} road failed (exit {res.returncode}); its whole "
+                  f"stderr: {log}", file=sys.stderr)
             return 1
         results["roads"][road] = {"wall_s": res.wall_s, "peak_rss_mb": res.peak_rss / 2**20,
                                   "stages": res.report.get("stages", {}),
