@@ -174,6 +174,33 @@ def _label_setup(dtm, tags):
     return subj, rows, labels, specific, binarize(subj, labels)
 
 
+def _fit_scorers(dtm, texts, y, rows, seed: int):
+    """Fit ``lr-cv`` and ``text`` on ``rows`` as the suggester fits them (C / penalty and
+    per-TAG thresholds by cross-validation inside those cables).
+
+    Returns ``(predict, info)``: ``predict(matrix, texts) -> {method: bool array}`` for other
+    cables' counts and texts; ``info``: ``{"C", "lambda", "seconds": {method: s}}``.
+    """
+    from topics.tagsuggest import _fit_lr_cv, _idf, _lr_scores, _micro, _tfidf
+    from topics.tagtext import fit_text_tagger
+
+    t0 = time.perf_counter()
+    idf = _idf(dtm.matrix[rows])
+    coef, icpt, c, th_lr, _ = _fit_lr_cv(_tfidf(dtm.matrix[rows], idf), y[rows], seed)
+    lr_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tagger, th_text, text_info = fit_text_tagger(texts.subset(rows), y[rows], seed=seed,
+                                                 choose=_micro)
+    text_s = time.perf_counter() - t0
+
+    def predict(matrix, other_texts) -> dict:
+        return {"lr-cv": _lr_scores(_tfidf(matrix, idf), coef, icpt) >= th_lr,
+                "text": tagger.scores(other_texts) >= th_text}
+
+    return predict, {"C": c, "lambda": text_info["lambda"],
+                     "seconds": {"lr-cv": lr_s, "text": text_s}}
+
+
 def outer_cv(dtm, tags, texts, n_folds: int, seed: int) -> None:
     """Every tagged cable a test cable once: ``text`` and ``lr-cv`` over ``n_folds`` outer folds.
 
@@ -186,31 +213,16 @@ def outer_cv(dtm, tags, texts, n_folds: int, seed: int) -> None:
     import numpy as np
     from sklearn.model_selection import KFold
 
-    from topics.tagsuggest import (
-        _fit_lr_cv,
-        _idf,
-        _lr_scores,
-        _micro,
-        _tfidf,
-        evaluate_predictions,
-        f1_intervals,
-    )
-    from topics.tagtext import fit_text_tagger
+    from topics.tagsuggest import evaluate_predictions, f1_intervals
 
     _, rows, labels, specific, y = _label_setup(dtm, tags)
     pred = {m: np.zeros((rows.size, len(labels)), dtype=bool) for m in ("lr-cv", "text")}
     seconds = {"lr-cv": 0.0, "text": 0.0}
     for k, (a, b) in enumerate(KFold(n_folds, shuffle=True, random_state=seed).split(rows)):
-        tr, te = rows[a], rows[b]
-        t0 = time.perf_counter()
-        idf = _idf(dtm.matrix[tr])
-        coef, icpt, _, th, _ = _fit_lr_cv(_tfidf(dtm.matrix[tr], idf), y[tr], seed)
-        pred["lr-cv"][b] = _lr_scores(_tfidf(dtm.matrix[te], idf), coef, icpt) >= th
-        seconds["lr-cv"] += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        tagger, th, _ = fit_text_tagger(texts.subset(tr), y[tr], seed=seed, choose=_micro)
-        pred["text"][b] = tagger.scores(texts.subset(te)) >= th
-        seconds["text"] += time.perf_counter() - t0
+        predict, info = _fit_scorers(dtm, texts, y, rows[a], seed)
+        for m, p in predict(dtm.matrix[rows[b]], texts.subset(rows[b])).items():
+            pred[m][b] = p
+            seconds[m] += info["seconds"][m]
         print(f"outer fold {k + 1}/{n_folds} done ({sum(seconds.values()):.0f} s)",
               file=sys.stderr, flush=True)
     yy = y[rows]
@@ -248,40 +260,27 @@ def heldout_check(dtm, tags, texts, run_dir: Path, dev_store: Path, other: Path,
 
     from topics.models.tomotopy_labeled import subject_labels
     from topics.tagsuggest import (
-        _fit_lr_cv,
-        _idf,
-        _lr_scores,
-        _micro,
-        _tfidf,
         binarize,
         evaluate_predictions,
         f1_intervals,
         read_store_cables,
     )
-    from topics.tagtext import fit_text_tagger
 
     subj, rows, labels, specific, y = _label_setup(dtm, tags)
-    t0 = time.perf_counter()
-    idf = _idf(dtm.matrix[rows])
-    coef, icpt, c, th_lr, _ = _fit_lr_cv(_tfidf(dtm.matrix[rows], idf), y[rows], seed)
-    lr_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    tagger, th_text, info = fit_text_tagger(texts.subset(rows), y[rows], seed=seed,
-                                            choose=_micro)
-    text_s = time.perf_counter() - t0
+    predict, info = _fit_scorers(dtm, texts, y, rows, seed)
     refs, odtm, otexts, otags = read_store_cables(other, run_dir, dtm.vocabulary)
     dev_refs = set(dtm.refs)
     osubj = [subject_labels(t) for t in otags]
     keep = [i for i, r in enumerate(refs) if r not in dev_refs and osubj[i]
             and odtm.matrix[i].nnz]
     oy = binarize([osubj[i] for i in keep], labels)
-    pred = {"lr-cv": _lr_scores(_tfidf(odtm.matrix[keep], idf), coef, icpt) >= th_lr,
-            "text": tagger.scores(otexts.subset(keep)) >= th_text}
+    pred = predict(odtm.matrix[keep], otexts.subset(keep))
     ev = {m: evaluate_predictions(oy, p, labels, specific) for m, p in pred.items()}
     ci = f1_intervals(oy, pred["text"], seed=seed)
     print(f"\nheld-out corpus {other}: {len(keep):,} cables with a subject TAG, not in the dev "
           f"store (of {len(refs):,}); trained on {rows.size:,} tagged dev cables, {len(labels)} "
-          f"TAGS; lr-cv C={c} ({lr_s:.0f} s), text lambda={info['lambda']} ({text_s:.0f} s)\n")
+          f"TAGS; lr-cv C={info['C']} ({info['seconds']['lr-cv']:.0f} s), text "
+          f"lambda={info['lambda']} ({info['seconds']['text']:.0f} s)\n")
     print_table(["method", "micro-F1 (all labels)", "micro-F1 (20 specific)",
                  "specific TAGS F1 >= 0.5"],
                 [[m, f"{e['micro_f1']:.3f}", f"{e['micro_f1_specific']:.3f}",

@@ -303,17 +303,16 @@ class ReferenceCorpus:
         # a stable sort by term, chunk by chunk (each chunk's occurrences of a term go after
         # the earlier chunks' ones): positions stay increasing within a term, and no
         # 8-byte sort order of all the occurrences is needed
-        counts = np.zeros(len(term_ids), dtype=np.int64)
-        for xc in xs:
-            counts += np.bincount(xc, minlength=len(term_ids))
+        per_chunk = [np.bincount(xc, minlength=len(term_ids)) for xc in xs]
+        counts = np.sum(per_chunk, axis=0, dtype=np.int64) if per_chunk \
+            else np.zeros(len(term_ids), dtype=np.int64)
         x = np.repeat(np.arange(len(term_ids), dtype=np.int32), counts)
         pos = np.empty(len(x), dtype=pos_type)
         cursor = np.cumsum(counts) - counts
         while xs:
-            xc, pc = xs.pop(0), ps.pop(0)
+            xc, pc, n = xs.pop(0), ps.pop(0), per_chunk.pop(0)
             order = np.argsort(xc, kind="stable")
             xc, pc = xc[order], pc[order]
-            n = np.bincount(xc, minlength=len(term_ids))
             pos[cursor[xc] + np.arange(len(xc)) - (np.cumsum(n) - n)[xc]] = pc
             cursor += n
         # the document of each occurrence, a chunk at a time (no 8-byte array of them all)
