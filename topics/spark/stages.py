@@ -9,8 +9,6 @@ the single-machine stages, reading the same files.
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -68,45 +66,36 @@ def stage_ingest(state: Run, *, seed: int, progress: bool) -> dict:
 
 
 def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
-    """Genres, person names, tokens and phrases on the executors; ``tokens.parquet``."""
+    """Genres, person names, tokens and phrases on the executors (`topics.spark.text`);
+    ``tokens.parquet`` and ``token_vocab.parquet`` as the single-machine stage writes them."""
     from corpora.genres import SUBJECT, genre_summary
     from corpora.store import CABLES, CorpusStore
-    from topics.spark.text import (
-        TOKENS_SCHEMA,
-        detect_genres_spark,
-        learn_person_names_spark,
-        learn_phrases_spark,
-        read_store_rdd,
-        tokenize_rdd,
-        tokens_batch,
-        write_parts,
-    )
-    from topics.tokenids import convert_token_parts
+    from topics.spark.text import Steps, learn_names_spark, scan_genres_spark, tokenize_spark
 
     cfg = state.config
     spark = session(state)
     store = CorpusStore(state.store_path)
     n_total = len(store)
     filters = _store_filters(cfg)
-    docs = detect_genres_spark(read_store_rdd(spark, store.path / CABLES, filters)).persist()
-    cached = [docs]
+    path = store.path / CABLES
+    steps = Steps()
+    scan = scan_genres_spark(spark, path, filters)
+    n_forms = 0
+    if scan.refs:  # form cables (rosters, visit logistics, ...) are their own groups
+        summary = genre_summary(scan.refs, scan.genres, scan.dates, scan.origins)
+        summary["modelled"] = cfg.corpus.genres
+        atomic_write_json(state.dir / "genres.json", summary)
+        n_forms = len(summary["by_ref"])
+    keep = None
+    n_docs = len(scan.refs)
+    if cfg.corpus.genres == "subject":
+        masks = {g: np.array([x == SUBJECT for x in genres], dtype=bool)
+                 for g, genres in scan.by_group.items()}
+        n_docs = int(sum(int(m.sum()) for m in masks.values()))
+        keep = spark.sparkContext.broadcast(masks)
+    del scan
+    steps.done("genres")
     try:
-        # every cable's genre (forms with their ref, date and post) in one pass
-        seen = docs.map(lambda d: (d["genre"], None) if d["genre"] == SUBJECT else
-                        (d["genre"], (d["ref"], d["date"], d["origin"] or ""))).collect()
-        forms = [(info[0], g, info[1], info[2]) for g, info in seen if info is not None]
-        n_forms = 0
-        if seen:
-            refs, genres, dates, origins = (list(c) for c in zip(*forms, strict=True)) \
-                if forms else ([], [], [], [])
-            summary = genre_summary(refs, genres, dates, origins)
-            summary["modelled"] = cfg.corpus.genres
-            atomic_write_json(state.dir / "genres.json", summary)
-            n_forms = len(summary["by_ref"])
-        subject_only = cfg.corpus.genres == "subject"
-        kept = docs.filter(lambda d: d["genre"] == SUBJECT) if subject_only else docs
-        n_docs = sum(g == SUBJECT for g, _ in seen) if subject_only else len(seen)
-        del seen
         if not n_docs:
             raise ValueError(
                 f"no cable left to model: the store holds {n_total:,} cables and the filters "
@@ -115,99 +104,43 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
             )
         options = replace(text_options(cfg), phrases=False)
         if options.drop_person_names and not options.person_names:
-            names = learn_person_names_spark(kept)
+            names = learn_names_spark(spark, path, filters, keep)
             options = replace(options, person_names=tuple(sorted(names)))
-        tokens = tokenize_rdd(kept, options).persist()
-        cached.append(tokens)
-        n_phrases = 0
-        if cfg.text.phrases:
-            phrases = learn_phrases_spark(tokens.map(lambda r: r[2]),
-                                          min_count=cfg.text.phrase_min_count,
-                                          threshold=cfg.text.phrase_threshold)
-            n_phrases = len(phrases)
-            phrases.save(state.dir / "phrases.json")
-            tokens = tokens.map(lambda r: (r[0], r[1], phrases.apply(r[2])))
-        part_dir = state.dir / f".spark-tokens-{os.getpid()}"
-        shutil.rmtree(part_dir, ignore_errors=True)
-        part_dir.mkdir(parents=True)
-        try:
-            parts = write_parts(tokens, part_dir, TOKENS_SCHEMA, tokens_batch)
-            # one ids file and its vocabulary, as the single-machine road writes them
-            convert_token_parts(parts, state.dir / "tokens.parquet")
-        finally:
-            shutil.rmtree(part_dir, ignore_errors=True)
-        import pyarrow.compute as pc
-        import pyarrow.parquet as pq
-
-        n_tokens = sum(pc.sum(pc.list_value_length(b.column(0))).as_py() or 0
-                       for b in pq.ParquetFile(state.dir / "tokens.parquet")
-                       .iter_batches(columns=["ids"]))
+            steps.done("names")
+        phrases = ({"min_count": cfg.text.phrase_min_count,
+                    "threshold": cfg.text.phrase_threshold} if cfg.text.phrases else None)
+        n_written, n_tokens, model = tokenize_spark(
+            spark, path, filters, options, state.dir / "tokens.parquet", keep=keep,
+            phrases=phrases, steps=steps)
     finally:
-        for rdd in cached:
-            rdd.unpersist()
+        if keep is not None:
+            keep.unpersist()
+    n_phrases = 0
+    if model is not None:
+        n_phrases = len(model)
+        model.save(state.dir / "phrases.json")
+    if n_written != n_docs:  # pragma: no cover - the passes read the same row groups
+        raise RuntimeError(f"tokenize (spark): {n_written} cables written, {n_docs} kept")
+    logger.info("tokenize (spark) steps: %s", steps.seconds)
     return {"n_docs": n_docs, "n_filtered_out": n_total - n_docs, "n_form_cables": n_forms,
             "n_tokens": int(n_tokens), "n_phrases": n_phrases}
 
 
 def stage_vectorize(state: Run, *, seed: int, progress: bool) -> dict:
     """Document frequencies and count rows on the executors, the vocabulary pruned on the
-    driver by `topics.vectorize`'s rule; then as `topics.stages.stage_vectorize`."""
-    import scipy.sparse as sp
-
-    from topics.spark.text import count_df, read_tokens_rdd
-    from topics.vectorize import (
-        DocTermMatrix,
-        Vocabulary,
-        _check_df_limit,
-        _check_refs,
-        _prune_columns,
-    )
+    driver by `topics.vectorize`'s rule (`topics.spark.text.count_matrix_spark`); then as
+    `topics.stages.stage_vectorize`."""
+    from topics.spark.text import count_matrix_spark
+    from topics.vectorize import _check_df_limit
 
     cfg = state.config
     v = cfg.vocabulary
     min_df = int(v.min_df) if v.min_df >= 1 else v.min_df
-    max_terms = v.max_terms or None
     _check_df_limit("min_df", min_df)
     _check_df_limit("max_df", v.max_df)
-    spark = session(state)
-    tokens = read_tokens_rdd(spark, state.dir / "tokens.parquet").persist()
-    try:
-        terms, df, n_docs = count_df(tokens)
-        if n_docs == 0:
-            raise ValueError("build_dtm got 0 documents; pass at least one token list")
-        if not terms:
-            raise ValueError(f"build_dtm: all {n_docs:,} documents are empty (no tokens); "
-                             "check the tokenizer options")
-        keep = _prune_columns(df, terms, n_docs, min_df, v.max_df, max_terms)
-        kept_terms = [terms[j] for j in keep]
-        vocabulary = Vocabulary(kept_terms, df[keep], n_docs)
-        index = spark.sparkContext.broadcast({t: i for i, t in enumerate(kept_terms)})
-
-        def count_rows(part):
-            from collections import Counter
-
-            where = index.value
-            for ref, origin, toks in part:
-                bag = Counter(toks)  # columns in first-seen order, as build_dtm
-                cols = [(where[t], c) for t, c in bag.items() if t in where]
-                yield (ref, origin, np.array([j for j, _ in cols], dtype=np.int64),
-                       np.array([c for _, c in cols], dtype=np.int64))
-
-        rows = tokens.mapPartitions(count_rows).collect()
-        index.unpersist()
-    finally:
-        tokens.unpersist()
-    refs = _check_refs([r[0] for r in rows], "build_dtm")
-    origins = [r[1] for r in rows]
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum([len(r[2]) for r in rows], out=indptr[1:])
-    indices = np.concatenate([r[2] for r in rows]) if rows else np.zeros(0, np.int64)
-    data = np.concatenate([r[3] for r in rows]) if rows else np.zeros(0, np.int64)
-    del rows
-    matrix = sp.csr_matrix((data, indices, indptr), shape=(len(refs), len(kept_terms)))
-    dtm = DocTermMatrix(matrix, refs, vocabulary, "count")
-    logger.info("vectorize (spark): %d documents, kept %d of %d terms", n_docs, len(kept_terms),
-                len(terms))
+    dtm, origins = count_matrix_spark(session(state), state.dir / "tokens.parquet",
+                                      min_df=min_df, max_df=v.max_df,
+                                      max_terms=v.max_terms or None)
     return finish_dtm(state, dtm, origins)
 
 

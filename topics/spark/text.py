@@ -1,25 +1,43 @@
 """Tokenizing and vectorizing on Spark executors, with the single-machine rules.
 
-What the tokenize stage learns from the whole corpus (form cables' template shingles,
-person names, phrases) is counted on the executors and decided on the driver with the
-same rules as `corpora.genres.detect_genres`, `topics.names.learn_person_names` and
-gensim ``Phrases`` (`topics.text.learn_phrases`); the per-cable work (tokenizing with
-`topics.text.Tokenizer`, applying `topics.text.PhraseModel`, counting terms) runs on the
-executors. The vocabulary is pruned on the driver by `topics.vectorize`'s own rule
-(`_prune_columns`) from document frequencies counted on the executors, so a Spark run's
-tokens and vocabulary equal a single-machine run's on the same store and config
-(tests/test_spark.py).
+The tokenize stage makes the single-machine stage's passes over the store
+(`topics.corpus_scan`, `topics.tokenids`), each over the store's Parquet row groups on the
+executors (one task a row group, so partition order is store order):
 
-Rows keep the store's order: executors read the store's Parquet row groups (one task a
-row group) and only narrow transformations follow, so partition order is row order.
+1. genres: `corpora.genres.genre_features` of each row group (kept on the executors'
+   disks, ``DISK_ONLY``); the template 5-grams counted per row group with numpy and
+   shuffled once per distinct hash and row group, in ranges of the hash space; each
+   cable's genre decided on the executors by `corpora.genres.GenreScan`'s rule;
+2. person names: `topics.names.count_names` and `count_beside` per row group, merged on
+   the executors (``treeReduce``), decided on the driver (`first_names`, `final_names`);
+3. tokens: `topics.tokenids.tokenize_ids` per row group: uint32 ids against the row
+   group's own vocabulary (kept on the executors' disks, ``DISK_ONLY``); the driver maps
+   each row group's vocabulary onto the corpus's (one dict lookup per distinct token per
+   row group), and broadcasts the mappings (4 bytes a distinct token a row group);
+4. phrases: each row group's adjacent pairs as int64 keys of corpus ids, counted with
+   numpy (each distinct pair once per row group), shuffled by range of the first id, summed;
+   only the counts gensim's scorer needs come back to the driver, which scores them as
+   `topics.tokenids.learn_phrases_ids` does (the same arithmetic);
+5. the phrases applied per row group on the executors (`apply_phrases_ids`' greedy rule on
+   corpus ids); the driver streams the row groups in order (``toLocalIterator``),
+   renumbers ids by first appearance and writes ``tokens.parquet`` and
+   ``token_vocab.parquet`` as `topics.tokenids.write_token_ids` does.
+
+No step holds the corpus's tokens as Python strings, no task holds more than its row
+group, and the driver holds the corpus vocabulary and one row group at a time. The
+vectorize stage counts document frequencies and rows per row group of ``tokens.parquet``
+with `topics.tokenids.count_matrix_ids`' numpy rule. Tokens, phrases, genres, names,
+vocabulary and matrix equal the single-machine road's on the same store and config
+(tests/test_spark.py).
 """
 
 from __future__ import annotations
 
 import logging
-import os
+import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,271 +48,638 @@ import pyarrow.parquet as pq
 from corpora.store import filter_batch
 
 __all__ = [
-    "count_df",
-    "detect_genres_spark",
-    "learn_person_names_spark",
-    "learn_phrases_spark",
-    "read_store_rdd",
-    "read_tokens_rdd",
-    "tokenize_rdd",
-    "write_parts",
+    "Steps",
+    "count_matrix_spark",
+    "learn_names_spark",
+    "scan_genres_spark",
+    "tokenize_spark",
 ]
 
 logger = logging.getLogger(__name__)
 
-_DOC_COLUMNS = ["ref", "origin", "body", "tags", "subject", "date"]
+#: The store columns `corpora.store.filter_batch` may need.
+_FILTER_COLUMNS = ("date", "origin", "classification", "tags", "body")
+#: Joins a row group's vocabulary into one str for the driver (no token holds it).
+_SEP = "\x1f"
+
+
+class Steps:
+    """Wall time of the stage's steps, logged as ``tokenize step NAME: S s``."""
+
+    def __init__(self, stage: str = "tokenize") -> None:
+        self.stage = stage
+        self.seconds: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        t = time.perf_counter()
+        self.seconds[name] = round(t - self._t, 2)
+        logger.info("%s step %s: %.1f s", self.stage, name, t - self._t)
+        self._t = t
 
 
 # --- reading ------------------------------------------------------------------------------
 
-def read_store_rdd(spark, cables_path: str | Path, filters: dict, columns=_DOC_COLUMNS):
-    """The store's cables that pass ``filters``, as an RDD of dicts in store order (one
-    partition per Parquet row group, read on the executors from shared storage)."""
-    path = str(Path(cables_path).resolve())
-    n_groups = pq.ParquetFile(path).metadata.num_row_groups
-    cols = list(columns)
-    needed = sorted(set(cols) | {"date", "origin", "classification", "tags", "body"})
-
-    def read(groups: Iterator[int]) -> Iterator[dict]:
-        pf = pq.ParquetFile(path)
-        for g in groups:
-            table = pf.read_row_group(g, columns=needed).combine_chunks()
-            for b in table.to_batches():
-                yield from filter_batch(b, **filters).select(cols).to_pylist()
-
-    sc = spark.sparkContext
-    return sc.parallelize(range(n_groups), max(n_groups, 1)).mapPartitions(read)
+def _row_groups(spark, path: str | Path):
+    """An RDD of a Parquet file's row-group indices, one a partition, and their number."""
+    n = pq.ParquetFile(str(path)).metadata.num_row_groups
+    return spark.sparkContext.parallelize(range(n), max(n, 1)), n
 
 
-def read_tokens_rdd(spark, tokens_path: str | Path):
-    """``(ref, origin, tokens)`` of a tokens.parquet, in order (row groups as partitions)."""
-    path = str(Path(tokens_path).resolve())
-    n_groups = pq.ParquetFile(path).metadata.num_row_groups
-
-    def read(groups: Iterator[int]) -> Iterator[tuple]:
-        from topics.tokenids import VOCAB_FILE
-
-        pf = pq.ParquetFile(path)
-        vocab = None
-        if "ids" in pf.schema_arrow.names:  # topics.tokenids.write_token_ids' layout
-            vocab = pa.array(pq.read_table(Path(path).with_name(VOCAB_FILE))
-                             .column("token").combine_chunks())
-        for g in groups:
-            t = pf.read_row_group(g)
-            if vocab is not None:
-                col = t.column("ids").combine_chunks()
-                tokens = pa.ListArray.from_arrays(col.offsets, vocab.take(col.values))
-            else:
-                tokens = t.column("tokens")
-            yield from zip(t.column("ref").to_pylist(), t.column("origin").to_pylist(),
-                           tokens.to_pylist(), strict=True)
-
-    return spark.sparkContext.parallelize(range(n_groups), max(n_groups, 1)).mapPartitions(read)
+def _read_group(pf: pq.ParquetFile, g: int, filters: dict, columns: Sequence[str],
+                keep: np.ndarray | None = None) -> dict[str, list]:
+    """``columns`` of row group ``g``'s cables that pass ``filters`` (and ``keep``: one
+    bool per cable passing the filters), as lists."""
+    needed = sorted(set(columns) | set(_FILTER_COLUMNS))
+    table = pf.read_row_group(g, columns=needed)
+    batches = [filter_batch(b, **filters).select(list(columns)) for b in table.to_batches()]
+    out: dict[str, list] = {c: [] for c in columns}
+    for b in batches:
+        for c in columns:
+            out[c] += b.column(c).to_pylist()
+    if keep is not None:
+        out = {c: [v for v, k in zip(vals, keep.tolist(), strict=True) if k]
+               for c, vals in out.items()}
+    return out
 
 
-# --- genres -------------------------------------------------------------------------------
+def _disk_only():
+    from pyspark import StorageLevel
 
-def detect_genres_spark(docs, *, min_shingle_cables: int = 3, template_share: float = 0.4):
-    """`corpora.genres.detect_genres` over an RDD of cable dicts: the same dicts, in the
-    same order, each with its ``"genre"``.
+    return StorageLevel.DISK_ONLY
 
-    Template shingles (word 5-grams in more than ``min_shingle_cables`` cables) are
-    counted on the executors; their sorted CRCs are broadcast and each cable's genre is
-    decided on the executors by `corpora.genres`'s rule.
+
+def _n_buckets(sc) -> int:
+    """Reduce partitions of the stage's shuffles: a power of two >= 2 x parallelism."""
+    n = max(8, 2 * sc.defaultParallelism)
+    return 1 << (n - 1).bit_length()
+
+
+def _sum_by_key(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys of several (keys, counts) arrays and their summed counts."""
+    keys = np.concatenate([k for k, _ in parts])
+    counts = np.concatenate([c for _, c in parts]).astype(np.int64)
+    uk, inv = np.unique(keys, return_inverse=True)
+    total = np.zeros(uk.size, dtype=np.int64)
+    np.add.at(total, inv, counts)
+    return uk, total
+
+
+def _split_sorted(uk: np.ndarray, uc: np.ndarray, bucket: np.ndarray, nb: int
+                  ) -> Iterator[tuple[int, tuple[np.ndarray, np.ndarray]]]:
+    """``(bucket, (keys, counts))`` for each non-empty bucket (``bucket`` per key)."""
+    order = np.argsort(bucket, kind="stable")
+    bounds = np.searchsorted(bucket[order], np.arange(nb + 1))
+    for j in range(nb):
+        lo, hi = int(bounds[j]), int(bounds[j + 1])
+        if lo < hi:
+            sel = order[lo:hi]
+            yield j, (uk[sel], uc[sel])
+
+
+def _grouped(it: Iterator[tuple[int, Any]]) -> dict[int, list]:
+    by: dict[int, list] = {}
+    for j, v in it:
+        by.setdefault(j, []).append(v)
+    return by
+
+
+# --- 1. genres ----------------------------------------------------------------------------
+
+@dataclass
+class GenreResult:
+    """Every filtered cable's ref, post, date and genre (store order), and per row group
+    the genres of its filtered cables (for the keep masks)."""
+
+    refs: list[str] = field(default_factory=list)
+    origins: list[str] = field(default_factory=list)
+    dates: list[Any] = field(default_factory=list)
+    genres: list[str] = field(default_factory=list)
+    by_group: dict[int, list[str]] = field(default_factory=dict)
+
+
+def scan_genres_spark(spark, cables_path: str | Path, filters: dict) -> GenreResult:
+    """`topics.corpus_scan.scan_genres` on the executors: the same genres.
+
+    Each row group's `genre_features` are computed once and kept on the executors' disks;
+    the 5-grams in more than ``min_shingle_cables`` cables are counted by range of the hash
+    space (each row group sends each distinct hash once, with its count); each cable's
+    genre is decided on the executors with the broadcast template hashes.
     """
-    from corpora.genres import _shingles
+    from corpora.genres import GenreScan
 
-    def shingles(d: dict) -> Iterable[int]:
-        return _shingles(d["body"] or "").tolist()
+    path = str(Path(cables_path).resolve())
+    sc = spark.sparkContext
+    groups, _ = _row_groups(spark, path)
+    nb = _n_buckets(sc)
+    bits = nb.bit_length() - 1
+    rule = GenreScan()
 
-    shared = (docs.flatMap(shingles).map(lambda x: (x, 1)).reduceByKey(lambda a, b: a + b)
-              .filter(lambda kv: kv[1] > min_shingle_cables).keys().collect())
-    template = docs.context.broadcast(np.unique(np.asarray(shared, dtype=np.uint32)))
-    logger.info("genres: %d template shingles", len(shared))
+    def features(it: Iterator[int]) -> Iterator[tuple]:
+        from corpora.genres import genre_features
 
-    def genres(part: Iterator[dict]) -> Iterator[dict]:
-        table = template.value
-        for d in part:
-            yield {**d, "genre": _genre_of(d["body"] or "", d.get("subject"), table,
-                                           template_share)}
+        pf = pq.ParquetFile(path)
+        for g in it:
+            c = _read_group(pf, g, filters, ("ref", "origin", "date", "body", "subject"))
+            yield (g, c["ref"], [o or "" for o in c["origin"]], c["date"],
+                   genre_features(c["body"], c["subject"]))
 
-    return docs.mapPartitions(genres)
+    feats = groups.mapPartitions(features).persist(_disk_only())
+    try:
+        def split(rec: tuple) -> Iterator[tuple]:
+            uk, uc = np.unique(rec[4].shingles, return_counts=True)
+            yield from _split_sorted(uk, uc.astype(np.int32),
+                                     (uk >> np.uint32(32 - bits)).astype(np.int64), nb)
+
+        def common(it: Iterator[tuple]) -> Iterator[np.ndarray]:
+            for parts in _grouped(it).values():
+                uk, df = _sum_by_key(parts)
+                yield uk[df > rule.min_shingle_cables]
+
+        found = feats.flatMap(split).partitionBy(nb, lambda j: j).mapPartitions(common).collect()
+        template = np.sort(np.concatenate(found)) if found else np.zeros(0, np.uint32)
+        logger.info("genres (spark): %d template shingles", template.size)
+        tb = sc.broadcast(template)
+
+        def decide(rec: tuple) -> tuple:
+            g, refs, origins, dates, f = rec
+            scan = GenreScan(min_shingle_cables=rule.min_shingle_cables,
+                             template_share=rule.template_share)
+            scan.template_hashes = lambda: tb.value  # type: ignore[method-assign]
+            scan.add(f)
+            return g, refs, origins, dates, scan.genres() if len(f) else []
+
+        out = GenreResult()
+        for g, refs, origins, dates, genres in feats.map(decide).collect():
+            out.refs += refs
+            out.origins += origins
+            out.dates += dates
+            out.genres += genres
+            out.by_group[g] = genres
+        tb.unpersist()
+    finally:
+        feats.unpersist()
+    return out
 
 
-def _genre_of(body: str, subject: Any, template: np.ndarray, template_share: float) -> str:
-    """One cable's genre by `corpora.genres.genre_of`, given the sorted CRCs of the
-    corpus's template shingles."""
-    from corpora.genres import _shingles, genre_of
-
-    sh = _shingles(body)
-    if sh.size and len(template):
-        pos = np.minimum(np.searchsorted(template, sh), len(template) - 1)
-        shared = int(np.count_nonzero(template[pos] == sh))
-    else:
-        shared = 0
-    return genre_of(body, subject, sh.size > 0 and shared / sh.size >= template_share)
-
-
-# --- person names -------------------------------------------------------------------------
-
-def _name_counts(docs: Iterable[dict]) -> Iterator[tuple]:
-    """First-pass counts of `learn_person_names` over some cables (`topics.names.
-    count_names`), and the candidates of their TAGS (`person_names_from_tags`)."""
-    from topics.names import count_names, person_names_from_tags
-
-    docs = list(docs)
-    yield (count_names(d["body"] for d in docs),
-           set(person_names_from_tags(d["tags"] for d in docs)))
-
+# --- 2. person names ----------------------------------------------------------------------
 
 def _add_counts(a: tuple, b: tuple) -> tuple:
     return a[0].merge(b[0]), a[1] | b[1]
 
 
-def learn_person_names_spark(docs, *, min_count: int = 2) -> frozenset[str]:
-    """`topics.names.learn_person_names` over an RDD of cable dicts (``body``, ``tags``),
-    with their TAGS' candidates (`topics.names.person_names_from_tags`), as the
-    single-machine tokenize stage calls it: the counts of both passes are made on the
-    executors (`count_names`, `count_beside`), the decisions on the driver by the same
-    functions (`first_names`, `final_names`)."""
-    from topics.names import NameCounts, count_beside, final_names, first_names
-
-    counts, from_tags = docs.mapPartitions(_name_counts).fold((NameCounts(), set()),
-                                                               _add_counts)
-    names = first_names(counts, min_count=min_count, extra_candidates=from_tags)
-    known = docs.context.broadcast(frozenset(names))
-
-    def beside(part: Iterator[dict]) -> Iterator[Counter]:
-        yield count_beside((d["body"] for d in part), known.value)
-
-    near = docs.mapPartitions(beside).fold(Counter(), lambda a, b: a + b if b else a)
-    return final_names(counts, names, near, min_count=min_count)
+def _add_counters(a: Counter, b: Counter) -> Counter:
+    a.update(b)
+    return a
 
 
-# --- tokens and phrases -------------------------------------------------------------------
+def learn_names_spark(spark, cables_path: str | Path, filters: dict, keep=None) -> frozenset:
+    """`topics.corpus_scan.learn_names` on the executors: `count_names` and the TAGS'
+    candidates per row group, then `count_beside`, merged on the executors
+    (``treeReduce``); `first_names` and `final_names` on the driver.
 
-def tokenize_rdd(docs, options):
-    """``(ref, origin, tokens)`` of each cable dict, tokenized on the executors by
-    `topics.text.Tokenizer` (phrases not applied)."""
-    opts = docs.context.broadcast(options)
-
-    def run(part: Iterator[dict]) -> Iterator[tuple]:
-        from topics.text import Tokenizer
-
-        tok = Tokenizer(opts.value)
-        for d in part:
-            yield d["ref"], d["origin"] or "", tok(d["body"])
-
-    return docs.mapPartitions(run)
-
-
-#: The key under which `learn_phrases_spark` counts words (no token holds a control
-#: character).
-_WORDS = "\x00words"
-
-
-def learn_phrases_spark(tokens, min_count: int = 5, threshold: float = 10.0, *,
-                        scoring: str = "default"):
-    """`topics.text.learn_phrases` (gensim ``Phrases``) over an RDD of token lists.
-
-    gensim counts unigrams and ``a_b`` bigrams in one vocabulary and scores each bigram
-    with its scorer, its vocabulary size and word count; the same counts are made on the
-    executors and scored there by gensim's own scorer. (gensim prunes its vocabulary past
-    40 M unigram + bigram types; this does not.)
+    ``keep`` is a broadcast ``{row group: bool mask over its filtered cables}`` or None.
     """
-    from topics.text import PhraseModel
+    from topics.names import NameCounts, final_names, first_names
+
+    path = str(Path(cables_path).resolve())
+    sc = spark.sparkContext
+    groups, _ = _row_groups(spark, path)
+
+    def bodies(pf, g: int, columns=("body",)) -> dict[str, list]:
+        return _read_group(pf, g, filters, columns, None if keep is None else keep.value[g])
+
+    def first(it: Iterator[int]) -> Iterator[tuple]:
+        from topics.names import count_names, person_names_from_tags
+
+        pf = pq.ParquetFile(path)
+        for g in it:
+            c = bodies(pf, g, ("body", "tags"))
+            yield count_names(c["body"]), set(person_names_from_tags(c["tags"]))
+
+    counts, from_tags = groups.mapPartitions(first).treeReduce(_add_counts) \
+        if groups.getNumPartitions() else (NameCounts(), set())
+    names = frozenset(first_names(counts, extra_candidates=from_tags))
+    nb = sc.broadcast(names)
+
+    def beside(it: Iterator[int]) -> Iterator[Counter]:
+        from topics.names import count_beside
+
+        pf = pq.ParquetFile(path)
+        for g in it:
+            yield count_beside(bodies(pf, g)["body"], nb.value)
+
+    near = groups.mapPartitions(beside).treeReduce(_add_counters)
+    nb.unpersist()
+    return final_names(counts, names, near)
+
+
+# --- 3-5. tokens, phrases, tokens.parquet ------------------------------------------------
+
+def _offsets(lengths: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=out[1:])
+    return out
+
+
+@dataclass
+class _Vocab:
+    """The corpus vocabulary (phrases not applied), ids by first appearance, each row
+    group's local-to-corpus id mapping and every token's count."""
+
+    words: list[str]
+    index: dict[str, int]
+    mappings: dict[int, np.ndarray]
+    counts: np.ndarray
+
+
+def _corpus_vocab(parts: list[tuple[int, str, np.ndarray]]) -> _Vocab:
+    index: dict[str, int] = {}
+    mappings: dict[int, np.ndarray] = {}
+    for g, words, _ in parts:
+        local = words.split(_SEP) if words else []
+        mappings[g] = np.fromiter((index.setdefault(w, len(index)) for w in local),
+                                  dtype=np.uint32, count=len(local))
+    counts = np.zeros(len(index), dtype=np.int64)
+    for g, _, c in parts:
+        counts[mappings[g]] += c
+    return _Vocab(list(index), index, mappings, counts)
+
+
+def tokenize_spark(spark, cables_path: str | Path, filters: dict, options, out_path: Path,
+                   *, keep=None, phrases: dict | None = None, steps: Steps | None = None
+                   ) -> tuple[int, int, Any]:
+    """Tokens of the kept cables on the executors, phrases learned and applied; the
+    stage's ``tokens.parquet`` and ``token_vocab.parquet`` written at ``out_path``.
+
+    Parameters
+    ----------
+    options : topics.tokenize.TextOptions
+        With the person names already learned; phrases off (they are learned here).
+    keep : broadcast of {row group: bool mask over its filtered cables}, optional
+    phrases : dict, optional
+        ``learn_phrases``' ``min_count`` and ``threshold``; None: no phrases.
+
+    Returns
+    -------
+    (n_docs, n_tokens, PhraseModel or None)
+    """
+    path = str(Path(cables_path).resolve())
+    sc = spark.sparkContext
+    steps = steps or Steps()
+    groups, _ = _row_groups(spark, path)
+    ob = sc.broadcast(options)
+
+    def tokenize(it: Iterator[int]) -> Iterator[tuple]:
+        from topics.tokenids import first_appearance, tokenize_ids
+
+        pf = pq.ParquetFile(path)
+        for g in it:
+            c = _read_group(pf, g, filters, ("ref", "origin", "body"),
+                            None if keep is None else keep.value[g])
+            corpus = first_appearance(tokenize_ids(c["body"], ob.value, n_jobs=1))
+            yield (g, c["ref"], [o or "" for o in c["origin"]], corpus.ids,
+                   np.diff(corpus.offsets), corpus.vocab)
+
+    toks = groups.mapPartitions(tokenize).persist(_disk_only())
+    broadcasts = [ob]
+    try:
+        vocab = _corpus_vocab(toks.map(lambda r: (
+            r[0], _SEP.join(r[5]), np.bincount(r[3], minlength=len(r[5])))).collect())
+        steps.done("tokens")
+        mb = sc.broadcast(vocab.mappings)
+        broadcasts.append(mb)
+        model = None
+        join = None
+        if phrases is not None:
+            model = _learn_phrases(sc, toks, mb, vocab, **phrases)
+            join = _phrase_joins(model, vocab)
+            steps.done("phrases")
+        jb = sc.broadcast(join)
+        broadcasts.append(jb)
+        n_vocab = len(vocab.words)
+
+        def apply(rec: tuple) -> tuple:
+            g, refs, origins, ids, lengths, _ = rec
+            gid = mb.value[g][ids] if len(ids) else np.zeros(0, np.uint32)
+            if jb.value is not None:
+                gid, lengths = _apply_joins(gid, lengths, n_vocab, *jb.value)
+            return g, refs, origins, gid, lengths
+
+        words = vocab.words + (join[2] if join is not None else [])
+        del vocab
+        n_docs, n_tokens = _write_tokens(toks.map(apply).toLocalIterator(prefetchPartitions=True),
+                                         words, out_path)
+        steps.done("write")
+    finally:
+        toks.unpersist()
+        for b in broadcasts:
+            b.unpersist()
+    return n_docs, n_tokens, model
+
+
+def _pairs_of(ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(left, right) ids of every adjacent pair inside a document."""
+    from topics.tokenids import _pair_positions
+
+    valid = _pair_positions(_offsets(lengths), len(ids))
+    return ids[:-1][valid], ids[1:][valid]
+
+
+def _learn_phrases(sc, toks, mb, vocab: _Vocab, *, min_count: int = 5,
+                   threshold: float = 10.0, scoring: str = "default"):
+    """`topics.tokenids.learn_phrases_ids` over the row groups' ids: the same phrases.
+
+    Each row group's adjacent pairs are int64 keys ``a * V + b`` of corpus ids, made
+    distinct with counts in the row group, shuffled by ``a`` modulo the buckets and summed.
+    A bucket returns how many distinct pairs of tokens without ``_`` it holds, those
+    counted at least ``min_count + 1`` times (candidates), the pairs whose ``a_b`` is also
+    a token, and the few pairs with a ``_`` token, which the driver scores as strings.
+    """
+    from topics.phrases import PhraseModel
+    from topics.tokenids import GENSIM_MAX_VOCAB, _npmi
 
     if scoring not in ("default", "npmi"):
         raise ValueError(f"learn_phrases: scoring must be 'default' or 'npmi'. Got {scoring!r}.")
+    words, index, cnt_u = vocab.words, vocab.index, vocab.counts
+    n_vocab = len(words)
+    under = np.fromiter(("_" in t for t in words), dtype=bool, count=n_vocab)
+    collide: dict[int, str] = {}
+    for t in words:
+        if t.count("_") == 1:
+            x, _, y = t.partition("_")
+            if x in index and y in index:
+                collide[index[x] * n_vocab + index[y]] = t
+    low = min_count + 1 if scoring == "default" else min_count
+    nb = _n_buckets(sc)
+    sb = sc.broadcast((under, np.array(sorted(collide), dtype=np.int64)))
 
-    def keys(doc: Sequence[str]) -> Iterator[str]:
-        prev = None
-        for w in doc:
-            yield w
-            if prev is not None:
-                yield f"{prev}_{w}"
-            prev = w
+    def split(rec: tuple) -> Iterator[tuple]:
+        g, _, _, ids, lengths, _ = rec
+        if len(ids) < 2:
+            return
+        a, b = _pairs_of(mb.value[g][ids], lengths)
+        uk, uc = np.unique(a.astype(np.int64) * n_vocab + b, return_counts=True)
+        yield from _split_sorted(uk, uc.astype(np.int32), (uk // n_vocab) % nb, nb)
 
-    def keyed(doc: Sequence[str]) -> Iterator[tuple[str, int]]:
-        yield _WORDS, len(doc)
-        for k in keys(doc):
-            yield k, 1
+    def reduce(it: Iterator[tuple]) -> Iterator[tuple]:
+        under_, collide_keys = sb.value
+        for parts in _grouped(it).values():
+            uk, uc = _sum_by_key(parts)
+            special = under_[uk // n_vocab] | under_[uk % n_vocab]
+            ck, cc = uk[~special], uc[~special]
+            hit = np.isin(ck, collide_keys)
+            cand = cc >= low
+            yield (int(ck.size), ck[cand], cc[cand], ck[hit], cc[hit], uk[special],
+                   uc[special])
 
-    vocab = tokens.flatMap(keyed).reduceByKey(lambda a, b: a + b)
-    vocab.persist()
-    try:  # one pass: the number of unigram + bigram types and the number of words
-        n_keys, n_words = vocab.aggregate(
-            (0, 0), lambda acc, kv: (acc[0] + 1, acc[1] + (kv[1] if kv[0] == _WORDS else 0)),
-            lambda a, b: (a[0] + b[0], a[1] + b[1]))
-        len_vocab = n_keys - 1  # without the word-count key
-        # each candidate key "a_..._b" with the counts of its first and last parts
-        cands = (vocab.filter(lambda kv: "_" in kv[0] and kv[0] != _WORDS)
-                 .map(lambda kv: (kv[0].split("_")[0], (kv[0], kv[1]))))
-        with_a = cands.join(vocab).map(lambda x: (x[1][0][0].split("_")[-1],
-                                                  (x[1][0][0], x[1][0][1], x[1][1])))
-        scored = with_a.join(vocab).map(lambda x: (x[1][0][0], x[1][0][1], x[1][0][2], x[1][1]))
-
-        def score(part: Iterator[tuple]) -> Iterator[tuple[str, float]]:
-            from gensim.models.phrases import npmi_scorer, original_scorer
-
-            scorer = original_scorer if scoring == "default" else npmi_scorer
-            for phrase, n_ab, n_a, n_b in part:
-                s = scorer(worda_count=n_a, wordb_count=n_b, bigram_count=n_ab,
-                           len_vocab=len_vocab, min_count=min_count,
-                           corpus_word_count=n_words)
-                if s > threshold:
-                    yield phrase, float(s)
-
-        grams = dict(scored.mapPartitions(score).collect())
-    finally:
-        vocab.unpersist()
-    logger.info("learn_phrases (spark): %d phrases from %d token types", len(grams), len_vocab)
+    out = toks.flatMap(split).partitionBy(nb, lambda j: j).mapPartitions(reduce).collect()
+    sb.unpersist()
+    n_clean = sum(r[0] for r in out)
+    collide_count = {collide[k]: c for r in out
+                     for k, c in zip(r[3].tolist(), r[4].tolist(), strict=True)}
+    special: dict[str, int] = {}
+    for r in out:
+        for k, c in zip(r[5].tolist(), r[6].tolist(), strict=True):
+            s = f"{words[k // n_vocab]}_{words[k % n_vocab]}"
+            special[s] = special.get(s, 0) + c
+    n_u_strings = len(special)
+    n_overlap = sum(1 for s in special if s in index)
+    n_uni = int(np.count_nonzero(cnt_u))
+    len_vocab = n_uni + n_clean + n_u_strings - len(collide_count) - n_overlap
+    if len_vocab > GENSIM_MAX_VOCAB:
+        logger.warning("learn_phrases (spark): %d unigram and bigram keys, above gensim's "
+                       "max_vocab_size=%d: gensim would prune rare keys (approximate counts); "
+                       "these counts are exact", len_vocab, GENSIM_MAX_VOCAB)
+    keys = np.concatenate([r[1] for r in out]) if out else np.zeros(0, np.int64)
+    counts = np.concatenate([r[2] for r in out]) if out else np.zeros(0, np.int64)
+    if collide_count and len(keys):
+        drop = np.isin(keys, np.array([k for r in out for k in r[3].tolist()], dtype=np.int64))
+        keys, counts = keys[~drop], counts[~drop]
+    order = np.argsort(keys, kind="stable")
+    keys, counts = keys[order], counts[order]
+    ka, kb = keys // n_vocab, keys % n_vocab
+    n_tok = int(cnt_u.sum())
+    grams: dict[str, float] = {}
+    if scoring == "default":
+        denom = (cnt_u[ka] * cnt_u[kb]).astype(np.float64)
+        scores = (counts - min_count) / denom * len_vocab
+        for j in np.flatnonzero(scores > threshold).tolist():
+            grams[f"{words[ka[j]]}_{words[kb[j]]}"] = float(scores[j])
+    else:
+        for j in range(len(keys)):
+            s = _npmi(int(cnt_u[ka[j]]), int(cnt_u[kb[j]]), int(counts[j]), min_count, n_tok)
+            if s > threshold:
+                grams[f"{words[ka[j]]}_{words[kb[j]]}"] = s
+    for t in words:
+        if "_" in t:
+            special[t] = special.get(t, 0) + int(cnt_u[index[t]])
+    for s, c in collide_count.items():
+        special[s] = special.get(s, 0) + c
+    for s, c in special.items():
+        pieces = s.split("_")
+        ca = int(cnt_u[index[pieces[0]]]) if pieces[0] in index else 0
+        cb = int(cnt_u[index[pieces[-1]]]) if pieces[-1] in index else 0
+        if ca <= 0 or cb <= 0 or c <= 0:
+            continue
+        if scoring == "default":
+            score = (c - min_count) / float(ca * cb) * len_vocab
+        else:
+            score = _npmi(ca, cb, c, min_count, n_tok)
+        if score > threshold:
+            grams[s] = score
+    logger.info("learn_phrases (spark): %d phrases from %d token types, %d distinct pairs",
+                len(grams), n_vocab, n_clean)
     return PhraseModel(grams, min_count, float(threshold), scoring, "_")
 
 
-# --- writing parts ----------------------------------------------------------------------
-
-def write_parts(rdd, folder: Path, schema: pa.Schema, to_batch) -> list[str]:
-    """Each partition of ``rdd`` written by its executor as ``folder/part-NNNNNNN.parquet``
-    (``to_batch(rows) -> RecordBatch``); returns the written paths in partition order."""
-    where = str(Path(folder).resolve())
-
-    def write(index: int, part: Iterator) -> Iterator[tuple[int, str | None]]:
-        rows = list(part)
-        if not rows:
-            yield index, None
-            return
-        path = os.path.join(where, f"part-{index:07d}.parquet")
-        tmp = f"{path}.tmp-{os.getpid()}"
-        pq.write_table(pa.Table.from_batches([to_batch(rows)], schema=schema), tmp,
-                       compression="zstd")
-        os.replace(tmp, path)
-        yield index, path
-
-    done = sorted(rdd.mapPartitionsWithIndex(write).collect())
-    return [p for _, p in done if p is not None]
+def _phrase_joins(model, vocab: _Vocab) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+    """(sorted pair keys ``a * V + b``, the joined token's id of each, the joined tokens
+    new to the vocabulary) of a phrase model over the corpus vocabulary."""
+    index, n_vocab = vocab.index, len(vocab.words)
+    joined: dict[int, int] = {}
+    new: dict[str, int] = {}
+    for x, y in model._pairs:
+        if x in index and y in index:
+            s = f"{x}_{y}"
+            j = index.get(s)
+            if j is None:
+                j = new.setdefault(s, n_vocab + len(new))
+            joined[index[x] * n_vocab + index[y]] = j
+    if not joined:
+        return None
+    keys = np.array(sorted(joined), dtype=np.int64)
+    return keys, np.array([joined[k] for k in keys.tolist()], dtype=np.uint32), list(new)
 
 
-def tokens_batch(rows: list[tuple]) -> pa.RecordBatch:
-    """``(ref, origin, tokens)`` rows as a tokens.parquet batch."""
-    refs, origins, toks = zip(*rows, strict=True) if rows else ((), (), ())
-    return pa.RecordBatch.from_arrays(
-        [pa.array(list(refs), pa.string()), pa.array(list(origins), pa.string()),
-         pa.array(list(toks), pa.list_(pa.string()))], schema=TOKENS_SCHEMA)
+def _apply_joins(ids: np.ndarray, lengths: np.ndarray, n_vocab: int, keys: np.ndarray,
+                 joined: np.ndarray, _new: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """`topics.tokenids.apply_phrases_ids`' greedy left-to-right joining on corpus ids."""
+    from topics.tokenids import _pair_positions
+
+    n_tok = len(ids)
+    if n_tok < 2:
+        return ids, lengths
+    offsets = _offsets(lengths)
+    pk = ids[:-1].astype(np.int64) * n_vocab + ids[1:]
+    at = np.searchsorted(keys, pk)
+    at[at >= len(keys)] = 0
+    cand = (keys[at] == pk) & _pair_positions(offsets, n_tok)
+    pos = np.flatnonzero(cand)
+    if not len(pos):
+        return ids, lengths
+    new_run = np.ones(len(pos), dtype=bool)
+    new_run[1:] = np.diff(pos) != 1
+    run_start = pos[new_run][np.cumsum(new_run) - 1]
+    picked = pos[(pos - run_start) % 2 == 0]
+    out = ids.copy()
+    out[picked] = joined[at[picked]]
+    gone = picked + 1
+    new_offsets = offsets - np.searchsorted(gone, offsets, side="left")
+    keep = np.ones(n_tok, dtype=bool)
+    keep[gone] = False
+    return out[keep], np.diff(new_offsets)
 
 
-TOKENS_SCHEMA = pa.schema([("ref", pa.string()), ("origin", pa.string()),
-                           ("tokens", pa.list_(pa.string()))])
+def _write_tokens(parts: Iterator[tuple], words: list[str], path: Path,
+                  rows_per_group: int = 20_000) -> tuple[int, int]:
+    """Row groups' ``(g, refs, origins, corpus ids, lengths)`` in order, written as
+    `topics.tokenids.write_token_ids` writes a corpus: ids renumbered by first appearance
+    (as it renumbers them), ``rows_per_group`` cables a row group, zstd; then the
+    vocabulary. Streams: one row group of the store and one of the file in memory."""
+    from topics.runinfo import atomic_write
+    from topics.tokenids import IDS_SCHEMA, VOCAB_FILE
+
+    path = Path(path)
+    remap = np.full(len(words), -1, dtype=np.int64)
+    order: list[np.ndarray] = []
+    n_next = 0
+    totals = [0, 0]
+
+    def renumber(ids: np.ndarray) -> np.ndarray:
+        nonlocal n_next
+        if not len(ids):
+            return ids.astype(np.uint32)
+        u, first = np.unique(ids, return_index=True)
+        fresh = remap[u] < 0
+        new = u[fresh][np.argsort(first[fresh], kind="stable")]
+        remap[new] = np.arange(n_next, n_next + new.size)
+        n_next += new.size
+        order.append(new)
+        return remap[ids].astype(np.uint32)
+
+    def write(fh) -> None:
+        refs: list[str] = []
+        origins: list[str] = []
+        ids: list[np.ndarray] = []
+        lengths: list[np.ndarray] = []
+
+        def flush(writer, n: int) -> None:
+            nonlocal refs, origins, ids, lengths
+            lens = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
+            flat = np.concatenate(ids) if ids else np.zeros(0, np.uint32)
+            off = _offsets(lens[:n])
+            col = pa.ListArray.from_arrays(pa.array(off.astype(np.int32)),
+                                           pa.array(flat[:off[-1]], pa.uint32()))
+            writer.write_table(pa.table({"ref": pa.array(refs[:n], pa.string()),
+                                         "origin": pa.array(origins[:n], pa.string()),
+                                         "ids": col}, schema=IDS_SCHEMA))
+            refs, origins = refs[n:], origins[n:]
+            ids, lengths = [flat[off[-1]:]], [lens[n:]]
+
+        with pq.ParquetWriter(fh, IDS_SCHEMA, compression="zstd") as writer:
+            for _, r, o, gid, lens in parts:
+                refs += r
+                origins += o
+                ids.append(renumber(gid))
+                lengths.append(np.asarray(lens, dtype=np.int64))
+                totals[0] += len(r)
+                totals[1] += len(gid)
+                while len(refs) >= rows_per_group:
+                    flush(writer, rows_per_group)
+            if refs or not totals[0]:
+                flush(writer, len(refs))
+
+    atomic_write(path, write)
+    kept = np.concatenate(order) if order else np.zeros(0, np.int64)
+    vocab = pa.table({"token": pa.array([words[i] for i in kept.tolist()], pa.string())})
+    atomic_write(path.with_name(VOCAB_FILE),
+                 lambda fh: pq.write_table(vocab, fh, compression="zstd"))
+    return totals[0], totals[1]
 
 
-# --- vocabulary ---------------------------------------------------------------------------
+# --- vectorize ----------------------------------------------------------------------------
 
-def count_df(tokens) -> tuple[list[str], np.ndarray, int]:
-    """Document frequency of every term over an RDD of ``(ref, origin, tokens)``:
-    ``(terms, df, n_docs)``, terms in no particular order."""
-    pairs = (tokens.flatMap(lambda r: set(r[2])).map(lambda t: (t, 1))
-             .reduceByKey(lambda a, b: a + b).collect())
-    n_docs = tokens.count()
-    terms = [t for t, _ in pairs]
-    return terms, np.array([c for _, c in pairs], dtype=np.int64), n_docs
+def count_matrix_spark(spark, tokens_path: str | Path, *, min_df, max_df, max_terms):
+    """`topics.tokenids.count_matrix_ids` over ``tokens.parquet``'s row groups on the
+    executors: document frequencies per row group (numpy), summed on the executors; the
+    vocabulary pruned on the driver by `topics.vectorize._prune_columns`; each row
+    group's rows (terms in order of first appearance in the document) counted on the
+    executors and assembled on the driver. The same matrix and vocabulary."""
+    import scipy.sparse as sp
+
+    from topics.tokenids import VOCAB_FILE
+    from topics.vectorize import DocTermMatrix, Vocabulary, _check_refs, _prune_columns
+
+    path = str(Path(tokens_path).resolve())
+    sc = spark.sparkContext
+    vocab = pq.read_table(Path(path).with_name(VOCAB_FILE)).column("token").to_pylist()
+    n_vocab = len(vocab)
+    groups, _ = _row_groups(spark, path)
+
+    def rows_of(pf, g: int) -> tuple[pa.Table, np.ndarray, np.ndarray, np.ndarray]:
+        t = pf.read_row_group(g, columns=["ref", "origin", "ids"])
+        col = t.column("ids").combine_chunks()
+        off = np.asarray(col.offsets, dtype=np.int64)
+        ids = np.asarray(col.values, dtype=np.int64)[off[0]:off[-1]]
+        off = off - off[0]
+        n = len(off) - 1
+        doc = np.repeat(np.arange(n, dtype=np.int64), np.diff(off))
+        uk, first, counts = np.unique(doc * n_vocab + ids, return_index=True,
+                                      return_counts=True)
+        order = np.argsort(first, kind="stable")  # by document, then first appearance
+        uk, counts = uk[order], counts[order]
+        return t, uk % n_vocab, counts, np.bincount(uk // n_vocab, minlength=n)
+
+    def dfs(it: Iterator[int]) -> Iterator[tuple[int, np.ndarray]]:
+        pf = pq.ParquetFile(path)
+        for g in it:
+            t, term, _, _ = rows_of(pf, g)
+            yield t.num_rows, np.bincount(term, minlength=n_vocab)
+
+    n_docs, df = groups.mapPartitions(dfs).treeReduce(lambda a, b: (a[0] + b[0], a[1] + b[1]))
+    if n_docs == 0:
+        raise ValueError("build_dtm got 0 documents; pass at least one token list")
+    if not int(df.sum()):
+        raise ValueError(f"build_dtm: all {n_docs:,} documents are empty (no tokens); "
+                         "check the tokenizer options")
+    keep = _prune_columns(df, vocab, n_docs, min_df, max_df, max_terms)
+    remap = np.full(n_vocab, -1, dtype=np.int32)
+    remap[keep] = np.arange(keep.size, dtype=np.int32)
+    rb = sc.broadcast(remap)
+
+    def rows(it: Iterator[int]) -> Iterator[tuple]:
+        pf = pq.ParquetFile(path)
+        for g in it:
+            t, term, counts, lengths = rows_of(pf, g)
+            new = rb.value[term]
+            kept = new >= 0
+            row = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
+            yield (g, t.column("ref").to_pylist(), t.column("origin").to_pylist(),
+                   new[kept], counts[kept].astype(np.int64),
+                   np.bincount(row[kept], minlength=lengths.size))
+
+    parts = sorted(groups.mapPartitions(rows).collect(), key=lambda r: r[0])
+    rb.unpersist()
+    refs = _check_refs([r for p in parts for r in p[1]], "build_dtm")
+    origins = [o for p in parts for o in p[2]]
+    indices = np.concatenate([p[3] for p in parts]).astype(np.int32)
+    values = np.concatenate([p[4] for p in parts])
+    row_len = np.concatenate([p[5] for p in parts])
+    del parts
+    matrix = sp.csr_matrix((values, indices, _offsets(row_len)), shape=(len(refs), keep.size))
+    vocabulary = Vocabulary([vocab[j] for j in keep], df[keep], n_docs)
+    logger.info("vectorize (spark): %d documents, kept %d of %d terms", n_docs, keep.size,
+                n_vocab)
+    return DocTermMatrix(matrix, refs, vocabulary, "count"), origins
 
