@@ -125,3 +125,48 @@ def test_spark_backend_config_is_validated():
     needs = "master" if importlib.util.find_spec("pyspark") else "pip install"
     with pytest.raises(ConfigError, match=needs):
         cfg.check_inputs()
+
+
+@pytest.mark.parametrize("scoring,threshold", [("default", 0.1), ("npmi", 0.2)])
+def test_spark_phrases_equal_learn_phrases_ids_with_underscore_tokens(spark, scoring, threshold):
+    """Row groups' counts, shuffled and scored on the driver, give `learn_phrases_ids`'
+    phrases and `apply_phrases_ids`' tokens, also with tokens that hold "_" (their pairs
+    are scored as strings) and a token equal to a pair's ``a_b``."""
+    from topics.spark.text import _apply_joins, _corpus_vocab, _learn_phrases, _phrase_joins
+    from topics.tokenids import TokenIds, apply_phrases_ids, first_appearance, learn_phrases_ids
+
+    rng = np.random.default_rng(7)
+    words = ["new", "york", "united", "states", "united_states", "government", "talks",
+             "arms", "control", "the", "minister", "said", "visit", "trade"]
+    p = np.array([8, 6, 5, 5, 4, 5, 3, 4, 4, 12, 3, 6, 2, 2], dtype=float)
+    docs = []
+    for _ in range(90):
+        doc = [str(w) for w in rng.choice(words, size=int(rng.integers(0, 40)), p=p / p.sum())]
+        for _ in range(int(rng.integers(0, 4))):  # planted pairs, also after "_" tokens
+            at = int(rng.integers(0, len(doc) + 1))
+            doc[at:at] = [["new", "york"], ["united_states", "government"],
+                          ["arms", "control"], ["united", "states"]][int(rng.integers(0, 4))]
+        docs.append(doc)
+    whole = TokenIds.from_lists(docs)
+    ref = learn_phrases_ids(whole, min_count=2, threshold=threshold, scoring=scoring)
+    assert {"united_states_government", "united_states", "new_york"} <= set(ref.phrasegrams)
+    records = []
+    for g, lo in enumerate(range(0, len(docs), 30)):
+        part = first_appearance(TokenIds.from_lists(docs[lo:lo + 30]))
+        records.append((g, [], [], part.ids, np.diff(part.offsets), part.vocab))
+    sc = spark.sparkContext
+    toks = sc.parallelize(records, len(records))
+    vocab = _corpus_vocab([(g, "\x1f".join(v), np.bincount(ids, minlength=len(v)))
+                           for g, _, _, ids, _, v in records])
+    mb = sc.broadcast(vocab.mappings)
+    model = _learn_phrases(sc, toks, mb, vocab, min_count=2, threshold=threshold,
+                           scoring=scoring)
+    assert model.phrasegrams == ref.phrasegrams
+    keys, joined, new = _phrase_joins(model, vocab)
+    strings = vocab.words + new
+    got = []
+    for g, _, _, ids, lengths, _ in records:
+        out, lens = _apply_joins(mb.value[g][ids], lengths, len(vocab.words), keys, joined, new)
+        at = np.concatenate([[0], np.cumsum(lens)])
+        got += [[strings[i] for i in out[at[d]:at[d + 1]].tolist()] for d in range(len(lens))]
+    assert got == apply_phrases_ids(ref, whole).to_lists()
