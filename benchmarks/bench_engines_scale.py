@@ -122,7 +122,7 @@ def recovery(topic_term: np.ndarray, phi: np.ndarray) -> tuple[float, int]:
 
 
 # ------------------------------------------------------------------------------- the rows
-def _tomotopy_plain(dtm, k, iterations, seed, optim_interval=10):
+def _tomotopy_plain(dtm, k, iterations, seed, optim_interval=10, workers=1):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         import tomotopy as tp
@@ -134,7 +134,10 @@ def _tomotopy_plain(dtm, k, iterations, seed, optim_interval=10):
         words = [terms[j] for j in np.repeat(m.indices[lo:hi], m.data[lo:hi]).tolist()]
         if words:
             mdl.add_doc(words)
-    mdl.train(iterations, workers=1, parallel=tp.ParallelScheme.NONE)
+    if workers == 1:
+        mdl.train(iterations, workers=1, parallel=tp.ParallelScheme.NONE)
+    else:  # tomotopy's default scheme for LDA with several threads
+        mdl.train(iterations, workers=workers)
     index = dtm.vocabulary.indices(mdl.used_vocabs)
     out = np.zeros((k, m.shape[1]))
     for t in range(k):
@@ -187,8 +190,10 @@ def _pruned(engine: str, **params) -> Callable:
     return fit
 
 
-def rows_for(iterations: int, passes: int, workers: int) -> list[tuple[str, Callable, int]]:
-    """(label, fit(dtm, k, seed) -> topic_term, sweeps or passes) per engine.
+def rows_for(iterations: int, passes: int, workers: int
+             ) -> list[tuple[str, Callable, float]]:
+    """(label, fit(dtm, k, seed) -> topic_term, sweeps or passes of the whole corpus)
+    per engine.
 
     Pairs at equal settings (same matrix, priors, sweeps or passes): plain tomotopy and
     ``lda-gibbs`` / ``lda-numba`` (alpha 0.1 re-estimated every 10 sweeps, eta 0.01; and
@@ -222,6 +227,11 @@ def rows_for(iterations: int, passes: int, workers: int) -> list[tuple[str, Call
          _ours("lda-numba", iterations=it, sampler="mh"), it),
         (f"ours lda-numba sparse, {it} it",
          _ours("lda-numba", iterations=it, sampler="sparse"), it),
+        (f"ours lda-numba subsample 25%, {it} + {it // 4} it",
+         _ours("lda-numba", subsample=0.25, subsample_iterations=it, iterations=it // 4),
+         0.25 * it + it // 4),
+        (f"plain tomotopy LDA, {it} it, {workers} workers",
+         lambda d, k, s: _tomotopy_plain(d, k, it, s, workers=workers), it),
         (f"ours lda, {passes} pass, pipeline-pruned input",
          _pruned("lda", passes=passes), passes),
         (f"ours lda-gibbs, {it} it, pipeline-pruned input",

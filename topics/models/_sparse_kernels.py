@@ -10,7 +10,8 @@ import numba as nb
 import numpy as np
 from numba import njit
 
-__all__ = ["build_alias", "build_word_lists", "infer", "init_topics", "sample", "sample_mh",
+__all__ = ["add_counts", "build_alias", "build_word_lists", "infer", "init_from_counts",
+           "init_topics", "sample", "sample_mh",
            "sample_mh_parallel", "sample_parallel"]
 
 _U12, _U25, _U27, _U11 = (np.uint64(x) for x in (12, 25, 27, 11))
@@ -179,6 +180,49 @@ def init_topics(ptr, words, z, ndk, nkw, nk, state):
             nkw[words[i], k] += 1
             nk[k] += 1
     return x
+
+@njit(cache=True, fastmath=True, parallel=True)
+def init_from_counts(ptr, words, z, ndk, nkw, nk, alpha, beta, vbeta, d_lo, d_hi, seeds):
+    """Topics for cables ``d_lo..d_hi`` drawn against the counts of the others (``nkw``,
+    ``nk``, held fixed), token by token from ``(alpha_k + n_dk) (beta + n_kw) /
+    (V beta + n_k)`` with the cable's own counts growing as it goes: the cables of the
+    second stage of a ``subsample`` fit join the sampled ones this way. Cables run in
+    parallel, each with its own generator (``seeds[d - d_lo]``), so the draws do not depend
+    on the thread count. Only ``z`` and ``ndk`` are written: add the counts with
+    `add_counts`."""
+    n_topics = nk.shape[0]
+    inv = np.empty(n_topics)
+    for k in range(n_topics):
+        inv[k] = 1.0 / (nk[k] + vbeta)
+    for j in nb.prange(d_hi - d_lo):
+        d = d_lo + j
+        x = seeds[j]
+        p = np.empty(n_topics)
+        for i in range(ptr[d], ptr[d + 1]):
+            w = words[i]
+            tot = 0.0
+            for k in range(n_topics):
+                tot += (ndk[d, k] + alpha[k]) * (nkw[w, k] + beta) * inv[k]
+                p[k] = tot
+            x, u = _next(x)
+            u *= tot
+            new = n_topics - 1
+            for k in range(n_topics):
+                if u < p[k]:
+                    new = k
+                    break
+            z[i] = new
+            ndk[d, new] += 1
+
+
+@njit(cache=True)
+def add_counts(ptr, words, z, nkw, nk, d_lo, d_hi):
+    """Add the topic-term counts of cables ``d_lo..d_hi`` (their ``z``) to ``nkw``/``nk``."""
+    for i in range(ptr[d_lo], ptr[d_hi]):
+        k = z[i]
+        nkw[words[i], k] += 1
+        nk[k] += 1
+
 
 @njit(cache=True, fastmath=True)
 def infer(ptr, words, phi_wk, alpha, iterations, seeds, out):
