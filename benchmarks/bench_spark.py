@@ -9,6 +9,11 @@ manifest. Themes agreement is the adjusted mutual information (and adjusted Rand
 between the two roads' theme labels over the cables both modelled; with generated cables
 the planted themes' agreement with each road is shown too.
 
+``--store STORE --until vectorize`` starts both roads from an ingested store and stops
+after the named stage; the Spark tokenize stage's steps are then tabled (wall time and
+the process tree's peak RSS during each), and both roads' ``tokens.parquet``,
+``token_vocab.parquet``, ``phrases.json`` and ``dtm/`` compared file by file.
+
 ``--real`` uses the 4,000 real Cablegate pages of ``../shared/data/cablegate-dev``;
 otherwise ``--n`` cables are generated with `corpora.synthetic.generate_corpus`
 (``--profile cablegate`` for cable-like lengths and a ~25,000-term Zipfian vocabulary).
@@ -27,25 +32,60 @@ from benchmarks.common import ROOT, child_report, print_table, run_child
 REAL = ROOT.parent / "shared" / "data" / "cablegate-dev" / "cables-4000.zip"
 
 
-def _child(road: str, config: str, run_dir: str) -> int:
+def _child(road: str, config: str, run_dir: str, until: str = "report") -> int:
+    import logging
+    import threading
+
+    import psutil
+
     from topics.config import RunConfig
     from topics.pipeline import run
 
+    # each Spark tokenize step's wall time (its log line) and the process tree's peak RSS
+    # during it
+    me, peak, steps = psutil.Process(), [0], {}
+
+    def tree() -> int:
+        total = 0
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                total += proc.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+
+    def sample() -> None:
+        while True:
+            peak[0] = max(peak[0], tree())
+            time.sleep(0.25)
+
+    class Steps(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            msg = record.getMessage()
+            if msg.startswith("tokenize step "):
+                name, seconds = msg[len("tokenize step "):].split(": ")
+                steps[name] = {"s": float(seconds.split()[0]), "peak_mb": peak[0] / 2**20}
+                peak[0] = tree()
+
+    logging.getLogger("topics.spark").addHandler(Steps())
+    logging.getLogger("topics.spark").setLevel(logging.INFO)
+    threading.Thread(target=sample, daemon=True).start()
     cfg = RunConfig.load(config)
     t0 = time.perf_counter()
-    run(cfg, run_dir)
+    run(cfg, run_dir, until=until)
     wall = time.perf_counter() - t0
     manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
     stages = {k: v.get("seconds") for k, v in manifest["stages"].items()}
-    print(child_report(road=road, wall_s=wall, stages=stages,
+    print(child_report(road=road, wall_s=wall, stages=stages, steps=steps,
                        counts={k: v.get("counts") for k, v in manifest["stages"].items()}),
           flush=True)
     return 0
 
 
 def _config_text(sources: str, road: str, args) -> str:
-    lines = ['name = "bench-spark"', "seed = 0", "", "[corpus]",
-             f"sources = [{json.dumps(sources)}]", "", "[model]",
+    source = (f"store = {json.dumps(str(Path(args.store).resolve()))}" if args.store
+              else f"sources = [{json.dumps(sources)}]")
+    lines = ['name = "bench-spark"', "seed = 0", "", "[corpus]", source, "", "[model]",
              f"n_topics = {args.topics}", "", "[backend]",
              f'engine = "{"spark" if road == "spark" else "local"}"',
              f"master = {json.dumps(args.master)}", f"sample = {args.sample}", "",
@@ -123,7 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--roads", default="local,spark")
     p.add_argument("--out", default="/tmp/cable-topics-bench-spark")
     p.add_argument("--timeout", type=float, default=3600.0, help="per road, seconds")
-    p.add_argument("--child", nargs=3, metavar=("ROAD", "CONFIG", "RUN_DIR"),
+    p.add_argument("--store", default="",
+                   help="an ingested corpus store to start from (ingest is not run)")
+    p.add_argument("--until", default="report",
+                   help="the last stage to run, e.g. tokenize or vectorize (default report)")
+    p.add_argument("--child", nargs=4, metavar=("ROAD", "CONFIG", "RUN_DIR", "UNTIL"),
                    help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
@@ -131,7 +175,10 @@ def main(argv: list[str] | None = None) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    if args.real:
+    if args.store:
+        sources, truth = Path(args.store), None
+        label = f"the store {args.store}"
+    elif args.real:
         if not REAL.is_file():
             print(f"bench spark: {REAL} is absent (../shared not checked out)", file=sys.stderr)
             return 2
@@ -150,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"generated {args.n:,} cables in {time.perf_counter() - t0:.0f} s",
                   flush=True)
         label, truth = f"{args.n:,} generated cables ({args.profile})", _truth(sources)
-    tag = "real" if args.real else f"{args.profile}-{args.n}"
+    tag = ("store-" + Path(args.store).name if args.store else
+           "real" if args.real else f"{args.profile}-{args.n}")
     results: dict = {"corpus": label, "master": args.master, "topics": args.topics,
                      "sample": args.sample, "roads": {}}
     for road in args.roads.split(","):
@@ -162,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         config = out / f"config-{tag}-{road}.toml"
         config.write_text(_config_text(str(sources), road, args))
         res = run_child([sys.executable, "-m", "benchmarks.bench_spark", "--child", road,
-                         str(config), str(run_dir)], poll_s=0.25, timeout_s=args.timeout)
+                         str(config), str(run_dir), args.until], poll_s=0.25, timeout_s=args.timeout)
         if res.returncode != 0:
             # the whole stderr goes to a file: a JVM's shutdown traces can fill the last
             # few thousand characters and hide the Python error that stopped the road
@@ -176,11 +224,12 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         results["roads"][road] = {"wall_s": res.wall_s, "peak_rss_mb": res.peak_rss / 2**20,
                                   "stages": res.report.get("stages", {}),
-                                  "counts": res.report.get("counts", {}), "run": str(run_dir)}
+                                  "counts": res.report.get("counts", {}),
+                                  "steps": res.report.get("steps", {}), "run": str(run_dir)}
         print(f"{road}: {res.wall_s:.0f} s, peak RSS {res.peak_rss / 2**20:,.0f} MB",
               flush=True)
     roads = list(results["roads"])
-    if len(roads) == 2:
+    if len(roads) == 2 and args.until == "report":
         results["agreement"] = _agreement(Path(results["roads"][roads[0]]["run"]),
                                           Path(results["roads"][roads[1]]["run"]), truth)
     stages = ["ingest", "tokenize", "vectorize", "model", "themes", "evaluate", "report"]
@@ -191,6 +240,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{label}, K = {args.topics}, Spark master {args.master}, "
           f"sample {args.sample or 'all'}\n")
     print_table(["road", *[f"{s} s" for s in stages], "wall s", "peak RSS MB"], rows)
+    if len(roads) == 2:
+        a, b = (Path(results["roads"][r]["run"]) for r in roads)
+        same = {}
+        for name in ("tokens.parquet", "token_vocab.parquet", "phrases.json", "genres.json",
+                     "dtm/dtm.npz"):
+            if (a / name).is_file() and (b / name).is_file():
+                same[name] = (a / name).read_bytes() == (b / name).read_bytes()
+        results["same_files"] = same
+        print(f"\nbyte-identical outputs of the two roads: {same}")
+    step_rows = [[road, name, f"{v['s']:.1f}", f"{v['peak_mb']:,.0f}"]
+                 for road, r in results["roads"].items()
+                 for name, v in r.get("steps", {}).items()]
+    if step_rows:
+        print("\nthe Spark tokenize stage's steps (peak RSS of the process tree during each)\n")
+        print_table(["road", "step", "wall s", "peak RSS MB"], step_rows)
     if "agreement" in results:
         ag = results["agreement"]
         line = (f"\nthemes agreement local vs spark over {ag['n_common']:,} cables: "

@@ -109,9 +109,10 @@ def _disk_only():
     return StorageLevel.DISK_ONLY
 
 
-def _n_buckets(sc) -> int:
-    """Reduce partitions of the stage's shuffles: a power of two >= 2 x parallelism."""
-    n = max(8, 2 * sc.defaultParallelism)
+def _n_buckets(sc, n_groups: int) -> int:
+    """Reduce partitions of the stage's shuffles: a power of two >= 2 x parallelism and
+    >= a quarter of the row groups (so a reduce task takes ~4 row groups' keys)."""
+    n = max(8, 2 * sc.defaultParallelism, n_groups // 4)
     return 1 << (n - 1).bit_length()
 
 
@@ -170,8 +171,8 @@ def scan_genres_spark(spark, cables_path: str | Path, filters: dict) -> GenreRes
 
     path = str(Path(cables_path).resolve())
     sc = spark.sparkContext
-    groups, _ = _row_groups(spark, path)
-    nb = _n_buckets(sc)
+    groups, n_groups = _row_groups(spark, path)
+    nb = _n_buckets(sc, n_groups)
     bits = nb.bit_length() - 1
     rule = GenreScan()
 
@@ -411,7 +412,7 @@ def _learn_phrases(sc, toks, mb, vocab: _Vocab, *, min_count: int = 5,
             if x in index and y in index:
                 collide[index[x] * n_vocab + index[y]] = t
     low = min_count + 1 if scoring == "default" else min_count
-    nb = _n_buckets(sc)
+    nb = _n_buckets(sc, toks.getNumPartitions())
     sb = sc.broadcast((under, np.array(sorted(collide), dtype=np.int64)))
 
     def split(rec: tuple) -> Iterator[tuple]:
