@@ -26,7 +26,9 @@ words, so its share of the modelled words is below its mixing weight):
 The rows "best topic vs mixing weight (before)" repeat the first version of this benchmark
 (one topic, the planted mixing weight as truth) on the same fits. ``--chains N`` adds a
 ``dmr`` model with ``chains=N`` per corpus (N fits, the effects drawn round them: the
-intervals carry the spread between fits). ``--cov-types HC1,HC2,HC3`` evaluates each fit's
+intervals carry the spread between fits). ``--pools rubin,mixture`` evaluates the chains'
+draws pooled by Rubin's rules and as one mixture (`topics.report.model_effects.POOLS`).
+``--cov-types HC1,HC2,HC3`` evaluates each fit's
 draws under each coefficient covariance of `estimate_model_effects` (``cov_type``; the same
 seed, so the same posterior and normal draws: only the covariance differs), one table row
 per approach, covariance and estimand.
@@ -42,6 +44,7 @@ Run::
     python -m benchmarks dmr --seeds 5 --docs 800
     python -m benchmarks dmr --chains 3 --no-plain
     python -m benchmarks dmr --chains 3 --no-plain --cov-types HC1,HC2,HC3
+    python -m benchmarks dmr --chains 3 --no-plain --pools rubin,mixture
     python -m benchmarks dmr --oracle --seeds 200 --cov-types HC1,HC2,HC3   # no model
 """
 
@@ -170,7 +173,8 @@ def _rows(res, topic, truths, scale: str) -> list[tuple]:
 
 def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws: int = 100,
                 formula: str = "post + s(year)", old: bool = False, chains: int = 1,
-                cov_types: tuple[str, ...] | None = None) -> dict:
+                cov_types: tuple[str, ...] | None = None,
+                pools: tuple[str, ...] | None = None) -> dict:
     """Fit ``dmr`` on one generated corpus; each estimand's truth, estimate and interval.
 
     ``rows``: the theme's topics (`theme_topics`, their shares summed) against the expected
@@ -181,16 +185,19 @@ def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws
     parameter: seeds ``seed + 1000 j``, topics aligned by the engine), effects drawn round
     the fits (``n_draws`` per fit). ``cov_types``: the coefficient covariances to evaluate
     the same draws under (default: `estimate_model_effects`'s); ``rows`` and
-    ``rows_pooled`` are the first's, ``rows_by_cov`` and ``rows_pooled_by_cov`` each's.
+    ``rows_pooled`` are the first's, ``rows_by_cov`` and ``rows_pooled_by_cov`` each's
+    (``rows_pooled_by_cov`` keyed ``"HC3, rubin"``: covariance and ``pools``, the ways
+    to pool the fits' draws, `topics.report.model_effects.POOLS`; default its default).
     ``{"skipped": reason}`` when the corpus has too few cables at the planted post for the
     engine to keep it as a level (small ``n_docs``).
     """
     from corpora.synthetic_effects import kept_mass
     from topics.models import make_model
     from topics.models.tomotopy_covariates import OTHER
-    from topics.report.model_effects import DEFAULT_COV_TYPE, estimate_model_effects
+    from topics.report.model_effects import DEFAULT_COV_TYPE, DEFAULT_POOL, estimate_model_effects
 
     cov_types = tuple(cov_types or (DEFAULT_COV_TYPE,))
+    pools = tuple(pools or (DEFAULT_POOL,))
     dtm, meta, docs, eff = corpus(seed, n_docs)
     model = make_model("dmr", n_topics=8, seed=seed, prevalence=formula,
                        iterations=iterations, chains=1)
@@ -222,10 +229,11 @@ def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws
                            iterations=iterations, chains=chains).fit(dtm, metadata=meta)
         out["fit_s_pooled"] = time.perf_counter() - t0
         groups = [theme_topics(multi.topic_term_, multi.terms_)]
-        out["rows_pooled_by_cov"] = {c: _rows(estimate_model_effects(
+        out["rows_pooled_by_cov"] = {f"{c}, {pool}": _rows(estimate_model_effects(
             multi, n_draws=n_draws * chains, seed=seed, max_levels=1000, groups=groups,
-            cov_type=c), 0, truths, "modelled") for c in cov_types}
-        out["rows_pooled"] = out["rows_pooled_by_cov"][cov_types[0]]
+            cov_type=c, pool=pool), 0, truths, "modelled")
+            for c in cov_types for pool in pools}
+        out["rows_pooled"] = out["rows_pooled_by_cov"][f"{cov_types[0]}, {pools[0]}"]
     if old:
         # the first version of this benchmark, as it was (HC1)
         best = matched_topic(model.topic_term_, model.terms_)
@@ -381,20 +389,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cov-types", default="",
                    help="comma-separated coefficient covariances to evaluate each fit's draws "
                         "under (HC1,HC2,HC3; default: estimate_model_effects's)")
+    p.add_argument("--pools", default="",
+                   help="comma-separated ways to pool the chains' draws (rubin,mixture; "
+                        "default: estimate_model_effects's); with --chains")
     a = p.parse_args(argv)
-    from topics.report.model_effects import COV_TYPES, DEFAULT_COV_TYPE
+    from topics.report.model_effects import COV_TYPES, DEFAULT_COV_TYPE, DEFAULT_POOL, POOLS
 
     covs = tuple(c.strip().upper() for c in a.cov_types.split(",") if c.strip()) \
         or (DEFAULT_COV_TYPE,)
     bad = [c for c in covs if c not in COV_TYPES]
     if bad:
         p.error(f"--cov-types: unknown {bad}; expected some of {list(COV_TYPES)}")
+    pools = tuple(x.strip() for x in a.pools.split(",") if x.strip()) or (DEFAULT_POOL,)
+    if [x for x in pools if x not in POOLS]:
+        p.error(f"--pools: expected some of {list(POOLS)}; got {a.pools!r}")
     if a.oracle:
         return _main_oracle(a, covs)
     runs = []
     for seed in range(a.first_seed, a.first_seed + a.seeds):
         r = planted_dmr(seed, a.docs, iterations=a.iterations, old=True, chains=a.chains,
-                        cov_types=covs)
+                        cov_types=covs, pools=pools)
         if "skipped" in r:
             print(f"  seed {seed}: skipped, {r['skipped']}", flush=True)
             continue
@@ -405,8 +419,8 @@ def main(argv: list[str] | None = None) -> int:
             with open(a.rows, "a", encoding="utf-8") as fh:
                 named = [("before", r["rows_old"])]
                 named += [(f"after {c}", r["rows_by_cov"][c]) for c in covs]
-                named += [(f"pooled {c}", r.get("rows_pooled_by_cov", {}).get(c, []))
-                          for c in covs]
+                named += [(f"pooled {c}", rows)
+                          for c, rows in r.get("rows_pooled_by_cov", {}).items()]
                 named += [("lda-gibbs", [] if q is None else q["rows"])]
                 for name, rows in named:
                     for est, truth, e, lo, hi in rows:
@@ -440,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
             table += _summary(f"dmr, theme's topics vs modelled-word share, {c}" + tag,
                               [x for r, _ in d for x in r["rows_by_cov"][c]], fits)
         if a.chains > 1:
-            for c in covs:
+            for c in d[0][0]["rows_pooled_by_cov"]:
                 table += _summary(f"dmr chains={a.chains}, theme's topics, {c}" + tag,
                                   [x for r, _ in d for x in r["rows_pooled_by_cov"][c]],
                                   [r["fit_s_pooled"] for r, _ in d])

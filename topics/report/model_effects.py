@@ -28,8 +28,11 @@ run this module adds effects estimated with the model's prevalence formula:
    prediction); **differences** between two levels the same way. Estimates are the mean
    over draws and intervals the 2.5 and 97.5 percentiles (``level = 0.95``).
 
-Uncertainty is therefore posterior (topic shares) plus sampling (regression), not refits:
-the topics themselves are held fixed, as in stm. `model_sections` renders the section
+Within one fit, uncertainty is posterior (topic shares) plus sampling (regression): the
+topics themselves are held fixed, as in stm. A model with several fits (``chains``, the
+``dmr`` default 3) carries the topics' uncertainty too: the draws go round the fits, and the
+intervals are widened to Rubin's rules for multiple imputation, each fit an imputation
+(`rubin_factor`, ``pool="rubin"``). `model_sections` renders the section
 (figures and CSVs); ``topics.report.extras.extra_sections`` calls it.
 """
 
@@ -48,8 +51,8 @@ from matplotlib.figure import Figure
 from topics.formula import Term
 from topics.runinfo import atomic_write_bytes
 
-__all__ = ["COV_TYPES", "ModelEffects", "design_matrix", "estimate_model_effects", "hat_values",
-           "model_sections", "pool_chains"]
+__all__ = ["COV_TYPES", "POOLS", "ModelEffects", "design_matrix", "estimate_model_effects",
+           "hat_values", "model_sections", "pool_chains", "rubin_factor"]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +66,14 @@ COV_TYPES = ("HC1", "HC2", "HC3")
 #: effect at ~45 cables a post: same coverage, intervals 0.7-1.9% wider), closer to nominal
 #: where they are small (~9 cables a post: 0.92 against HC1's 0.90 on the planted shares).
 DEFAULT_COV_TYPE = "HC3"
+#: How the draws of several fits (chains) are pooled (``pool``): ``"rubin"`` widens the
+#: pooled percentile intervals to Rubin's rules for multiple imputation (each fit an
+#: imputation of the topics: total variance ``W + (1 + 1/m) B``, a t reference with
+#: Rubin's degrees of freedom); ``"mixture"`` takes the percentiles of all draws together
+#: (variance ``W + (m - 1)/m B``: with 3 chains half of Rubin's between-fit term, and a
+#: normal reference).
+POOLS = ("rubin", "mixture")
+DEFAULT_POOL = "rubin"
 #: A cable whose hat value exceeds ``1 - LEVERAGE_ONE_TOL`` has leverage 1 (it alone decides
 #: a coefficient; its residual is 0 up to rounding).
 LEVERAGE_ONE_TOL = 1e-6
@@ -250,7 +261,8 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
                            seed: int = 0, max_levels: int = 30,
                            groups: list[list[int]] | None = None,
                            keep_draws: bool = False,
-                           cov_type: str = DEFAULT_COV_TYPE) -> ModelEffects:
+                           cov_type: str = DEFAULT_COV_TYPE,
+                           pool: str = DEFAULT_POOL) -> ModelEffects:
     """Expected topic shares by covariate value and level differences, with intervals.
 
     Parameters
@@ -278,6 +290,9 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
         The coefficients' covariance (module docstring). With the same ``seed`` the
         posterior draws and the normal draws are the same under each type: only ``V``
         changes.
+    pool : {"rubin", "mixture"}
+        With several fits (the model's ``chains``): how their draws make one interval
+        (`POOLS`; `pool_chains`). The estimates and the draws do not depend on it.
 
     Returns
     -------
@@ -290,6 +305,8 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
     if cov_type not in COV_TYPES:
         raise ValueError(f"estimate_model_effects: cov_type must be one of {COV_TYPES}; "
                          f"got {cov_type!r}")
+    if pool not in POOLS:
+        raise ValueError(f"estimate_model_effects: pool must be one of {POOLS}; got {pool!r}")
     X, blocks, values = design_matrix(model)
     n, p = X.shape
     counts = np.asarray(model.counts_, dtype=np.float64)
@@ -352,25 +369,37 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
             for name, vals in values.items()}
     keys = [(cov, lv, ref, int(n_by[cov].get(lv, 0))) for cov, lv, ref, _ in points]
     method = method_text(cov_type)
+    chain = None
     if len(sources) > 1:
         method = (f"{method}; the draws go round {len(sources)} fits of the "
                   "model (chains; topics aligned to the first's), so the intervals include "
-                  "the spread between fits")
-    out = _tables(keys, draws, level, method)
+                  f"the spread between fits ({_POOL_TEXT[pool]})")
+        chain = np.arange(n_draws) % len(sources)
+    out = _tables(keys, draws, level, method, chain=chain, pool=pool)
     if keep_draws:
         out.draws, out.keys = draws, keys
     return out
 
 
-def _tables(keys: list[tuple], draws: np.ndarray, level: float, method: str | None = None
-            ) -> ModelEffects:
+_POOL_TEXT = {"rubin": "pooled by Rubin's rules: each fit an imputation, between-fit "
+                       "variance times 1 + 1/m, t reference",
+              "mixture": "pooled as one mixture of draws"}
+
+
+def _tables(keys: list[tuple], draws: np.ndarray, level: float, method: str | None = None,
+            *, chain: np.ndarray | None = None, pool: str = DEFAULT_POOL) -> ModelEffects:
     """The effects tables of ``draws`` (n_draws, n_points, n_topics) at the points ``keys``
-    (covariate, level, reference or None, n_cables)."""
+    (covariate, level, reference or None, n_cables); ``chain`` (n_draws,) the fit of each
+    draw, pooled as ``pool`` says (`rubin_factor`)."""
     n_draws, _, k = draws.shape
     lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
     est = draws.mean(axis=0)
     lower = np.quantile(draws, lo_q, axis=0)
     upper = np.quantile(draws, hi_q, axis=0)
+    if chain is not None and pool == "rubin":
+        f = rubin_factor(draws, chain, level)
+        lower = est - (est - lower) * f
+        upper = est + (upper - est) * f
     lev_rows, con_rows = [], []
     for i, (cov, lv, ref, n_cables) in enumerate(keys):
         for t in range(k):
@@ -391,12 +420,61 @@ def _tables(keys: list[tuple], draws: np.ndarray, level: float, method: str | No
     return ModelEffects(levels_df, con_df, n_draws, level, method)
 
 
-def pool_chains(effects: list[ModelEffects]) -> ModelEffects:
+def rubin_factor(draws: np.ndarray, chain: np.ndarray, level: float) -> np.ndarray:
+    """How much wider than the pooled draws' percentile interval Rubin's rules are.
+
+    With ``m`` fits (imputations of the topics), per estimand: ``Q_j`` and ``U_j`` the mean
+    and variance of fit ``j``'s draws, ``W`` the mean of the ``U_j``, ``B`` the variance of
+    the ``Q_j`` (``m - 1`` in the denominator), total variance ``T = W + (1 + 1/m) B`` and
+    a t reference with ``nu = (m - 1) (1 + W / ((1 + 1/m) B))^2`` degrees of freedom
+    (Rubin 1987; Little & Rubin 2019, ch. 10). The factor is ``t_nu sqrt(T) / (z
+    sqrt(V))``, ``V`` the variance of all draws together (what the percentile interval
+    reflects), and never below 1. Pooling draws as one mixture counts ``B`` as ``(m - 1) / m
+    B`` with a normal reference: with 3 fits and ``B`` as large as ``W`` the interval is 1.5
+    times too narrow.
+
+    Parameters
+    ----------
+    draws : numpy.ndarray, shape (n_draws, ...)
+    chain : numpy.ndarray of int, shape (n_draws,)
+        The fit (0..m-1) of each draw; each fit needs at least two draws.
+    level : float
+
+    Returns
+    -------
+    numpy.ndarray, shape ``draws.shape[1:]``
+    """
+    from scipy.stats import norm, t
+
+    chain = np.asarray(chain)
+    fits = np.unique(chain)
+    m = fits.size
+    if m < 2:
+        return np.ones(draws.shape[1:])
+    if min(int(np.sum(chain == j)) for j in fits) < 2:
+        raise ValueError("rubin_factor: each fit needs at least two draws")
+    q = np.stack([draws[chain == j].mean(axis=0) for j in fits])
+    w = np.mean([draws[chain == j].var(axis=0, ddof=1) for j in fits], axis=0)
+    b = q.var(axis=0, ddof=1)
+    total = w + (1 + 1 / m) * b
+    between = (1 + 1 / m) * b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nu = np.where(between > 0, (m - 1) * (1 + w / np.where(between > 0, between, 1)) ** 2,
+                      np.inf)
+    hi_q = 1 - (1 - level) / 2
+    crit = np.where(np.isfinite(nu), t.ppf(hi_q, np.where(np.isfinite(nu), nu, 1.0)),
+                    norm.ppf(hi_q))
+    mixed = draws.var(axis=0, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = crit * np.sqrt(total) / (norm.ppf(hi_q) * np.sqrt(mixed))
+    return np.where(np.isfinite(f), np.maximum(f, 1.0), 1.0)
+
+
+def pool_chains(effects: list[ModelEffects], pool: str = DEFAULT_POOL) -> ModelEffects:
     """Effects of several fits of the same model (chains: other seeds, or refits on
     resampled cables) pooled into one table: their draws together, so the intervals hold
-    the spread between fits as well as within each (the mixture's variance is the mean
-    within-fit variance plus the between-fit variance, Rubin's rule for multiple
-    imputation).
+    the spread between fits as well as within each, widened to Rubin's rules for multiple
+    imputation (``pool="rubin"``, `rubin_factor`) or not (``"mixture"``).
 
     Parameters
     ----------
@@ -404,6 +482,8 @@ def pool_chains(effects: list[ModelEffects]) -> ModelEffects:
         From `estimate_model_effects(..., keep_draws=True)` with the same formula, levels and
         topic order: the caller aligns the topics (``groups=``) so that topic ``t`` of every
         chain is the same theme.
+    pool : {"rubin", "mixture"}
+        Rubin's rules (`rubin_factor`) or the percentiles of all draws as one mixture.
 
     Returns
     -------
@@ -419,10 +499,13 @@ def pool_chains(effects: list[ModelEffects]) -> ModelEffects:
                 e.draws.shape[1:] != effects[0].draws.shape[1:]:
             raise ValueError("pool_chains: the chains' effects are not at the same points "
                              "(formula, levels) or for the same number of topics")
+    if pool not in POOLS:
+        raise ValueError(f"pool_chains: pool must be one of {POOLS}; got {pool!r}")
     draws = np.concatenate([e.draws for e in effects], axis=0)
+    chain = np.concatenate([np.full(e.draws.shape[0], j) for j, e in enumerate(effects)])
     method = (f"{effects[0].method}; pooled over {len(effects)} fits (chains), so the "
-              "intervals include the spread between fits")
-    out = _tables(effects[0].keys, draws, effects[0].level, method)
+              f"intervals include the spread between fits ({_POOL_TEXT[pool]})")
+    out = _tables(effects[0].keys, draws, effects[0].level, method, chain=chain, pool=pool)
     out.draws, out.keys = draws, effects[0].keys
     return out
 
