@@ -628,25 +628,33 @@ def count_matrix_spark(spark, tokens_path: str | Path, *, min_df, max_df, max_te
     n_vocab = len(vocab)
     groups, _ = _row_groups(spark, path)
 
-    def rows_of(pf, g: int) -> tuple[pa.Table, np.ndarray, np.ndarray, np.ndarray]:
-        t = pf.read_row_group(g, columns=["ref", "origin", "ids"])
-        col = t.column("ids").combine_chunks()
-        off = np.asarray(col.offsets, dtype=np.int64)
-        ids = np.asarray(col.values, dtype=np.int64)[off[0]:off[-1]]
-        off = off - off[0]
-        n = len(off) - 1
-        doc = np.repeat(np.arange(n, dtype=np.int64), np.diff(off))
-        uk, first, counts = np.unique(doc * n_vocab + ids, return_index=True,
-                                      return_counts=True)
-        order = np.argsort(first, kind="stable")  # by document, then first appearance
-        uk, counts = uk[order], counts[order]
-        return t, uk % n_vocab, counts, np.bincount(uk // n_vocab, minlength=n)
+    def rows_of(pf, g: int) -> Iterator[tuple[pa.RecordBatch, np.ndarray, np.ndarray,
+                                              np.ndarray]]:
+        """Row group ``g`` in batches of 4,096 cables: each cable's distinct terms (in
+        order of first appearance), their counts and the number of them."""
+        for t in pf.iter_batches(batch_size=4096, row_groups=[g],
+                                 columns=["ref", "origin", "ids"]):
+            col = t.column("ids")
+            off = np.asarray(col.offsets, dtype=np.int64)
+            ids = np.asarray(col.values, dtype=np.int64)[off[0]:off[-1]]
+            off = off - off[0]
+            n = len(off) - 1
+            doc = np.repeat(np.arange(n, dtype=np.int64), np.diff(off))
+            uk, first, counts = np.unique(doc * n_vocab + ids, return_index=True,
+                                          return_counts=True)
+            del doc, ids
+            order = np.argsort(first, kind="stable")  # by document, then first appearance
+            uk, counts = uk[order], counts[order]
+            yield t, uk % n_vocab, counts, np.bincount(uk // n_vocab, minlength=n)
 
     def dfs(it: Iterator[int]) -> Iterator[tuple[int, np.ndarray]]:
         pf = pq.ParquetFile(path)
+        n, df = 0, np.zeros(n_vocab, dtype=np.int64)
         for g in it:
-            t, term, _, _ = rows_of(pf, g)
-            yield t.num_rows, np.bincount(term, minlength=n_vocab)
+            for t, term, _, _ in rows_of(pf, g):
+                n += t.num_rows
+                df += np.bincount(term, minlength=n_vocab)
+        yield n, df
 
     n_docs, df = groups.mapPartitions(dfs).treeReduce(lambda a, b: (a[0] + b[0], a[1] + b[1]))
     if n_docs == 0:
@@ -662,23 +670,36 @@ def count_matrix_spark(spark, tokens_path: str | Path, *, min_df, max_df, max_te
     def rows(it: Iterator[int]) -> Iterator[tuple]:
         pf = pq.ParquetFile(path)
         for g in it:
-            t, term, counts, lengths = rows_of(pf, g)
-            new = rb.value[term]
-            kept = new >= 0
-            row = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
-            yield (g, t.column("ref").to_pylist(), t.column("origin").to_pylist(),
-                   new[kept], counts[kept].astype(np.int64),
-                   np.bincount(row[kept], minlength=lengths.size))
+            for t, term, counts, lengths in rows_of(pf, g):
+                new = rb.value[term]
+                kept = new >= 0
+                row = np.repeat(np.arange(lengths.size, dtype=np.int64), lengths)
+                yield (g, t.column("ref").to_pylist(), t.column("origin").to_pylist(),
+                       new[kept], counts[kept].astype(np.int64),
+                       np.bincount(row[kept], minlength=lengths.size))
 
-    parts = sorted(groups.mapPartitions(rows).collect(), key=lambda r: r[0])
+    # streamed to the driver one row group at a time, in order (no collect of all rows)
+    refs_l: list[str] = []
+    origins: list[str] = []
+    indices_l: list[np.ndarray] = []
+    values_l: list[np.ndarray] = []
+    row_len: list[np.ndarray] = []
+    for _, r, o, ind, val, n in groups.mapPartitions(rows).toLocalIterator(
+            prefetchPartitions=True):
+        refs_l += r
+        origins += o
+        indices_l.append(ind.astype(np.int32))
+        values_l.append(val)
+        row_len.append(n)
     rb.unpersist()
-    refs = _check_refs([r for p in parts for r in p[1]], "build_dtm")
-    origins = [o for p in parts for o in p[2]]
-    indices = np.concatenate([p[3] for p in parts]).astype(np.int32)
-    values = np.concatenate([p[4] for p in parts])
-    row_len = np.concatenate([p[5] for p in parts])
-    del parts
-    matrix = sp.csr_matrix((values, indices, _offsets(row_len)), shape=(len(refs), keep.size))
+    refs = _check_refs(refs_l, "build_dtm")
+    del refs_l
+    indices = np.concatenate(indices_l)
+    del indices_l
+    values = np.concatenate(values_l)
+    del values_l
+    matrix = sp.csr_matrix((values, indices, _offsets(np.concatenate(row_len))),
+                           shape=(len(refs), keep.size))
     vocabulary = Vocabulary([vocab[j] for j in keep], df[keep], n_docs)
     logger.info("vectorize (spark): %d documents, kept %d of %d terms", n_docs, keep.size,
                 n_vocab)
