@@ -46,6 +46,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpora.store import filter_batch
+from topics.runinfo import release_memory
 
 __all__ = [
     "Steps",
@@ -295,6 +296,9 @@ class _Vocab:
 
 
 def _corpus_vocab(parts: list[tuple[int, str, np.ndarray]]) -> _Vocab:
+    """The corpus vocabulary from each row group's ``(g, vocabulary joined by \\x1f,
+    token counts)`` in store order: a token new to the corpus gets the next id, so ids
+    follow first appearance when each row group's do (`first_appearance`)."""
     index: dict[str, int] = {}
     mappings: dict[int, np.ndarray] = {}
     for g, words, _ in parts:
@@ -376,6 +380,7 @@ def tokenize_spark(spark, cables_path: str | Path, filters: dict, options, out_p
         toks.unpersist()
         for b in broadcasts:
             b.unpersist()
+        release_memory()
     return n_docs, n_tokens, model
 
 
@@ -692,6 +697,7 @@ def count_matrix_spark(spark, tokens_path: str | Path, *, min_df, max_df, max_te
         values_l.append(val)
         row_len.append(n)
     rb.unpersist()
+    release_memory()
     refs = _check_refs(refs_l, "build_dtm")
     del refs_l
     indices = np.concatenate(indices_l)
