@@ -419,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
             with open(a.rows, "a", encoding="utf-8") as fh:
                 named = [("before", r["rows_old"])]
                 named += [(f"after {c}", r["rows_by_cov"][c]) for c in covs]
-                named += [(f"pooled {c}", rows)
+                named += [(f"pooled {c.replace(', ', ' ')}", rows)
                           for c, rows in r.get("rows_pooled_by_cov", {}).items()]
                 named += [("lda-gibbs", [] if q is None else q["rows"])]
                 for name, rows in named:

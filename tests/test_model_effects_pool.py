@@ -71,7 +71,7 @@ def test_rubin_factor_follows_the_formula_and_pool_chains_uses_it():
         e = _tables(keys, draws[chain == j][:, :, None], 0.95, "m")
         e.draws, e.keys = draws[chain == j][:, :, None], keys
         fits.append(e)
-    r, mix = pool_chains(fits), pool_chains(fits, pool="mixture")
+    r, mix = pool_chains(fits, pool="rubin"), pool_chains(fits)
     np.testing.assert_allclose(r.levels["estimate"], mix.levels["estimate"])
     assert (r.levels["lower"] <= mix.levels["lower"]).all()
     assert (r.levels["upper"] >= mix.levels["upper"]).all()

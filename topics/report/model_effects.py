@@ -30,9 +30,9 @@ run this module adds effects estimated with the model's prevalence formula:
 
 Within one fit, uncertainty is posterior (topic shares) plus sampling (regression): the
 topics themselves are held fixed, as in stm. A model with several fits (``chains``, the
-``dmr`` default 3) carries the topics' uncertainty too: the draws go round the fits, and the
-intervals are widened to Rubin's rules for multiple imputation, each fit an imputation
-(`rubin_factor`, ``pool="rubin"``). `model_sections` renders the section
+``dmr`` default 3) carries the topics' uncertainty too: the draws go round the fits and the
+intervals are their percentiles (``pool="mixture"``), or, with ``pool="rubin"``, are
+widened to Rubin's rules for multiple imputation, each fit an imputation (`rubin_factor`). `model_sections` renders the section
 (figures and CSVs); ``topics.report.extras.extra_sections`` calls it.
 """
 
@@ -66,14 +66,17 @@ COV_TYPES = ("HC1", "HC2", "HC3")
 #: effect at ~45 cables a post: same coverage, intervals 0.7-1.9% wider), closer to nominal
 #: where they are small (~9 cables a post: 0.92 against HC1's 0.90 on the planted shares).
 DEFAULT_COV_TYPE = "HC3"
-#: How the draws of several fits (chains) are pooled (``pool``): ``"rubin"`` widens the
-#: pooled percentile intervals to Rubin's rules for multiple imputation (each fit an
-#: imputation of the topics: total variance ``W + (1 + 1/m) B``, a t reference with
-#: Rubin's degrees of freedom); ``"mixture"`` takes the percentiles of all draws together
-#: (variance ``W + (m - 1)/m B``: with 3 chains half of Rubin's between-fit term, and a
-#: normal reference).
-POOLS = ("rubin", "mixture")
-DEFAULT_POOL = "rubin"
+#: How the draws of several fits (chains) are pooled (``pool``): ``"mixture"`` takes the
+#: percentiles of all draws together (variance ``W + (m - 1)/m B``, ``W`` the mean
+#: within-fit and ``B`` the between-fit variance); ``"rubin"`` widens them to Rubin's rules
+#: for multiple imputation (each fit an imputation of the topics: ``W + (1 + 1/m) B`` and a
+#: t reference with Rubin's degrees of freedom, `rubin_factor`).
+POOLS = ("mixture", "rubin")
+#: The default ``pool``: the mixture, measured with ``python -m benchmarks dmr --chains 3
+#: --pools rubin,mixture`` (docs/engines.md, ``dmr``): with 3 fits Rubin's few degrees of
+#: freedom nearly double the yearly intervals (coverage 0.99 against the mixture's 0.95) and
+#: leave the one short estimand (a post minus the reference post) as short as before.
+DEFAULT_POOL = "mixture"
 #: A cable whose hat value exceeds ``1 - LEVERAGE_ONE_TOL`` has leverage 1 (it alone decides
 #: a coefficient; its residual is 0 up to rounding).
 LEVERAGE_ONE_TOL = 1e-6
@@ -290,7 +293,7 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
         The coefficients' covariance (module docstring). With the same ``seed`` the
         posterior draws and the normal draws are the same under each type: only ``V``
         changes.
-    pool : {"rubin", "mixture"}
+    pool : {"mixture", "rubin"}
         With several fits (the model's ``chains``): how their draws make one interval
         (`POOLS`; `pool_chains`). The estimates and the draws do not depend on it.
 
@@ -473,8 +476,8 @@ def rubin_factor(draws: np.ndarray, chain: np.ndarray, level: float) -> np.ndarr
 def pool_chains(effects: list[ModelEffects], pool: str = DEFAULT_POOL) -> ModelEffects:
     """Effects of several fits of the same model (chains: other seeds, or refits on
     resampled cables) pooled into one table: their draws together, so the intervals hold
-    the spread between fits as well as within each, widened to Rubin's rules for multiple
-    imputation (``pool="rubin"``, `rubin_factor`) or not (``"mixture"``).
+    the spread between fits as well as within each; ``pool="rubin"`` widens them to Rubin's
+    rules for multiple imputation (`rubin_factor`).
 
     Parameters
     ----------
@@ -482,8 +485,8 @@ def pool_chains(effects: list[ModelEffects], pool: str = DEFAULT_POOL) -> ModelE
         From `estimate_model_effects(..., keep_draws=True)` with the same formula, levels and
         topic order: the caller aligns the topics (``groups=``) so that topic ``t`` of every
         chain is the same theme.
-    pool : {"rubin", "mixture"}
-        Rubin's rules (`rubin_factor`) or the percentiles of all draws as one mixture.
+    pool : {"mixture", "rubin"}
+        The percentiles of all draws as one mixture, or Rubin's rules (`rubin_factor`).
 
     Returns
     -------
