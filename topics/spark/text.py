@@ -1,34 +1,35 @@
 """Tokenizing and vectorizing on Spark executors, with the single-machine rules.
 
 The tokenize stage makes the single-machine stage's passes over the store
-(`topics.corpus_scan`, `topics.tokenids`), each over the store's Parquet row groups on the
-executors (one task a row group, so partition order is store order):
+(`topics.corpus_scan`, `topics.tokenids`) on the executors, over the store's Parquet row
+groups: a task takes a few consecutive row groups (`TASKS_PER_CORE`,
+`MAX_GROUPS_PER_TASK`), so partition order is store order:
 
 1. genres: `corpora.genres.genre_features` of each row group (kept on the executors'
    disks, ``DISK_ONLY``); the template 5-grams counted per row group with numpy and
-   shuffled once per distinct hash and row group, in ranges of the hash space; each
+   shuffled once per distinct hash and row group, by range of the hash space; each
    cable's genre decided on the executors by `corpora.genres.GenreScan`'s rule;
 2. person names: `topics.names.count_names` and `count_beside` per row group, merged on
    the executors (``treeReduce``), decided on the driver (`first_names`, `final_names`);
-3. tokens: `topics.tokenids.tokenize_ids` per row group: uint32 ids against the row
-   group's own vocabulary (kept on the executors' disks, ``DISK_ONLY``); the driver maps
-   each row group's vocabulary onto the corpus's (one dict lookup per distinct token per
-   row group), and broadcasts the mappings (4 bytes a distinct token a row group);
-4. phrases: each row group's adjacent pairs as int64 keys of corpus ids, counted with
-   numpy (each distinct pair once per row group), shuffled by range of the first id, summed;
-   only the counts gensim's scorer needs come back to the driver, which scores them as
-   `topics.tokenids.learn_phrases_ids` does (the same arithmetic);
-5. the phrases applied per row group on the executors (`apply_phrases_ids`' greedy rule on
-   corpus ids); the driver streams the row groups in order (``toLocalIterator``),
-   renumbers ids by first appearance and writes ``tokens.parquet`` and
+3. tokens: `topics.tokenids.tokenize_ids` per task (one `Tokenizer` a task): uint32 ids
+   against the task's own vocabulary (kept on the executors' disks, ``DISK_ONLY``); the
+   driver maps each task's vocabulary onto the corpus's (one dict lookup per distinct
+   token per task) and broadcasts the mappings (4 bytes a distinct token a task);
+4. phrases: each task's adjacent pairs as int64 keys of corpus ids, counted with numpy
+   (each distinct pair once per task), shuffled by the first id modulo the reduce
+   partitions, summed; only the counts gensim's scorer needs come back to the driver,
+   which scores them as `topics.tokenids.learn_phrases_ids` does (the same arithmetic);
+5. the phrases applied per task on the executors (`apply_phrases_ids`' greedy rule on
+   corpus ids); the driver takes the tasks' ids in order, a few at a time (`in_order`),
+   renumbers them by first appearance and writes ``tokens.parquet`` and
    ``token_vocab.parquet`` as `topics.tokenids.write_token_ids` does.
 
-No step holds the corpus's tokens as Python strings, no task holds more than its row
-group, and the driver holds the corpus vocabulary and one row group at a time. The
+No step holds the corpus's tokens as Python strings, a task holds at most its few row
+groups' ids, and the driver the corpus vocabulary and a few tasks' ids at a time. The
 vectorize stage counts document frequencies and rows per row group of ``tokens.parquet``
-with `topics.tokenids.count_matrix_ids`' numpy rule. Tokens, phrases, genres, names,
-vocabulary and matrix equal the single-machine road's on the same store and config
-(tests/test_spark.py).
+(in batches of 4,096 cables) with `topics.tokenids.count_matrix_ids`' numpy rule.
+Tokens, phrases, genres, names, vocabulary and matrix equal the single-machine road's on
+the same store and config (tests/test_spark.py).
 """
 
 from __future__ import annotations
@@ -81,10 +82,20 @@ class Steps:
 
 # --- reading ------------------------------------------------------------------------------
 
+#: Tasks a pass makes per core of the session (fewer, larger tasks: a PySpark task costs
+#: ~0.1-0.3 s of overhead) ...
+TASKS_PER_CORE = 4
+#: ... but no task takes more than this many row groups (~8,000 cables of the store).
+MAX_GROUPS_PER_TASK = 8
+
+
 def _row_groups(spark, path: str | Path):
-    """An RDD of a Parquet file's row-group indices, one a partition, and their number."""
+    """An RDD of a Parquet file's row-group indices in order, a few consecutive row groups
+    a partition (`TASKS_PER_CORE`, `MAX_GROUPS_PER_TASK`), and their number."""
+    sc = spark.sparkContext
     n = pq.ParquetFile(str(path)).metadata.num_row_groups
-    return spark.sparkContext.parallelize(range(n), max(n, 1)), n
+    parts = min(n, max(TASKS_PER_CORE * sc.defaultParallelism, -(-n // MAX_GROUPS_PER_TASK)))
+    return sc.parallelize(range(n), max(parts, 1)), n
 
 
 def _read_group(pf: pq.ParquetFile, g: int, filters: dict, columns: Sequence[str],
@@ -104,6 +115,17 @@ def _read_group(pf: pq.ParquetFile, g: int, filters: dict, columns: Sequence[str
     return out
 
 
+def in_order(rdd, chunk: int | None = None) -> Iterator:
+    """The records of ``rdd`` on the driver, partition by partition in order, ``chunk``
+    partitions a job (default 4 x parallelism): the driver holds one chunk's records, and
+    the tasks of a chunk run in parallel (``toLocalIterator`` runs one job a partition)."""
+    sc = rdd.context
+    n = rdd.getNumPartitions()
+    chunk = chunk or 4 * sc.defaultParallelism
+    for lo in range(0, n, chunk):
+        yield from sc.runJob(rdd, lambda it: it, partitions=list(range(lo, min(lo + chunk, n))))
+
+
 def _disk_only():
     from pyspark import StorageLevel
 
@@ -112,8 +134,8 @@ def _disk_only():
 
 def _n_buckets(sc, n_groups: int) -> int:
     """Reduce partitions of the stage's shuffles: a power of two >= 2 x parallelism and
-    >= a quarter of the row groups (so a reduce task takes ~4 row groups' keys)."""
-    n = max(8, 2 * sc.defaultParallelism, n_groups // 4)
+    >= an eighth of the row groups (so a reduce task takes ~8 row groups' keys)."""
+    n = max(8, 2 * sc.defaultParallelism, n_groups // 8)
     return 1 << (n - 1).bit_length()
 
 
@@ -296,9 +318,9 @@ class _Vocab:
 
 
 def _corpus_vocab(parts: list[tuple[int, str, np.ndarray]]) -> _Vocab:
-    """The corpus vocabulary from each row group's ``(g, vocabulary joined by \\x1f,
+    """The corpus vocabulary from each task's ``(index, vocabulary joined by \\x1f,
     token counts)`` in store order: a token new to the corpus gets the next id, so ids
-    follow first appearance when each row group's do (`first_appearance`)."""
+    follow first appearance when each task's do (`first_appearance`)."""
     index: dict[str, int] = {}
     mappings: dict[int, np.ndarray] = {}
     for g, words, _ in parts:
@@ -332,21 +354,30 @@ def tokenize_spark(spark, cables_path: str | Path, filters: dict, options, out_p
     path = str(Path(cables_path).resolve())
     sc = spark.sparkContext
     steps = steps or Steps()
-    groups, _ = _row_groups(spark, path)
+    groups, n_groups = _row_groups(spark, path)
     ob = sc.broadcast(options)
 
-    def tokenize(it: Iterator[int]) -> Iterator[tuple]:
+    def tokenize(index: int, it: Iterator[int]) -> Iterator[tuple]:
+        """One record a task: its row groups' tokens as ids against their own vocabulary
+        (one `Tokenizer` a task; bodies streamed in)."""
         from topics.tokenids import first_appearance, tokenize_ids
 
         pf = pq.ParquetFile(path)
-        for g in it:
-            c = _read_group(pf, g, filters, ("ref", "origin", "body"),
-                            None if keep is None else keep.value[g])
-            corpus = first_appearance(tokenize_ids(c["body"], ob.value, n_jobs=1))
-            yield (g, c["ref"], [o or "" for o in c["origin"]], corpus.ids,
-                   np.diff(corpus.offsets), corpus.vocab)
+        refs: list[str] = []
+        origins: list[str] = []
 
-    toks = groups.mapPartitions(tokenize).persist(_disk_only())
+        def bodies() -> Iterator[str]:
+            for g in it:
+                c = _read_group(pf, g, filters, ("ref", "origin", "body"),
+                                None if keep is None else keep.value[g])
+                refs.extend(c["ref"])
+                origins.extend(o or "" for o in c["origin"])
+                yield from c["body"]
+
+        corpus = first_appearance(tokenize_ids(bodies(), ob.value, n_jobs=1))
+        yield index, refs, origins, corpus.ids, np.diff(corpus.offsets), corpus.vocab
+
+    toks = groups.mapPartitionsWithIndex(tokenize).persist(_disk_only())
     broadcasts = [ob]
     try:
         vocab = _corpus_vocab(toks.map(lambda r: (
@@ -357,7 +388,7 @@ def tokenize_spark(spark, cables_path: str | Path, filters: dict, options, out_p
         model = None
         join = None
         if phrases is not None:
-            model = _learn_phrases(sc, toks, mb, vocab, **phrases)
+            model = _learn_phrases(sc, toks, mb, vocab, n_groups=n_groups, **phrases)
             join = _phrase_joins(model, vocab)
             steps.done("phrases")
         jb = sc.broadcast(join)
@@ -373,8 +404,7 @@ def tokenize_spark(spark, cables_path: str | Path, filters: dict, options, out_p
 
         words = vocab.words + (join[2] if join is not None else [])
         del vocab
-        n_docs, n_tokens = _write_tokens(toks.map(apply).toLocalIterator(prefetchPartitions=True),
-                                         words, out_path)
+        n_docs, n_tokens = _write_tokens(in_order(toks.map(apply)), words, out_path)
         steps.done("write")
     finally:
         toks.unpersist()
@@ -392,7 +422,7 @@ def _pairs_of(ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndar
     return ids[:-1][valid], ids[1:][valid]
 
 
-def _learn_phrases(sc, toks, mb, vocab: _Vocab, *, min_count: int = 5,
+def _learn_phrases(sc, toks, mb, vocab: _Vocab, *, n_groups: int = 0, min_count: int = 5,
                    threshold: float = 10.0, scoring: str = "default"):
     """`topics.tokenids.learn_phrases_ids` over the row groups' ids: the same phrases.
 
@@ -417,7 +447,7 @@ def _learn_phrases(sc, toks, mb, vocab: _Vocab, *, min_count: int = 5,
             if x in index and y in index:
                 collide[index[x] * n_vocab + index[y]] = t
     low = min_count + 1 if scoring == "default" else min_count
-    nb = _n_buckets(sc, toks.getNumPartitions())
+    nb = _n_buckets(sc, n_groups)
     sb = sc.broadcast((under, np.array(sorted(collide), dtype=np.int64)))
 
     def split(rec: tuple) -> Iterator[tuple]:
@@ -683,14 +713,14 @@ def count_matrix_spark(spark, tokens_path: str | Path, *, min_df, max_df, max_te
                        new[kept], counts[kept].astype(np.int64),
                        np.bincount(row[kept], minlength=lengths.size))
 
-    # streamed to the driver one row group at a time, in order (no collect of all rows)
+    # streamed to the driver a few row groups at a time, in order (no collect of all rows)
     refs_l: list[str] = []
     origins: list[str] = []
     indices_l: list[np.ndarray] = []
     values_l: list[np.ndarray] = []
     row_len: list[np.ndarray] = []
-    for _, r, o, ind, val, n in groups.mapPartitions(rows).toLocalIterator(
-            prefetchPartitions=True):
+    for _, r, o, ind, val, n in in_order(groups.mapPartitions(rows),
+                                         sc.defaultParallelism):
         refs_l += r
         origins += o
         indices_l.append(ind.astype(np.int32))
