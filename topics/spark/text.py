@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,11 +117,12 @@ def _read_group(pf: pq.ParquetFile, g: int, filters: dict, columns: Sequence[str
 
 def in_order(rdd, chunk: int | None = None) -> Iterator:
     """The records of ``rdd`` on the driver, partition by partition in order, ``chunk``
-    partitions a job (default 4 x parallelism): the driver holds one chunk's records, and
-    the tasks of a chunk run in parallel (``toLocalIterator`` runs one job a partition)."""
+    partitions a job (default 2 x parallelism, at most 8): the driver holds one chunk's
+    records, and a chunk's tasks run in parallel (``toLocalIterator`` runs one job a
+    partition)."""
     sc = rdd.context
     n = rdd.getNumPartitions()
-    chunk = chunk or 4 * sc.defaultParallelism
+    chunk = chunk or min(2 * sc.defaultParallelism, 8)
     for lo in range(0, n, chunk):
         yield from sc.runJob(rdd, lambda it: it, partitions=list(range(lo, min(lo + chunk, n))))
 
@@ -317,19 +318,22 @@ class _Vocab:
     counts: np.ndarray
 
 
-def _corpus_vocab(parts: list[tuple[int, str, np.ndarray]]) -> _Vocab:
+def _corpus_vocab(parts: Iterable[tuple[int, str, np.ndarray]]) -> _Vocab:
     """The corpus vocabulary from each task's ``(index, vocabulary joined by \\x1f,
     token counts)`` in store order: a token new to the corpus gets the next id, so ids
-    follow first appearance when each task's do (`first_appearance`)."""
+    follow first appearance when each task's do (`first_appearance`). Reads ``parts``
+    once (the tasks' strings need not be held together)."""
     index: dict[str, int] = {}
     mappings: dict[int, np.ndarray] = {}
-    for g, words, _ in parts:
+    local_counts: list[tuple[np.ndarray, np.ndarray]] = []
+    for g, words, c in parts:
         local = words.split(_SEP) if words else []
         mappings[g] = np.fromiter((index.setdefault(w, len(index)) for w in local),
                                   dtype=np.uint32, count=len(local))
+        local_counts.append((mappings[g], c))
     counts = np.zeros(len(index), dtype=np.int64)
-    for g, _, c in parts:
-        counts[mappings[g]] += c
+    for m, c in local_counts:
+        counts[m] += c
     return _Vocab(list(index), index, mappings, counts)
 
 
@@ -380,8 +384,8 @@ def tokenize_spark(spark, cables_path: str | Path, filters: dict, options, out_p
     toks = groups.mapPartitionsWithIndex(tokenize).persist(_disk_only())
     broadcasts = [ob]
     try:
-        vocab = _corpus_vocab(toks.map(lambda r: (
-            r[0], _SEP.join(r[5]), np.bincount(r[3], minlength=len(r[5])))).collect())
+        vocab = _corpus_vocab(in_order(toks.map(lambda r: (
+            r[0], _SEP.join(r[5]), np.bincount(r[3], minlength=len(r[5])))), 64))
         steps.done("tokens")
         mb = sc.broadcast(vocab.mappings)
         broadcasts.append(mb)
@@ -720,7 +724,7 @@ def count_matrix_spark(spark, tokens_path: str | Path, *, min_df, max_df, max_te
     values_l: list[np.ndarray] = []
     row_len: list[np.ndarray] = []
     for _, r, o, ind, val, n in in_order(groups.mapPartitions(rows),
-                                         sc.defaultParallelism):
+                                         min(sc.defaultParallelism, 4)):
         refs_l += r
         origins += o
         indices_l.append(ind.astype(np.int32))
