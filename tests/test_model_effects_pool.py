@@ -79,3 +79,16 @@ def test_rubin_factor_follows_the_formula_and_pool_chains_uses_it():
     assert "Rubin" in r.method and "mixture" in mix.method
     with pytest.raises(ValueError, match="pool must be one of"):
         pool_chains(fits, pool="average")
+
+
+def test_rubin_pool_with_fewer_than_two_draws_a_fit_names_n_draws_and_the_fits():
+    """Regression: with 3 fits and n_draws = 5, `estimate_model_effects(pool="rubin")` gave
+    only `rubin_factor`'s "each fit needs at least two draws", naming neither the argument
+    nor the fits; it now says n_draws >= 6, before any work."""
+    from types import SimpleNamespace
+
+    from topics.report.model_effects import estimate_model_effects
+
+    three = SimpleNamespace(chain_counts_=np.zeros((2, 4, 3)))  # the first fit and 2 more
+    with pytest.raises(ValueError, match=r"n_draws >= 6 for the model's 3 fits.*got n_draws=5"):
+        estimate_model_effects(three, n_draws=5, pool="rubin")

@@ -32,8 +32,9 @@ Within one fit, uncertainty is posterior (topic shares) plus sampling (regressio
 topics themselves are held fixed, as in stm. A model with several fits (``chains``, the
 ``dmr`` default 3) carries the topics' uncertainty too: the draws go round the fits and the
 intervals are their percentiles (``pool="mixture"``), or, with ``pool="rubin"``, are
-widened to Rubin's rules for multiple imputation, each fit an imputation (`rubin_factor`). `model_sections` renders the section
-(figures and CSVs); ``topics.report.extras.extra_sections`` calls it.
+widened to Rubin's rules for multiple imputation, each fit an imputation (`rubin_factor`).
+`model_sections` renders the section (figures and CSVs);
+``topics.report.extras.extra_sections`` calls it.
 """
 
 from __future__ import annotations
@@ -296,6 +297,9 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
     pool : {"mixture", "rubin"}
         With several fits (the model's ``chains``): how their draws make one interval
         (`POOLS`; `pool_chains`). The estimates and the draws do not depend on it.
+        ``"rubin"`` needs two draws of each fit: ``n_draws >= 2 x`` the fits (draw ``s``
+        comes from fit ``s % m``, so with ``n_draws`` not a multiple of ``m`` the first
+        fits give one draw more).
 
     Returns
     -------
@@ -310,6 +314,12 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
                          f"got {cov_type!r}")
     if pool not in POOLS:
         raise ValueError(f"estimate_model_effects: pool must be one of {POOLS}; got {pool!r}")
+    n_fits = 1 + len(getattr(model, "chain_counts_", ()))
+    if pool == "rubin" and n_fits > 1 and n_draws < 2 * n_fits:
+        # draw s comes from fit s % n_fits; Rubin's rules need each fit's own variance
+        raise ValueError(f"estimate_model_effects: pool='rubin' needs at least two draws per "
+                         f"fit: n_draws >= {2 * n_fits} for the model's {n_fits} fits "
+                         f"(chains); got n_draws={n_draws}")
     X, blocks, values = design_matrix(model)
     n, p = X.shape
     counts = np.asarray(model.counts_, dtype=np.float64)
