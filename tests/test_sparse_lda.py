@@ -144,3 +144,63 @@ def test_subsample_fits_in_two_stages_and_keeps_the_cable_order(data):
         make_model("lda-numba", n_topics=K, subsample=0.0).fit(dtm)
     with pytest.raises(ValueError, match="'subsample'"):
         make_model("lda-numba", n_topics=K, subsample=1.5).fit(dtm)
+
+
+def test_subsample_join_counts_every_token_once_whatever_the_thread_count(data):
+    """The second stage's cables join through `init_from_counts` (parallel over cables, a
+    generator each) and `add_counts`: the same draws on 1 and 2 threads, and afterwards
+    every cable's topic counts sum to its length and the topic-term counts to the topic
+    totals (the first stage's tokens plus the joined ones)."""
+    import numba
+
+    from topics.models._sparse_kernels import add_counts, init_from_counts, init_topics
+    from topics.models.sparse_lda import _permuted, _seed_words
+
+    dtm, _ = data
+    ptr, words = _tokens(dtm)
+    perm = np.random.default_rng(0).permutation(dtm.n_docs)
+    ptr, words = _permuted(ptr, words, perm)
+    # the permuted arrays hold each cable's own tokens
+    old_ptr, old_words = _tokens(dtm)
+    for i in (0, 7, dtm.n_docs - 1):
+        np.testing.assert_array_equal(words[ptr[i]:ptr[i + 1]],
+                                      old_words[old_ptr[perm[i]]:old_ptr[perm[i] + 1]])
+    first, n, v = 80, dtm.n_docs, dtm.n_terms
+    z = np.zeros(words.size, np.int32)
+    ndk, nkw, nk = np.zeros((n, K), np.int32), np.zeros((v, K), np.int32), np.zeros(K, np.int32)
+    init_topics(ptr[:first + 1], words, z, ndk, nkw, nk, np.uint64(5))
+    seeds = _seed_words(0, n - first, salt=2)
+    previous, runs = numba.get_num_threads(), []
+    for threads in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
+        arrays = [a.copy() for a in (z, ndk, nkw, nk)]
+        numba.set_num_threads(threads)
+        try:
+            init_from_counts(ptr, words, arrays[0], arrays[1], arrays[2], arrays[3],
+                             np.full(K, 0.1), 0.01, 0.01 * v, first, n, seeds)
+        finally:
+            numba.set_num_threads(previous)
+        add_counts(ptr, words, arrays[0], arrays[2], arrays[3], first, n)
+        runs.append(arrays)
+    for a, b in zip(runs[0], runs[-1], strict=True):
+        np.testing.assert_array_equal(a, b)
+    z, ndk, nkw, nk = runs[0]
+    np.testing.assert_array_equal(ndk.sum(axis=1), np.diff(ptr))
+    np.testing.assert_array_equal(nkw.sum(axis=0), nk)
+    assert int(nk.sum()) == words.size
+    np.testing.assert_array_equal(np.bincount(z, minlength=K), nk)
+
+
+def test_subsample_with_two_workers_repeats_and_keeps_rows(data):
+    dtm, beta = data
+    kw = dict(n_topics=K, seed=4, iterations=30, subsample=0.4, subsample_iterations=40,
+              workers=2)
+    a = make_model("lda-numba", **kw).fit(dtm)
+    b = make_model("lda-numba", **kw).fit(dtm)
+    np.testing.assert_array_equal(a.doc_topic_, b.doc_topic_)
+    assert match_topics(a.topic_term_, beta)[1].mean() >= 0.85
+    # each row is its own cable's (the stages permute the cables internally): its top
+    # fitted topic, matched to a planted one, is the planted topic most likely to have
+    # written the cable's words (a row of another cable agrees for ~1/K of the cables)
+    truth = np.argmax(dtm.matrix.toarray() @ np.log(beta).T, axis=1)
+    match = match_topics(a.topic_term_, beta)[0]
+    assert np.mean(match[np.argmax(a.doc_topic_, axis=1)] == truth) >= 0.8

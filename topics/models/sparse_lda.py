@@ -123,7 +123,6 @@ def _tokens(dtm: DocTermMatrix) -> tuple[np.ndarray, np.ndarray]:
     return ptr, words
 
 
-
 def _permuted(ptr: np.ndarray, words: np.ndarray, perm: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
     """The token arrays with the cables in the order ``perm``."""
@@ -239,7 +238,9 @@ class NumbaLda(TopicModel):
     subsample : float, default 1.0
         Below 1, fit in two stages: ``subsample_iterations`` sweeps over this fraction of
         the cables (drawn from ``seed``), then the other cables join, each drawn against
-        the sample's topics (in parallel), and ``iterations`` sweeps run over all of them.
+        the sample's topics (on ``workers`` threads, the same draws whatever their
+        number), and ``iterations`` sweeps run over all of them (``burn_in`` and
+        ``optim_interval`` count from the start of each stage).
         The cost is ``subsample * subsample_iterations + iterations`` sweeps of the
         corpus, and quality goes with it: at 50,000 planted cables, 25% x 100 sweeps + 25
         sweeps took 56% of the time of 100 sweeps and recovered 0.606 against 0.744
