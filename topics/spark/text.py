@@ -265,7 +265,7 @@ def learn_names_spark(spark, cables_path: str | Path, filters: dict, keep=None) 
 
     ``keep`` is a broadcast ``{row group: bool mask over its filtered cables}`` or None.
     """
-    from topics.names import NameCounts, final_names, first_names
+    from topics.names import final_names, first_names
 
     path = str(Path(cables_path).resolve())
     sc = spark.sparkContext
@@ -282,8 +282,7 @@ def learn_names_spark(spark, cables_path: str | Path, filters: dict, keep=None) 
             c = bodies(pf, g, ("body", "tags"))
             yield count_names(c["body"]), set(person_names_from_tags(c["tags"]))
 
-    counts, from_tags = groups.mapPartitions(first).treeReduce(_add_counts) \
-        if groups.getNumPartitions() else (NameCounts(), set())
+    counts, from_tags = groups.mapPartitions(first).treeReduce(_add_counts)
     names = frozenset(first_names(counts, extra_candidates=from_tags))
     nb = sc.broadcast(names)
 
@@ -309,8 +308,9 @@ def _offsets(lengths: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _Vocab:
-    """The corpus vocabulary (phrases not applied), ids by first appearance, each row
-    group's local-to-corpus id mapping and every token's count."""
+    """The corpus vocabulary (phrases not applied), ids by first appearance, each task's
+    local-to-corpus id mapping (keyed by task: a few consecutive row groups) and every
+    token's count."""
 
     words: list[str]
     index: dict[str, int]
@@ -430,8 +430,8 @@ def _learn_phrases(sc, toks, mb, vocab: _Vocab, *, n_groups: int = 0, min_count:
                    threshold: float = 10.0, scoring: str = "default"):
     """`topics.tokenids.learn_phrases_ids` over the row groups' ids: the same phrases.
 
-    Each row group's adjacent pairs are int64 keys ``a * V + b`` of corpus ids, made
-    distinct with counts in the row group, shuffled by ``a`` modulo the buckets and summed.
+    Each task's adjacent pairs (a few consecutive row groups) are int64 keys ``a * V + b``
+    of corpus ids, made distinct with counts in the task, shuffled by ``a`` modulo the buckets and summed.
     A bucket returns how many distinct pairs of tokens without ``_`` it holds, those
     counted at least ``min_count + 1`` times (candidates), the pairs whose ``a_b`` is also
     a token, and the few pairs with a ``_`` token, which the driver scores as strings.
@@ -583,7 +583,8 @@ def _apply_joins(ids: np.ndarray, lengths: np.ndarray, n_vocab: int, keys: np.nd
 
 def _write_tokens(parts: Iterator[tuple], words: list[str], path: Path,
                   rows_per_group: int = 20_000) -> tuple[int, int]:
-    """Row groups' ``(g, refs, origins, corpus ids, lengths)`` in order, written as
+    """Tasks' ``(g, refs, origins, corpus ids, lengths)`` in order (``g`` the task: a few
+    consecutive row groups of the store), written as
     `topics.tokenids.write_token_ids` writes a corpus: ids renumbered by first appearance
     (as it renumbers them), ``rows_per_group`` cables a row group, zstd; then the
     vocabulary. Streams: one row group of the store and one of the file in memory."""
