@@ -403,6 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     pools = tuple(x.strip() for x in a.pools.split(",") if x.strip()) or (DEFAULT_POOL,)
     if [x for x in pools if x not in POOLS]:
         p.error(f"--pools: expected some of {list(POOLS)}; got {a.pools!r}")
+    if a.pools and a.chains < 2:
+        p.error("--pools pools the fits of --chains N (N >= 2); without it there is "
+                "nothing to pool")
     if a.oracle:
         return _main_oracle(a, covs)
     runs = []

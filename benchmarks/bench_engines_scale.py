@@ -248,7 +248,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--doc-len", type=int, default=300)
     p.add_argument("--iterations", type=int, default=100, help="Gibbs sweeps")
     p.add_argument("--passes", type=int, default=1, help="variational Bayes passes")
-    p.add_argument("--workers", type=int, default=2, help="workers of the parallel lda-numba row")
+    p.add_argument("--workers", type=int, default=2, help="threads of the parallel rows (lda-numba AD-LDA, tomotopy)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--only", default="",
                    help="';'-separated substrings of row labels (labels contain commas); "

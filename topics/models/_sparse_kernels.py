@@ -10,7 +10,7 @@ import numba as nb
 import numpy as np
 from numba import njit
 
-__all__ = ["add_counts", "build_alias", "build_word_lists", "infer", "init_from_counts",
+__all__ = ["add_counts", "build_alias", "build_word_lists", "gather_cables", "infer", "init_from_counts",
            "init_topics", "sample", "sample_mh",
            "sample_mh_parallel", "sample_parallel"]
 
@@ -213,6 +213,17 @@ def init_from_counts(ptr, words, z, ndk, nkw, nk, alpha, beta, vbeta, d_lo, d_hi
                     break
             z[i] = new
             ndk[d, new] += 1
+
+
+@njit(cache=True)
+def gather_cables(ptr, words, perm, new_ptr, out):
+    """``out`` = the tokens of cables ``perm`` in that order (``new_ptr`` their offsets),
+    without an index array of one entry per token."""
+    for j in range(perm.shape[0]):
+        a = ptr[perm[j]]
+        o = new_ptr[j]
+        for i in range(ptr[perm[j] + 1] - a):
+            out[o + i] = words[a + i]
 
 
 @njit(cache=True)

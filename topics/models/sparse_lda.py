@@ -128,8 +128,9 @@ def _permuted(ptr: np.ndarray, words: np.ndarray, perm: np.ndarray
     """The token arrays with the cables in the order ``perm``."""
     lengths = np.diff(ptr)[perm]
     new_ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    src = np.repeat(ptr[:-1][perm] - new_ptr[:-1], lengths) + np.arange(new_ptr[-1])
-    return new_ptr, words[src]
+    out = np.empty_like(words)
+    _kernels().gather_cables(ptr, words, perm.astype(np.int64), new_ptr, out)
+    return new_ptr, out
 
 
 _PRIMES = (65537, 65539, 65543, 65551, 65557, 65563, 65579, 65581, 65587, 65599, 65609,
