@@ -328,12 +328,7 @@ def learn_phrases_ids(
         clean = valid
     # Pairs whose key string is also a unigram token ("united_states" from the tokenizer
     # and the pair united + states): their counts add up under one key.
-    collide: dict[int, str] = {}
-    for t in vocab:
-        if t.count("_") == 1:
-            x, _, y = t.partition("_")
-            if x in index and y in index:
-                collide[index[x] * n_vocab + index[y]] = t
+    collide = _colliding_pairs(vocab, index)
     collide_keys = np.array(sorted(collide), dtype=np.int64)
     collide_count: dict[str, int] = {}
     # Keys with a "_" token, as strings (few): gensim's own arithmetic on them.
@@ -345,8 +340,6 @@ def learn_phrases_ids(
         for key, c in zip(uk.tolist(), uc.tolist(), strict=True):
             s = f"{vocab[key // n_vocab]}_{vocab[key % n_vocab]}"
             special[s] = special.get(s, 0) + c
-    n_u_strings = len(special)
-    n_overlap = sum(1 for s in special if s in index)
     # Clean pairs by partition of the first token.
     n_pairs = int(np.count_nonzero(clean))
     parts = max(1, -(-n_pairs // max_pairs_per_pass))
@@ -372,12 +365,8 @@ def learn_phrases_ids(
         keep = uc >= low
         cand_keys.append(uk[keep])
         cand_counts.append(uc[keep].astype(np.int64))
-    n_uni = int(np.count_nonzero(cnt_u))
-    len_vocab = n_uni + n_clean + n_u_strings - len(collide_count) - n_overlap
-    if len_vocab > GENSIM_MAX_VOCAB:
-        logger.warning("learn_phrases_ids: %d unigram and bigram keys, above gensim's "
-                       "max_vocab_size=%d: gensim would prune rare keys (approximate counts); "
-                       "these counts are exact", len_vocab, GENSIM_MAX_VOCAB)
+    len_vocab = _gensim_vocab_size(cnt_u, n_clean, special, collide_count, index,
+                                   "learn_phrases_ids")
     keys = np.concatenate(cand_keys) if cand_keys else np.zeros(0, np.int64)
     counts = np.concatenate(cand_counts) if cand_counts else np.zeros(0, np.int64)
     # Colliding keys are scored with the strings below.
@@ -386,14 +375,58 @@ def learn_phrases_ids(
                                        + index[s.partition("_")[2]] for s in collide_count],
                                       dtype=np.int64))
         keys, counts = keys[~drop], counts[~drop]
+    grams = _score_phrases(keys, counts, vocab, index, cnt_u, special, collide_count,
+                           len_vocab=len_vocab, min_count=min_count, threshold=threshold,
+                           scoring=scoring)
+    logger.info("learn_phrases_ids: %d phrases from %d documents", len(grams), corpus.n_docs)
+    return PhraseModel(grams, min_count, float(threshold), scoring, "_")
+
+
+def _colliding_pairs(vocab: Sequence[str], index: dict[str, int]) -> dict[int, str]:
+    """Pair keys ``a * V + b`` whose string ``a_b`` is itself a token (``united_states``
+    from the tokenizer and the pair united + states): gensim counts both under one key."""
+    n_vocab = len(vocab)
+    collide: dict[int, str] = {}
+    for t in vocab:
+        if t.count("_") == 1:
+            x, _, y = t.partition("_")
+            if x in index and y in index:
+                collide[index[x] * n_vocab + index[y]] = t
+    return collide
+
+
+def _gensim_vocab_size(cnt_u: np.ndarray, n_clean: int, special: dict[str, int],
+                       collide_count: dict[str, int], index: dict[str, int], who: str) -> int:
+    """The number of keys gensim's ``Phrases`` vocabulary would hold (unigrams, distinct
+    clean pairs, string keys, colliding pairs counted once); logged when above its
+    ``max_vocab_size``. Call before `_score_phrases` adds to ``special``."""
+    n_overlap = sum(1 for s in special if s in index)
+    len_vocab = (int(np.count_nonzero(cnt_u)) + n_clean + len(special) - len(collide_count)
+                 - n_overlap)
+    if len_vocab > GENSIM_MAX_VOCAB:
+        logger.warning("%s: %d unigram and bigram keys, above gensim's max_vocab_size=%d: "
+                       "gensim would prune rare keys (approximate counts); these counts are "
+                       "exact", who, len_vocab, GENSIM_MAX_VOCAB)
+    return len_vocab
+
+
+def _score_phrases(keys: np.ndarray, counts: np.ndarray, vocab: Sequence[str],
+                   index: dict[str, int], cnt_u: np.ndarray, special: dict[str, int],
+                   collide_count: dict[str, int], *, len_vocab: int, min_count: int,
+                   threshold: float, scoring: str) -> dict[str, float]:
+    """gensim's scores of the candidate pairs (int64 keys ``a * V + b`` with their counts,
+    colliding keys already dropped) and of the string keys (``special``: pairs with a
+    ``_`` token; the ``_`` tokens and the colliding pairs are added to it here); the
+    phrases above ``threshold``, keys in that order."""
+    n_vocab = len(vocab)
+    n_tok = int(cnt_u.sum())
     ka = keys // n_vocab
     kb = keys % n_vocab
     grams: dict[str, float] = {}
     if scoring == "default":
         denom = (cnt_u[ka] * cnt_u[kb]).astype(np.float64)
         scores = (counts - min_count) / denom * len_vocab
-        hit = np.flatnonzero(scores > threshold)
-        for j in hit.tolist():
+        for j in np.flatnonzero(scores > threshold).tolist():
             grams[f"{vocab[ka[j]]}_{vocab[kb[j]]}"] = float(scores[j])
     else:
         for j in range(len(keys)):
@@ -418,8 +451,7 @@ def learn_phrases_ids(
             score = _npmi(ca, cb, c, min_count, n_tok)
         if score > threshold:
             grams[s] = score
-    logger.info("learn_phrases_ids: %d phrases from %d documents", len(grams), corpus.n_docs)
-    return PhraseModel(grams, min_count, float(threshold), scoring, "_")
+    return grams
 
 
 def _npmi(ca: int, cb: int, cab: int, min_count: int, n_words: int) -> float:

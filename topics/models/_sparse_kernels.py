@@ -27,6 +27,16 @@ def _next(x):
     return x, float((x * _MULT) >> _U11) * _SCALE
 
 
+@njit(inline="always")
+def _first_above(cum, n, u):
+    """The first ``k < n`` with ``u < cum[k]`` (``cum`` running sums); ``n - 1`` when
+    rounding runs past the end."""
+    for k in range(n):
+        if u < cum[k]:
+            return k
+    return n - 1
+
+
 @njit(cache=True)
 def build_word_lists(nkw, wt, wnz, wpos):
     """Each term's topics with a non-zero count, sorted by count (largest first)."""
@@ -205,12 +215,7 @@ def init_from_counts(ptr, words, z, ndk, nkw, nk, alpha, beta, vbeta, d_lo, d_hi
                 tot += (ndk[d, k] + alpha[k]) * (nkw[w, k] + beta) * inv[k]
                 p[k] = tot
             x, u = _next(x)
-            u *= tot
-            new = n_topics - 1
-            for k in range(n_topics):
-                if u < p[k]:
-                    new = k
-                    break
+            new = _first_above(p, n_topics, u * tot)
             z[i] = new
             ndk[d, new] += 1
 
@@ -266,12 +271,7 @@ def infer(ptr, words, phi_wk, alpha, iterations, seeds, out):
                     tot += (nd[kk] + alpha[kk]) * phi_wk[w, kk]
                     p[kk] = tot
                 x, u = _next(x)
-                u *= tot
-                new = n_topics - 1
-                for kk in range(n_topics):
-                    if u < p[kk]:
-                        new = kk
-                        break
+                new = _first_above(p, n_topics, u * tot)
                 zz[i - a] = new
                 nd[new] += 1.0
             if it >= iterations - keep:

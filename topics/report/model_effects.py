@@ -469,11 +469,10 @@ def rubin_factor(draws: np.ndarray, chain: np.ndarray, level: float) -> np.ndarr
     q = np.stack([draws[chain == j].mean(axis=0) for j in fits])
     w = np.mean([draws[chain == j].var(axis=0, ddof=1) for j in fits], axis=0)
     b = q.var(axis=0, ddof=1)
-    total = w + (1 + 1 / m) * b
     between = (1 + 1 / m) * b
-    with np.errstate(divide="ignore", invalid="ignore"):
-        nu = np.where(between > 0, (m - 1) * (1 + w / np.where(between > 0, between, 1)) ** 2,
-                      np.inf)
+    total = w + between
+    with np.errstate(divide="ignore", invalid="ignore"):  # B = 0: nu infinite (or nan)
+        nu = (m - 1) * (1 + w / between) ** 2
     hi_q = 1 - (1 - level) / 2
     crit = np.where(np.isfinite(nu), t.ppf(hi_q, np.where(np.isfinite(nu), nu, 1.0)),
                     norm.ppf(hi_q))

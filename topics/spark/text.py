@@ -437,19 +437,14 @@ def _learn_phrases(sc, toks, mb, vocab: _Vocab, *, n_groups: int = 0, min_count:
     a token, and the few pairs with a ``_`` token, which the driver scores as strings.
     """
     from topics.phrases import PhraseModel
-    from topics.tokenids import GENSIM_MAX_VOCAB, _npmi
+    from topics.tokenids import _colliding_pairs, _gensim_vocab_size, _score_phrases
 
     if scoring not in ("default", "npmi"):
         raise ValueError(f"learn_phrases: scoring must be 'default' or 'npmi'. Got {scoring!r}.")
     words, index, cnt_u = vocab.words, vocab.index, vocab.counts
     n_vocab = len(words)
     under = np.fromiter(("_" in t for t in words), dtype=bool, count=n_vocab)
-    collide: dict[int, str] = {}
-    for t in words:
-        if t.count("_") == 1:
-            x, _, y = t.partition("_")
-            if x in index and y in index:
-                collide[index[x] * n_vocab + index[y]] = t
+    collide = _colliding_pairs(words, index)
     low = min_count + 1 if scoring == "default" else min_count
     nb = _n_buckets(sc, n_groups)
     sb = sc.broadcast((under, np.array(sorted(collide), dtype=np.int64)))
@@ -483,14 +478,8 @@ def _learn_phrases(sc, toks, mb, vocab: _Vocab, *, n_groups: int = 0, min_count:
         for k, c in zip(r[5].tolist(), r[6].tolist(), strict=True):
             s = f"{words[k // n_vocab]}_{words[k % n_vocab]}"
             special[s] = special.get(s, 0) + c
-    n_u_strings = len(special)
-    n_overlap = sum(1 for s in special if s in index)
-    n_uni = int(np.count_nonzero(cnt_u))
-    len_vocab = n_uni + n_clean + n_u_strings - len(collide_count) - n_overlap
-    if len_vocab > GENSIM_MAX_VOCAB:
-        logger.warning("learn_phrases (spark): %d unigram and bigram keys, above gensim's "
-                       "max_vocab_size=%d: gensim would prune rare keys (approximate counts); "
-                       "these counts are exact", len_vocab, GENSIM_MAX_VOCAB)
+    len_vocab = _gensim_vocab_size(cnt_u, n_clean, special, collide_count, index,
+                                   "learn_phrases (spark)")
     keys = np.concatenate([r[1] for r in out]) if out else np.zeros(0, np.int64)
     counts = np.concatenate([r[2] for r in out]) if out else np.zeros(0, np.int64)
     if collide_count and len(keys):
@@ -498,36 +487,9 @@ def _learn_phrases(sc, toks, mb, vocab: _Vocab, *, n_groups: int = 0, min_count:
         keys, counts = keys[~drop], counts[~drop]
     order = np.argsort(keys, kind="stable")
     keys, counts = keys[order], counts[order]
-    ka, kb = keys // n_vocab, keys % n_vocab
-    n_tok = int(cnt_u.sum())
-    grams: dict[str, float] = {}
-    if scoring == "default":
-        denom = (cnt_u[ka] * cnt_u[kb]).astype(np.float64)
-        scores = (counts - min_count) / denom * len_vocab
-        for j in np.flatnonzero(scores > threshold).tolist():
-            grams[f"{words[ka[j]]}_{words[kb[j]]}"] = float(scores[j])
-    else:
-        for j in range(len(keys)):
-            s = _npmi(int(cnt_u[ka[j]]), int(cnt_u[kb[j]]), int(counts[j]), min_count, n_tok)
-            if s > threshold:
-                grams[f"{words[ka[j]]}_{words[kb[j]]}"] = s
-    for t in words:
-        if "_" in t:
-            special[t] = special.get(t, 0) + int(cnt_u[index[t]])
-    for s, c in collide_count.items():
-        special[s] = special.get(s, 0) + c
-    for s, c in special.items():
-        pieces = s.split("_")
-        ca = int(cnt_u[index[pieces[0]]]) if pieces[0] in index else 0
-        cb = int(cnt_u[index[pieces[-1]]]) if pieces[-1] in index else 0
-        if ca <= 0 or cb <= 0 or c <= 0:
-            continue
-        if scoring == "default":
-            score = (c - min_count) / float(ca * cb) * len_vocab
-        else:
-            score = _npmi(ca, cb, c, min_count, n_tok)
-        if score > threshold:
-            grams[s] = score
+    grams = _score_phrases(keys, counts, words, index, cnt_u, special, collide_count,
+                           len_vocab=len_vocab, min_count=min_count, threshold=threshold,
+                           scoring=scoring)
     logger.info("learn_phrases (spark): %d phrases from %d token types, %d distinct pairs",
                 len(grams), n_vocab, n_clean)
     return PhraseModel(grams, min_count, float(threshold), scoring, "_")
