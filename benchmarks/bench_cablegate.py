@@ -217,14 +217,8 @@ def micro(n: int, seed: int, n_jobs: int = 2) -> list[list]:
     rows.append(["str", "table + build_dtm", cpu() - t, ""])
     del docs
     try:
-        from topics.tokenids import (
-            apply_phrases_ids,
-            count_matrix_ids,
-            ids_from_table,
-            learn_phrases_ids,
-            token_table,
-            tokenize_ids,
-        )
+        from topics.phrases_ids import apply_phrases_ids, learn_phrases_ids
+        from topics.tokenids import count_matrix_ids, ids_from_table, token_table, tokenize_ids
     except ImportError:
         return rows
     t = cpu()

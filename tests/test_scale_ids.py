@@ -6,13 +6,12 @@ import numpy as np
 import pytest
 
 from corpora.synthetic import iter_synthetic_cables
+from topics.phrases_ids import apply_phrases_ids, learn_phrases_ids
 from topics.text import TextOptions, learn_phrases, tokenize_corpus
 from topics.tokenids import (
     TokenIds,
-    apply_phrases_ids,
     count_matrix_ids,
     ids_from_table,
-    learn_phrases_ids,
     token_table,
     tokenize_ids,
 )

@@ -132,8 +132,9 @@ def test_spark_phrases_equal_learn_phrases_ids_with_underscore_tokens(spark, sco
     """Row groups' counts, shuffled and scored on the driver, give `learn_phrases_ids`'
     phrases and `apply_phrases_ids`' tokens, also with tokens that hold "_" (their pairs
     are scored as strings) and a token equal to a pair's ``a_b``."""
+    from topics.phrases_ids import apply_phrases_ids, learn_phrases_ids
     from topics.spark.text import _apply_joins, _corpus_vocab, _learn_phrases, _phrase_joins
-    from topics.tokenids import TokenIds, apply_phrases_ids, first_appearance, learn_phrases_ids
+    from topics.tokenids import TokenIds, first_appearance
 
     rng = np.random.default_rng(7)
     words = ["new", "york", "united", "states", "united_states", "government", "talks",

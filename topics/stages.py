@@ -124,12 +124,8 @@ def stage_tokenize(state: Run, *, seed: int, progress: bool) -> dict:
     from corpora.genres import SUBJECT, genre_summary
     from corpora.store import CorpusStore
     from topics.corpus_scan import iter_bodies, learn_names, release_memory, scan_genres
-    from topics.tokenids import (
-        apply_phrases_ids,
-        learn_phrases_ids,
-        tokenize_ids,
-        write_token_ids,
-    )
+    from topics.phrases_ids import apply_phrases_ids, learn_phrases_ids
+    from topics.tokenids import tokenize_ids, write_token_ids
 
     cfg = state.config
     store = CorpusStore(state.store_path)

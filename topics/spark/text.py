@@ -18,7 +18,7 @@ groups: a task takes a few consecutive row groups (`TASKS_PER_CORE`,
 4. phrases: each task's adjacent pairs as int64 keys of corpus ids, counted with numpy
    (each distinct pair once per task), shuffled by the first id modulo the reduce
    partitions, summed; only the counts gensim's scorer needs come back to the driver,
-   which scores them as `topics.tokenids.learn_phrases_ids` does (the same arithmetic);
+   which scores them as `topics.phrases_ids.learn_phrases_ids` does (the same arithmetic);
 5. the phrases applied per task on the executors (`apply_phrases_ids`' greedy rule on
    corpus ids); the driver takes the tasks' ids in order, a few at a time (`in_order`),
    renumbers them by first appearance and writes ``tokens.parquet`` and
@@ -420,7 +420,7 @@ def tokenize_spark(spark, cables_path: str | Path, filters: dict, options, out_p
 
 def _pairs_of(ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(left, right) ids of every adjacent pair inside a document."""
-    from topics.tokenids import _pair_positions
+    from topics.phrases_ids import _pair_positions
 
     valid = _pair_positions(_offsets(lengths), len(ids))
     return ids[:-1][valid], ids[1:][valid]
@@ -428,7 +428,7 @@ def _pairs_of(ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def _learn_phrases(sc, toks, mb, vocab: _Vocab, *, n_groups: int = 0, min_count: int = 5,
                    threshold: float = 10.0, scoring: str = "default"):
-    """`topics.tokenids.learn_phrases_ids` over the row groups' ids: the same phrases.
+    """`topics.phrases_ids.learn_phrases_ids` over the row groups' ids: the same phrases.
 
     Each task's adjacent pairs (a few consecutive row groups) are int64 keys ``a * V + b``
     of corpus ids, made distinct with counts in the task, shuffled by ``a`` modulo the buckets and summed.
@@ -437,7 +437,7 @@ def _learn_phrases(sc, toks, mb, vocab: _Vocab, *, n_groups: int = 0, min_count:
     a token, and the few pairs with a ``_`` token, which the driver scores as strings.
     """
     from topics.phrases import PhraseModel
-    from topics.tokenids import _colliding_pairs, _gensim_vocab_size, _score_phrases
+    from topics.phrases_ids import _colliding_pairs, _gensim_vocab_size, _score_phrases
 
     if scoring not in ("default", "npmi"):
         raise ValueError(f"learn_phrases: scoring must be 'default' or 'npmi'. Got {scoring!r}.")
@@ -516,8 +516,8 @@ def _phrase_joins(model, vocab: _Vocab) -> tuple[np.ndarray, np.ndarray, list[st
 
 def _apply_joins(ids: np.ndarray, lengths: np.ndarray, n_vocab: int, keys: np.ndarray,
                  joined: np.ndarray, _new: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """`topics.tokenids.apply_phrases_ids`' greedy left-to-right joining on corpus ids."""
-    from topics.tokenids import _pair_positions
+    """`topics.phrases_ids.apply_phrases_ids`' greedy left-to-right joining on corpus ids."""
+    from topics.phrases_ids import _pair_positions
 
     n_tok = len(ids)
     if n_tok < 2:
