@@ -171,3 +171,38 @@ def test_spark_phrases_equal_learn_phrases_ids_with_underscore_tokens(spark, sco
         at = np.concatenate([[0], np.cumsum(lens)])
         got += [[strings[i] for i in out[at[d]:at[d + 1]].tolist()] for d in range(len(lens))]
     assert got == apply_phrases_ids(ref, whole).to_lists()
+
+
+def test_spark_tasks_over_many_row_groups_give_the_single_machine_tokens(spark, corpus,
+                                                                         tmp_path):
+    """A store of many small row groups, read by Spark tasks that each take several
+    consecutive ones (and tasks that straddle the phrase and vocabulary merges), gives
+    the single-machine road's tokens, vocabulary, phrases, genres and matrix, byte for
+    byte."""
+    import corpora.store
+    import topics.spark.text
+    from topics.pipeline import run
+    from topics.stages import load_dtm
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(corpora.store, "BATCH", 40)  # row groups of ~40 cables
+        store = CorpusStore.ingest([corpus], tmp_path / "store", n_jobs=1)
+    n_groups = pq.ParquetFile(str(next(store.path.glob("cables*.parquet")))).num_row_groups
+    assert n_groups >= 6
+    base = {"corpus": {"store": str(store.path)}, "model": {"n_topics": 4},
+            "evaluation": {"coherence": False}, "report": {"events": False}}
+    with pytest.MonkeyPatch.context() as mp:
+        # 2 tasks a pass (1 a core), so each takes ~n_groups / 2 row groups
+        mp.setattr(topics.spark.text, "TASKS_PER_CORE", 1)
+        run(RunConfig.from_dict({**base, "backend": {"engine": "spark", "master": MASTER}}),
+            tmp_path / "spark", until="vectorize")
+    run(RunConfig.from_dict(base), tmp_path / "local", until="vectorize")
+    for name in ("tokens.parquet", "token_vocab.parquet"):
+        assert pq.read_table(tmp_path / "spark" / name).equals(
+            pq.read_table(tmp_path / "local" / name)), name
+    for name in ("phrases.json", "genres.json"):
+        assert json.loads((tmp_path / "spark" / name).read_text()) == \
+            json.loads((tmp_path / "local" / name).read_text()), name
+    s_dtm, l_dtm = load_dtm(tmp_path / "spark" / "dtm"), load_dtm(tmp_path / "local" / "dtm")
+    assert s_dtm.vocabulary.terms == l_dtm.vocabulary.terms and s_dtm.refs == l_dtm.refs
+    assert (s_dtm.matrix != l_dtm.matrix).nnz == 0
