@@ -58,11 +58,11 @@ def corpus(tmp_path_factory) -> Path:
 def spark_store(spark, corpus, tmp_path_factory) -> CorpusStore:
     """The corpus ingested on Spark; the few files over 5,000 bytes take the
     big-file road (one task each, streamed), the rest go 64 to a task."""
-    import corpora.store
+    import corpora.ingest
     from topics.spark.ingest import spark_ingest
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(corpora.store, "BIG_FILE", 5000)
+        mp.setattr(corpora.ingest, "BIG_FILE", 5000)
         return spark_ingest(spark, [corpus], tmp_path_factory.mktemp("spark-store") / "store")
 
 
@@ -179,13 +179,13 @@ def test_spark_tasks_over_many_row_groups_give_the_single_machine_tokens(spark, 
     consecutive ones (and tasks that straddle the phrase and vocabulary merges), gives
     the single-machine road's tokens, vocabulary, phrases, genres and matrix, byte for
     byte."""
-    import corpora.store
+    import corpora.ingest
     import topics.spark.text
     from topics.pipeline import run
     from topics.stages import load_dtm
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(corpora.store, "BATCH", 40)  # row groups of ~40 cables
+        mp.setattr(corpora.ingest, "BATCH", 40)  # row groups of ~40 cables
         store = CorpusStore.ingest([corpus], tmp_path / "store", n_jobs=1)
     n_groups = pq.ParquetFile(str(next(store.path.glob("cables*.parquet")))).num_row_groups
     assert n_groups >= 6

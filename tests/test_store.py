@@ -199,15 +199,15 @@ def test_opening_a_directory_that_is_not_a_store(tmp_path):
 def test_parallel_ingest_gives_the_same_store(tmp_path, corpus, monkeypatch):
     """n_jobs=2 (a worker pool over chunks of small files, big files streamed in the parent)
     writes the same rows, rejects and counts as n_jobs=1, in the same order."""
-    import corpora.store as store_mod
+    import corpora.ingest as ingest_mod
     from corpora.synthetic import generate_corpus
 
     gen = generate_corpus(tmp_path / "gen", 150, seed=3) / "cables"  # 150 files: 3 chunks
     # a "big" file (over BIG_FILE, read in the parent in BATCH-row flushes) with duplicates
     lines = [_jsonl_line(i % 900) for i in range(1200)]
     (corpus / "big.jsonl").write_text("".join(lines))
-    monkeypatch.setattr(store_mod, "BIG_FILE", 200_000)
-    assert (corpus / "big.jsonl").stat().st_size > store_mod.BIG_FILE
+    monkeypatch.setattr(ingest_mod, "BIG_FILE", 200_000)
+    assert (corpus / "big.jsonl").stat().st_size > ingest_mod.BIG_FILE
     one = CorpusStore.ingest([corpus, gen], out=tmp_path / "one", n_jobs=1)
     two = CorpusStore.ingest([corpus, gen], out=tmp_path / "two", n_jobs=2)
     t1 = pq.read_table(tmp_path / "one" / "cables.parquet")

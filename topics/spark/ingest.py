@@ -3,12 +3,12 @@
 The driver lists the files and cuts them into the same tasks as a single-machine ingest
 (`corpora.store`: chunks of at most 64 small files or 4 MiB, a big file alone). Each task
 runs on an executor: it reads and parses its files with the project's readers
-(`corpora.store._read_chunk`, i.e. `corpora.read.read_file`, the header parser and the
+(`corpora.ingest._read_chunk`, i.e. `corpora.read.read_file`, the header parser and the
 cleaner) and writes its cables, in the store's `corpora.store.SCHEMA`, as one Parquet part
 under the store folder; only the small things come back to the driver (per-file counts,
 rejects, each cable's ``ref`` and ``released``). The driver then walks the parts in reading
 order through the single-machine ingest's own bookkeeping (de-duplication by ``ref``,
-rejects, manifest, atomic replace; `corpora.store._Ingest`), so the store holds the same
+rejects, manifest, atomic replace; `corpora.ingest._Ingest`), so the store holds the same
 records in the same order as ``CorpusStore.ingest`` of the same files, whatever the number
 of executors.
 
@@ -35,10 +35,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpora.read import check_format
-from corpora.store import (
-    SCHEMA,
-    CorpusStore,
+from corpora.ingest import (
     _Ingest,
     _Part,
     _read_chunk,
@@ -46,6 +43,8 @@ from corpora.store import (
     _skipped_part,
     ingest_target,
 )
+from corpora.read import check_format
+from corpora.store import SCHEMA, CorpusStore
 from topics.spark.session import require_pyspark
 
 __all__ = ["spark_ingest"]
