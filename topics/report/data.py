@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +22,8 @@ import pyarrow.parquet as pq
 from corpora.cable import CLASSIFICATIONS
 from topics.report.figures import intertopic_coords
 from topics.report.figures_many import topic_correlation
+from topics.report.scores import _num, _per_topic, _topic_coherence, scores_section
+from topics.report.sources import UNKNOWN, _fill_sizes, _find_sources, sources_summary
 from topics.report.termviews import load_dtm, npmi_of_lists, term_rankings
 from topics.report.timeaxis import DenseWindow, dense_window
 
@@ -35,14 +36,11 @@ __all__ = [
     "load_run",
     "period_labels",
     "reject_kind",
-    "scores_section",
-    "sources_summary",
 ]
 
 logger = logging.getLogger(__name__)
 
 _META_COLUMNS = ("ref", "date", "origin", "classification", "tags", "subject")
-UNKNOWN = "(unknown)"
 
 
 class RunDirectoryError(ValueError):
@@ -269,111 +267,6 @@ def _counts(values: pd.Series, order: list[str] | None = None, top: int | None =
     return [{"name": k, "count": v, "share": v / total} for k, v in items]
 
 
-def _find_sources(manifest: dict) -> list[dict]:
-    """Sources and their hashes from a store or run manifest, whatever key holds them.
-
-    Each source is ``{"path", "sha256", "format", "size"}``; ``format`` is the manifest's
-    (else the file suffix) and ``size`` its byte count where the manifest records one.
-    """
-    out: list[dict] = []
-
-    def visit(obj: Any, key: str = "") -> None:
-        if isinstance(obj, dict):
-            if "sha256" in obj and isinstance(obj["sha256"], str):
-                size = obj.get("size", obj.get("bytes", obj.get("size_bytes")))
-                out.append({
-                    "path": str(obj.get("path", key)),
-                    "sha256": obj["sha256"],
-                    "format": str(obj.get("format") or ""),
-                    "size": int(size) if isinstance(size, int | float) else None,
-                })
-                return
-            for k, v in obj.items():
-                if isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v):
-                    out.append({"path": str(k), "sha256": v, "format": "", "size": None})
-                else:
-                    visit(v, str(k))
-        elif isinstance(obj, list):
-            for item in obj:
-                visit(item, key)
-
-    visit(manifest)
-    seen: set[tuple[str, str]] = set()
-    uniq = []
-    for s in out:
-        if (s["path"], s["sha256"]) not in seen:
-            seen.add((s["path"], s["sha256"]))
-            if not s["format"]:
-                s["format"] = PurePath(s["path"]).suffix.lstrip(".").lower() or UNKNOWN
-            uniq.append(s)
-    return uniq
-
-
-def _fill_sizes(sources: list[dict], base: Path | None = None) -> None:
-    """Byte sizes of sources the manifest gives none for, from the files where they exist."""
-    for src in sources:
-        if src["size"] is None:
-            path = Path(src["path"])
-            if not path.is_absolute() and base is not None:
-                path = base / path
-            try:
-                src["size"] = path.stat().st_size if path.is_file() else None
-            except OSError:
-                src["size"] = None
-
-
-def sources_summary(sources: list[dict]) -> dict[str, Any]:
-    """Compact summary of a list of sources: counts and bytes per top folder and per format.
-
-    Parameters
-    ----------
-    sources : list of dict
-        ``{"path", "sha256", "format", "size"}`` as from `_find_sources`.
-
-    Returns
-    -------
-    dict
-        ``n_files``, ``total_bytes`` (None when no size is known), ``n_sized``, ``root``
-        (the folder all sources share, or ""), ``by_folder`` and ``by_format``: lists of
-        ``{"name", "count", "bytes"}``, largest first.
-    """
-    paths = [PurePath(s["path"]) for s in sources]
-    root = ""
-    if len(paths) > 1:
-        try:
-            root = os.path.commonpath([str(p.parent) for p in paths])
-        except ValueError:  # absolute and relative paths mixed
-            root = ""
-    elif paths:
-        root = str(paths[0].parent)
-
-    def folder(p: PurePath) -> str:
-        try:
-            rel = p.relative_to(root) if root else p
-        except ValueError:
-            rel = p
-        return rel.parts[0] + "/" if len(rel.parts) > 1 else "(files at the top)"
-
-    def group(keys: list[str]) -> list[dict]:
-        agg: dict[str, list[int]] = {}
-        for key, src in zip(keys, sources, strict=True):
-            a = agg.setdefault(key, [0, 0])
-            a[0] += 1
-            a[1] += src["size"] or 0
-        return [{"name": k, "count": c, "bytes": b}
-                for k, (c, b) in sorted(agg.items(), key=lambda kv: (-kv[1][0], kv[0]))]
-
-    sized = [s["size"] for s in sources if s["size"] is not None]
-    return {
-        "n_files": len(sources),
-        "n_sized": len(sized),
-        "total_bytes": int(sum(sized)) if sized else None,
-        "root": root,
-        "by_folder": group([folder(p) for p in paths]),
-        "by_format": group([s["format"] for s in sources]),
-    }
-
-
 def _term_pattern(terms: list[str]) -> re.Pattern | None:
     parts = []
     for t in sorted({t for t in terms if t and t.strip()}, key=lambda t: (-len(t), t)):
@@ -505,171 +398,6 @@ def _iso(value: Any) -> str | None:
     if value is None or pd.isna(value):
         return None
     return pd.Timestamp(value).strftime("%Y-%m-%d")
-
-
-def _scalar_scores(obj: Any, prefix: str = "", depth: int = 0) -> list[dict]:
-    """Flatten evaluation.json into (name, value) rows; per-topic lists are summarised."""
-    rows: list[dict] = []
-    if isinstance(obj, dict) and depth < 4:
-        for k, v in obj.items():
-            rows += _scalar_scores(v, f"{prefix}.{k}" if prefix else str(k), depth + 1)
-    elif isinstance(obj, bool) or obj is None:
-        pass
-    elif isinstance(obj, int | float):
-        rows.append({"name": prefix, "value": float(obj)})
-    elif isinstance(obj, list) and obj and all(isinstance(x, int | float) for x in obj):
-        rows.append({"name": f"{prefix} (mean of {len(obj)})", "value": float(np.mean(obj))})
-    return rows
-
-
-def _num(v: Any) -> float | None:
-    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
-
-
-#: evaluation.json keys `scores_section` presents itself; the rest go to "other scores".
-_KNOWN_SCORES = ("coherence_c_npmi", "coherence_c_v", "coherence_u_mass", "coherence_per_topic",
-                 "diversity", "tag_agreement", "top_n", "stability", "coherence")
-
-
-def _agreement_rows(ta: dict) -> list[dict]:
-    """Rows for ``tag_agreement``: chance-adjusted AMI first, ARI, the shuffled baseline and
-    NMI (secondary) in the detail; older runs with NMI only keep their NMI row."""
-    rows: list[dict] = []
-    for key, what, help_ in (
-        ("tag", "subject TAGS",
-         "adjusted mutual information with each cable's first subject TAG: 0 = no more than "
-         "chance (shuffled themes), 1 = the same grouping"),
-        ("post", "sending post",
-         "adjusted mutual information with the sending post: lower means themes follow "
-         "subject rather than geography"),
-    ):
-        ami, ari, nmi = (_num(ta.get(f"{m}_{key}")) for m in ("ami", "ari", "nmi"))
-        if ami is None and nmi is None:
-            continue
-        parts = []
-        if ami is not None:
-            base = _num(ta.get(f"ami_{key}_shuffled"))
-            parts.append(f"AMI {ami:.3f}" + (f" (shuffled {base:.3f})" if base is not None
-                                             else ""))
-        if ari is not None:
-            base = _num(ta.get(f"ari_{key}_shuffled"))
-            parts.append(f"ARI {ari:.3f}" + (f" (shuffled {base:.3f})" if base is not None
-                                             else ""))
-        if nmi is not None:
-            base = _num(ta.get(f"nmi_{key}_shuffled"))
-            parts.append(f"NMI {nmi:.3f}" + (f" (shuffled {base:.3f})" if base is not None
-                                             else ""))
-        extra = []
-        if isinstance(ta.get(f"n_{key}"), int):
-            extra.append(f"{ta[f'n_{key}']:,} cables")
-        if isinstance(ta.get(f"n_{key}_classes"), int):
-            extra.append(f"{ta[f'n_{key}_classes']} {'TAGS' if key == 'tag' else 'posts'}")
-        missing = ta.get(f"n_without_{key}")
-        if isinstance(missing, int) and missing:
-            extra.append(f"{missing:,} without one left out")
-        label = f"Agreement with {what} ({'AMI' if ami is not None else 'NMI'})"
-        rows.append({"label": label, "value": ami if ami is not None else nmi,
-                     "detail": "; ".join(parts) + (f" ({', '.join(extra)})" if extra else ""),
-                     "help": help_})
-    return rows
-
-
-def scores_section(evaluation: dict | None) -> dict[str, Any]:
-    """The model scores of ``evaluation.json`` with plain-language labels.
-
-    Parameters
-    ----------
-    evaluation : dict or None
-        As written by the pipeline's evaluate stage: ``coherence_c_npmi``, ``coherence_c_v``,
-        ``coherence_u_mass``, ``coherence_per_topic``, ``diversity``, ``tag_agreement``,
-        ``top_n`` and optionally ``stability``.
-
-    Returns
-    -------
-    dict
-        ``rows``: ``{"label", "value", "detail", "help"}`` in reading order (``value`` a
-        float or None, ``detail`` a short string); ``other``: ``{"name", "value"}`` rows of
-        keys not recognised; ``unstable``: ids of topics the stability check flags.
-    """
-    ev = evaluation or {}
-    top_n = int(ev["top_n"]) if isinstance(ev.get("top_n"), int) else 10
-    rows: list[dict] = []
-
-    def add(label: str, value: Any, help_: str, detail: str = "") -> None:
-        if value is not None or detail:
-            rows.append({"label": label, "value": _num(value), "detail": detail, "help": help_})
-
-    add(f"Coherence (NPMI, top {top_n} terms)", _num(ev.get("coherence_c_npmi")),
-        "mean over topics; -1 to 1, higher: top terms co-occur more than chance")
-    add("Coherence C_V", _num(ev.get("coherence_c_v")),
-        "0 to 1, higher is more interpretable (Röder et al. 2015)")
-    add("UMass", _num(ev.get("coherence_u_mass")),
-        "negative; closer to 0 is more coherent")
-    add("Topic diversity (top 25)", _num(ev.get("diversity")),
-        "share of unique words among the topics' top 25 terms (Dieng et al. 2020); "
-        "1 = no term repeated")
-    ta = ev.get("tag_agreement")
-    if isinstance(ta, dict):
-        rows += _agreement_rows(ta)
-    unstable: list[int] = []
-    st = ev.get("stability")
-    if isinstance(st, dict):
-        n_runs = st.get("n_runs")
-        runs = f" over {n_runs} seeds" if isinstance(n_runs, int) else ""
-        add(f"Stability{runs} (matched topic similarity)", _num(st.get("overall")),
-            "cosine similarity of each topic to its best match in refits with other seeds; "
-            "1 = the same topics every time",
-            f"± {st['overall_std']:.3f}" if _num(st.get("overall_std")) is not None else "")
-        add("Stability: shared top terms", _num(st.get("top_overlap")),
-            "mean share of top terms a topic keeps across seeds")
-        raw = st.get("unstable_topics") or st.get("unstable") or []
-        unstable = [int(t) for t in raw if isinstance(t, int | float)]
-        thr = _num(st.get("threshold"))
-        rows.append({"label": "Unstable topics", "value": None,
-                     "detail": ", ".join(map(str, unstable)) if unstable else "none",
-                     "help": "topics whose best match falls below "
-                             f"{thr if thr is not None else 'the threshold'} in some refit"})
-    elif evaluation:
-        rows.append({"label": "Stability", "value": None, "detail": "not computed",
-                     "help": "set evaluation.stability_seeds in the config to refit with "
-                             "other seeds"})
-    other = _scalar_scores({k: v for k, v in ev.items() if k not in _KNOWN_SCORES})
-    # an older layout: {"coherence": {"per_topic": [...], ...}} and other nested scores
-    if isinstance(ev.get("coherence"), dict):
-        other += _scalar_scores({"coherence": ev["coherence"]})
-    return {"rows": rows, "other": other, "unstable": unstable}
-
-
-def _per_topic(evaluation: dict | None, metric: str, topic_ids: list[int]) -> dict[int, float]:
-    """Per-topic scores of ``evaluation.json`` by topic id (lists follow the topic order)."""
-    per = (evaluation or {}).get("coherence_per_topic")
-    vals = per.get(metric) if isinstance(per, dict) else None
-    if isinstance(vals, dict):
-        return {int(k): float(v) for k, v in vals.items() if _num(v) is not None}
-    if isinstance(vals, list):
-        ids = topic_ids if len(topic_ids) == len(vals) else list(range(len(vals)))
-        return {t: float(v) for t, v in zip(ids, vals, strict=True) if _num(v) is not None}
-    return {}
-
-
-def _topic_coherence(
-    topics: list[dict], evaluation: dict | None, topic_ids: list[int] | None = None
-) -> dict[int, float]:
-    """NPMI coherence per topic id: ``coherence_per_topic.c_npmi``, else topics.json."""
-    ids = topic_ids if topic_ids is not None else sorted(int(t["id"]) for t in topics)
-    out = _per_topic(evaluation, "c_npmi", ids)
-    if out:
-        return out
-    out = {int(t["id"]): float(t["coherence"]) for t in topics if t.get("coherence") is not None}
-    if out or not evaluation:
-        return out
-    coh = evaluation.get("coherence")
-    per = coh.get("per_topic") if isinstance(coh, dict) else None
-    if isinstance(per, list):
-        return {i: float(v) for i, v in enumerate(per) if isinstance(v, int | float)}
-    if isinstance(per, dict):
-        return {int(k): float(v) for k, v in per.items() if isinstance(v, int | float)}
-    return out
 
 
 # --------------------------------------------------------------------------- building
