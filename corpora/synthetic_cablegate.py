@@ -107,7 +107,7 @@ def _cdf(p: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=1)
 def _tables() -> tuple[list[str], np.ndarray]:
     """The general vocabulary and each generated theme's word indices into it."""
-    from corpora.synthetic import BACKGROUND_WORDS, FUNCTION_WORDS, PLANTED_THEMES, POSTS
+    from corpora.synthetic_vocab import BACKGROUND_WORDS, FUNCTION_WORDS, PLANTED_THEMES, POSTS
 
     rng = np.random.default_rng([int(PROFILE_VERSION), 2010])
     avoid = {w.lower() for w in (*BACKGROUND_WORDS, *FUNCTION_WORDS)}
@@ -144,7 +144,7 @@ class CablegateProfile:
     """
 
     def __init__(self, posts: Sequence) -> None:
-        from corpora.synthetic import BACKGROUND_WORDS, FUNCTION_WORDS, PLANTED_THEMES, Theme
+        from corpora.synthetic_vocab import BACKGROUND_WORDS, FUNCTION_WORDS, PLANTED_THEMES, Theme
 
         general, blocks = _tables()
         self.general = np.array(general, dtype=object)
