@@ -24,9 +24,15 @@ words, so its share of the modelled words is below its mixing weight):
   weight).
 
 The rows "best topic vs mixing weight (before)" repeat the first version of this benchmark
-(one topic, the planted mixing weight as truth) on the same fits. ``--chains N`` adds a
+(one topic, the planted mixing weight as truth) on the same fits. ``--chains N`` fits a
 ``dmr`` model with ``chains=N`` per corpus (N fits, the effects drawn round them: the
-intervals carry the spread between fits). ``--pools rubin,mixture`` evaluates the chains'
+intervals carry the spread between fits; its first fit gives the one-fit rows). Its rows
+come three ways from the same fits and draws: the theme's topics found in each fit from
+that fit's own word distributions (``fit_groups``; a fit may split the theme where another
+keeps it whole), the first fit's theme topics in every fit as the engine aligned them with
+the fits that match them poorly left out (the report's default, ``fit-0 topics``), and the
+same with every draw kept (``fit-0 topics, all draws``: the version before the fits'
+agreement was checked). ``--pools rubin,mixture`` evaluates the chains'
 draws pooled by Rubin's rules and as one mixture (`topics.report.model_effects.POOLS`).
 ``--cov-types HC1,HC2,HC3`` evaluates each fit's
 draws under each coefficient covariance of `estimate_model_effects` (``cov_type``; the same
@@ -51,6 +57,7 @@ Run::
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 
@@ -205,9 +212,24 @@ def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws
     if n_planted < model.min_level_docs:  # the engine pools the post into "(other)"
         return {"skipped": f"{n_planted} cables at {PLANTED_POST} (fewer than the engine's "
                            f"min_level_docs = {model.min_level_docs}: pooled, no estimand)"}
-    t0 = time.perf_counter()
-    model = model.fit(dtm, metadata=meta)
-    fit_s = time.perf_counter() - t0
+    multi = None
+    if chains > 1:
+        # the report's road: one dmr model with `chains` fits, topics aligned by the engine;
+        # its first fit is the one fit of ``chains=1`` with the same seed (the same sampler
+        # run), so the one-fit rows come from it without fitting again
+        t0 = time.perf_counter()
+        multi = make_model("dmr", n_topics=8, seed=seed, prevalence=formula,
+                           iterations=iterations, chains=chains).fit(dtm, metadata=meta)
+        fit_s_pooled = time.perf_counter() - t0
+        model = copy.copy(multi)
+        model.chain_counts_ = multi.chain_counts_[:0]
+        model.chain_prior_ = multi.chain_prior_[:0]
+        model.chain_topic_term_ = multi.chain_topic_term_[:0]
+        fit_s = fit_s_pooled / chains
+    else:
+        t0 = time.perf_counter()
+        model = model.fit(dtm, metadata=meta)
+        fit_s = time.perf_counter() - t0
     # the reference post (`design_matrix`: the most common level as the engine pooled them)
     reference = pd.Series([model._level("post", v) for v in meta["post"]]).value_counts()
     if reference.index[0] == OTHER:
@@ -222,18 +244,32 @@ def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws
            "fit_s": fit_s,
            "docs": docs, "dtm": dtm, "meta": meta, "model": model, "truths": truths,
            "purity": purity(model.topic_term_, model.terms_, topics)}
-    if chains > 1:
-        # the report's road: one dmr model with `chains` fits, topics aligned by the engine
-        t0 = time.perf_counter()
-        multi = make_model("dmr", n_topics=8, seed=seed, prevalence=formula,
-                           iterations=iterations, chains=chains).fit(dtm, metadata=meta)
-        out["fit_s_pooled"] = time.perf_counter() - t0
-        groups = [theme_topics(multi.topic_term_, multi.terms_)]
-        out["rows_pooled_by_cov"] = {f"{c}, {pool}": _rows(estimate_model_effects(
-            multi, n_draws=n_draws * chains, seed=seed, max_levels=1000, groups=groups,
-            cov_type=c, pool=pool), 0, truths, "modelled")
-            for c in cov_types for pool in pools}
-        out["rows_pooled"] = out["rows_pooled_by_cov"][f"{cov_types[0]}, {pools[0]}"]
+    if multi is not None:
+        out["fit_s_pooled"] = fit_s_pooled
+        # the theme's topics in each fit, from that fit's own word distributions (a fit may
+        # split the theme where another keeps it whole: the one-to-one alignment of the
+        # engine cannot follow that, `TomotopyDmr.chain_agreement`)
+        per_fit = [[theme_topics(tt, multi.terms_)]
+                   for tt in [multi.topic_term_, *multi.chain_topic_term_]]
+        out["fit_topics"] = [g[0] for g in per_fit]
+        out["agreement"] = multi.chain_agreement()
+        by_pool = {}
+        for c in cov_types:
+            for pool in pools:
+                kw = dict(n_draws=n_draws * chains, seed=seed, max_levels=1000, cov_type=c,
+                          pool=pool)
+                # "fit-0 topics": the first fit's theme topics in every fit (as aligned);
+                # "all draws": no fit left out of a topic it matches poorly (the first
+                # version: min_agreement=None); else the report's default
+                by_pool[f"{c}, {pool}, fit-0 topics, all draws"] = _rows(
+                    estimate_model_effects(multi, groups=per_fit[0], min_agreement=None,
+                                           **kw), 0, truths, "modelled")
+                by_pool[f"{c}, {pool}, fit-0 topics"] = _rows(estimate_model_effects(
+                    multi, groups=per_fit[0], **kw), 0, truths, "modelled")
+                by_pool[f"{c}, {pool}"] = _rows(estimate_model_effects(
+                    multi, fit_groups=per_fit, **kw), 0, truths, "modelled")
+        out["rows_pooled_by_cov"] = by_pool
+        out["rows_pooled"] = by_pool[f"{cov_types[0]}, {pools[0]}"]
     if old:
         # the first version of this benchmark, as it was (HC1)
         best = matched_topic(model.topic_term_, model.terms_)
@@ -434,6 +470,11 @@ def main(argv: list[str] | None = None) -> int:
             pooled = np.mean([lo <= t <= hi for _, t, _, lo, hi in rows])
             print(f"  seed {seed}: {a.chains} chains pooled, {c}: {pooled:.2f} of intervals "
                   "cover")
+        if "fit_topics" in r:
+            print(f"  seed {seed}: theme topics per fit {r['fit_topics']}, lowest agreement "
+                  f"of a fit's theme topic with the first's "
+                  f"{r['agreement'][:, r['topics']].min():.2f} (any topic's "
+                  f"{r['agreement'].min():.2f})", flush=True)
         print(f"  seed {seed}: dmr topics {r['topics']} (purity {r['purity']:.2f}), "
               f"{cov:.2f} of intervals cover ({old:.2f} for the best topic against the "
               f"mixing weight)" + ("" if q is None else f"; lda-gibbs purity {q['purity']:.2f}")

@@ -218,9 +218,23 @@ def test_dmr_chains_aligned_saved_and_drawn_from(small, tmp_path):
     one = _fit(dtm, meta)
     np.testing.assert_array_equal(one.counts_, m.counts_)  # the first fit is the same
     assert one.chain_counts_.shape == (0, dtm.n_docs, 8)
+    # the other fit's word distributions, aligned: topic t's is nearest the first's topic t
+    tt = m.chain_topic_term_
+    assert tt.shape == (1, 8, len(m.terms_)) and tt.dtype == np.float32
+    np.testing.assert_allclose(tt.sum(axis=2), 1.0, atol=1e-4)
+    sim = np.sqrt(m.topic_term_) @ np.sqrt(tt[0].astype(np.float64)).T
+    assert (np.diag(sim) >= sim.max(axis=1) - 1e-9).mean() >= 0.75
+    agree = m.chain_agreement()
+    assert agree.shape == (1, 8) and np.median(agree) > 0.7
+    np.testing.assert_allclose(agree[0, 0], np.corrcoef(
+        m.counts_[:, 0] / m.counts_.sum(axis=1),
+        m.chain_counts_[0, :, 0] / m.chain_counts_[0].sum(axis=1))[0, 1])
+    assert one.chain_agreement().shape == (0, 8)
     m.save(tmp_path / "m")
     back = load_model(tmp_path / "m")
     np.testing.assert_array_equal(back.chain_counts_, m.chain_counts_)
+    np.testing.assert_array_equal(back.chain_topic_term_, m.chain_topic_term_)
+    np.testing.assert_array_equal(back.chain_agreement(), agree)
     eff = estimate_model_effects(back, n_draws=10, seed=0)
     assert "2 fits" in eff.method
     assert "fits" not in estimate_model_effects(one, n_draws=10, seed=0).method

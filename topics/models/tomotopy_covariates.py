@@ -208,12 +208,21 @@ class TomotopyDmr(_CovariateModel):
         (`topics.report.model_effects`) draw from every fit and their intervals carry the
         spread between fits. Fit time grows with it (3x the one fit of ``chains=1``). Three
         by default: one fit's intervals covered the planted effects in 85-92% of 40 seeds,
-        three fits' in 88-95% (docs/engines.md, ``python -m benchmarks dmr``).
+        three fits' in 88-95% (docs/engines.md, ``python -m benchmarks dmr``). Fits that
+        split or merged a topic differently are logged (`chain_agreement`), and the effects
+        leave such a fit's draws out of that topic.
 
     Attributes
     ----------
     chain_counts_, chain_prior_ : numpy.ndarray, shape (chains - 1, n_docs, n_topics)
         The other fits' final topic counts and DMR priors per cable, topics aligned.
+    chain_topic_term_ : numpy.ndarray of float32, shape (chains - 1, n_topics, n_terms)
+        The other fits' topic-word distributions, topics aligned (``None`` for a model
+        saved before they were kept). The alignment is one to one, but two fits need not
+        find the same topics: one may split a theme into two topics where another merged
+        two themes into one (`chain_agreement` shows it). A theme's topics are then
+        identified in each fit from its own ``chain_topic_term_`` and passed to
+        `topics.report.model_effects.estimate_model_effects` as ``fit_groups``.
     """
 
     engine = "dmr"
@@ -380,7 +389,7 @@ class TomotopyDmr(_CovariateModel):
         doc_topic = self.prior_ / self.prior_.sum(axis=1, keepdims=True)
         for doc, i in zip(mdl.docs, rows, strict=True):
             doc_topic[i] = doc.get_topic_dist()
-        extra_counts, extra_prior = [], []
+        extra_counts, extra_prior, extra_tt = [], [], []
         for j in range(1, self.chains):
             other = self._train_chain(self.seed + 1000 * j, words_of, metas, rows)
             counts, prior = self._chain_state(other, metas, rows, dtm.n_docs)
@@ -391,16 +400,54 @@ class TomotopyDmr(_CovariateModel):
             perm = align_topics(topic_term, tt)
             extra_counts.append(counts[:, perm])
             extra_prior.append(prior[:, perm])
+            extra_tt.append(tt[perm].astype(np.float32))
             logger.info("dmr: chain %d of %d fitted (seed %d)", j + 1, self.chains,
                         self.seed + 1000 * j)
         k = self.n_topics
         self.chain_counts_ = np.array(extra_counts, dtype=np.int64).reshape(-1, dtm.n_docs, k)
         self.chain_prior_ = np.array(extra_prior, dtype=np.float64).reshape(-1, dtm.n_docs, k)
+        self.chain_topic_term_ = np.array(extra_tt, dtype=np.float32).reshape(
+            -1, k, topic_term.shape[1])
+        self._warn_disagreement()
         cols = [t.name for t in self.formula_]
         self.covariates_ = frame[cols].reset_index(drop=True) if cols else frame.iloc[:, :0]
         logger.info("dmr: %s, log-likelihood per word %.4f", self.prevalence or "no covariate",
                     mdl.ll_per_word)
         return topic_term, doc_topic
+
+    def chain_agreement(self) -> np.ndarray:
+        """How well each other fit's aligned topic matches the first fit's, cable by cable.
+
+        Returns
+        -------
+        numpy.ndarray, shape (chains - 1, n_topics)
+            The correlation over cables of topic ``t``'s share (final counts over the
+            cable's tokens) in the first fit and in fit ``j + 1``. Near 1 when the fits found
+            the same topic; low when one fit split a theme the other kept whole, or merged
+            two (the one-to-one alignment then pairs different things, and an effect of
+            topic ``t`` drawn round the fits mixes them).
+        """
+        from topics.report.model_effects import _shares, fit_agreement
+
+        if getattr(self, "counts_", None) is None:
+            self._check_fitted()  # raises: not fitted
+        first = _shares(self.counts_)
+        return np.array([fit_agreement(first, _shares(c)) for c in self.chain_counts_]
+                        ).reshape(len(self.chain_counts_), first.shape[1])
+
+    def _warn_disagreement(self) -> None:
+        from topics.report.model_effects import MIN_AGREEMENT
+
+        if not len(self.chain_counts_):
+            return
+        agree = self.chain_agreement()
+        below = MIN_AGREEMENT
+        for j, t in zip(*np.nonzero(agree < below), strict=True):
+            logger.warning("dmr: topic %d of fit %d matches the first fit's topic %d only "
+                           "%.2f (share correlation over the cables): the fits split or "
+                           "merged topics differently; the model-based effects leave that "
+                           "fit's draws of the topic out (TomotopyDmr.chain_agreement)",
+                           t, j + 2, t, agree[j, t])
 
     def _train_chain(self, seed: int, words_of: list[list[str]], metas: list, rows: list[int]):
         """One tomotopy fit of the cables ``rows`` (those with words) from ``seed``."""
@@ -487,8 +534,11 @@ class TomotopyDmr(_CovariateModel):
         self._save_native(directory, {
             "levels": self.levels_, "numeric_fill": self.numeric_fill_,
             "numeric_range": self.numeric_range_, "covariates": cov})
-        return {"counts": self.counts_, "prior": self.prior_,
-                "chain_counts": self.chain_counts_, "chain_prior": self.chain_prior_}
+        out = {"counts": self.counts_, "prior": self.prior_,
+               "chain_counts": self.chain_counts_, "chain_prior": self.chain_prior_}
+        if getattr(self, "chain_topic_term_", None) is not None:
+            out["chain_topic_term"] = self.chain_topic_term_
+        return out
 
     def _restore(self, arrays: dict[str, np.ndarray], directory: Path) -> None:
         import pandas as pd
@@ -516,6 +566,12 @@ class TomotopyDmr(_CovariateModel):
                     arr.shape[0] != self.chain_counts_.shape[0]:
                 raise ModelFormatError(f"{directory}: state_{name}.npy must have shape "
                                        f"(chains - 1, {n}, {k}); re-save the model")
+        self.chain_topic_term_ = arrays.get("chain_topic_term")  # None: saved before
+        tt = self.chain_topic_term_
+        if tt is not None and (tt.ndim != 3 or tt.shape[:2] != (len(self.chain_counts_), k)
+                               or tt.shape[2] != len(self.terms_)):
+            raise ModelFormatError(f"{directory}: state_chain_topic_term.npy must have shape "
+                                   f"(chains - 1, {k}, {len(self.terms_)}); re-save the model")
         if len(self.covariates_.columns) and len(self.covariates_) != n:
             raise ModelFormatError(f"{directory / _COVARIATES}: {len(self.covariates_)} rows "
                                    f"for {n} cables; the files come from different saves")

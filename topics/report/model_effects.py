@@ -33,6 +33,11 @@ topics themselves are held fixed, as in stm. A model with several fits (``chains
 ``dmr`` default 3) carries the topics' uncertainty too: the draws go round the fits and the
 intervals are their percentiles (``pool="mixture"``), or, with ``pool="rubin"``, are
 widened to Rubin's rules for multiple imputation, each fit an imputation (`rubin_factor`).
+The fits' topics are aligned one to one with the first fit's, which cannot follow a theme
+that one fit split into two topics and another kept whole (or two themes one fit merged):
+a fit's draws of a topic whose share of the cables correlates with the first fit's below
+`MIN_AGREEMENT` are left out of that topic (`fit_agreement`; the method line counts them),
+and a caller who identifies a theme's topics in each fit passes them as ``fit_groups``.
 `model_sections` renders the section (figures and CSVs);
 ``topics.report.extras.extra_sections`` calls it.
 """
@@ -40,6 +45,7 @@ widened to Rubin's rules for multiple imputation, each fit an imputation (`rubin
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,7 +59,7 @@ from topics.formula import Term
 from topics.runinfo import atomic_write_bytes
 
 __all__ = ["COV_TYPES", "POOLS", "ModelEffects", "design_matrix", "estimate_model_effects",
-           "hat_values", "model_sections", "pool_chains", "rubin_factor"]
+           "fit_agreement", "hat_values", "model_sections", "pool_chains", "rubin_factor"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +84,13 @@ POOLS = ("mixture", "rubin")
 #: freedom nearly double the yearly intervals (coverage 0.99 against the mixture's 0.95) and
 #: leave the one short estimand (a post minus the reference post) as short as before.
 DEFAULT_POOL = "mixture"
+#: With several fits: a fit's draws of a topic (or group) are left out when that topic's
+#: share of the cables (final counts) correlates with the first fit's below this
+#: (`fit_agreement`): the fits found different topics there (one split a theme that the
+#: other kept whole, or merged two), and the one-to-one alignment pairs different things.
+#: Measured on the planted effect (docs/engines.md, ``dmr``): topics the fits agree on
+#: correlate 0.95-1.00; a split or merged one 0.7 or less.
+MIN_AGREEMENT = 0.8
 #: A cable whose hat value exceeds ``1 - LEVERAGE_ONE_TOL`` has leverage 1 (it alone decides
 #: a coefficient; its residual is 0 up to rounding).
 LEVERAGE_ONE_TOL = 1e-6
@@ -216,6 +229,48 @@ def _draw(rng: np.random.Generator, counts: np.ndarray, prior: np.ndarray) -> np
     return theta / np.maximum(theta.sum(axis=1, keepdims=True), 1e-300)
 
 
+def _shares(counts: np.ndarray) -> np.ndarray:
+    """Rows of topic counts as shares (a cable without tokens: zeros)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    return counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+
+
+def fit_agreement(first: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Per column, the correlation over the cables of two fits' topic shares.
+
+    Parameters
+    ----------
+    first, other : numpy.ndarray, shape (n_docs, n_topics)
+        The topic (or group) shares of each cable in two fits, topics aligned.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_topics,)
+        Near 1 where both fits found the same topic; a column constant in one fit only
+        gets 0, constant in both 1 if equal, else 0.
+    """
+    out = np.empty(first.shape[1])
+    for t in range(first.shape[1]):
+        a, b = first[:, t], other[:, t]
+        if a.std() > 0 and b.std() > 0:
+            out[t] = float(np.corrcoef(a, b)[0, 1])
+        else:
+            out[t] = 1.0 if np.allclose(a, b) else 0.0
+    return out
+
+
+def _membership(groups: list[list[int]], k: int) -> np.ndarray:
+    """``(k, len(groups))`` 0/1 matrix: topic ``t`` is in group ``g``."""
+    member = np.zeros((k, len(groups)))
+    for g, ids in enumerate(groups):
+        ids = [int(t) for t in ids]
+        if not ids or min(ids) < 0 or max(ids) >= k or len(set(ids)) < len(ids):
+            raise ValueError(f"estimate_model_effects: group {g} must be distinct topic "
+                             f"ids in 0..{k - 1}; got {ids!r}")
+        member[ids, g] = 1.0
+    return member
+
+
 def hat_values(X: np.ndarray, xtx_inv: np.ndarray) -> np.ndarray:
     """The leverages ``h_ii``: the diagonal of ``X (X'X)^+ X'`` without forming it."""
     return np.einsum("ij,ij->i", X @ xtx_inv, X)
@@ -266,7 +321,9 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
                            groups: list[list[int]] | None = None,
                            keep_draws: bool = False,
                            cov_type: str = DEFAULT_COV_TYPE,
-                           pool: str = DEFAULT_POOL) -> ModelEffects:
+                           pool: str = DEFAULT_POOL,
+                           fit_groups: list[list[list[int]]] | None = None,
+                           min_agreement: float | None = MIN_AGREEMENT) -> ModelEffects:
     """Expected topic shares by covariate value and level differences, with intervals.
 
     Parameters
@@ -287,7 +344,20 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
         share of topics ``groups[g]`` together (a theme the sampler split into two topics,
         or the report's themes); the tables' ``topic`` column then holds the group's index.
         Each draw sums the drawn shares before the regression, so the intervals are those
-        of the sum, not a sum of intervals.
+        of the sum, not a sum of intervals. The same topic ids in every fit (chains).
+    fit_groups : list of (list of list of int), optional
+        Groups identified in each fit separately: ``fit_groups[j]`` is the ``groups`` of fit
+        ``j`` (the model first, then its ``chain_counts_`` in order; the same number of
+        groups in each, group ``g`` the same theme). The engine aligns the other fits'
+        topics one to one with the first's, which cannot follow a theme that one fit
+        split into two topics and another kept whole; identified per fit (e.g. from each
+        fit's ``chain_topic_term_``), each fit's draws sum that fit's own topics of the
+        theme. Exclusive with ``groups``.
+    min_agreement : float or None
+        With several fits, leave out a fit's draws of a topic (group) whose share of the
+        cables correlates with the first fit's below this (`MIN_AGREEMENT`, `fit_agreement`):
+        that fit did not find the topic, so its draws say nothing about it. The first fit
+        is always kept; the method line counts what was left out. ``None``: keep every draw.
     keep_draws : bool
         Keep the draws on the result (``draws``, ``keys``), for `pool_chains`.
     cov_type : {"HC1", "HC2", "HC3"}
@@ -330,21 +400,27 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
         for c, a in zip(getattr(model, "chain_counts_", ()), getattr(model, "chain_prior_", ()),
                         strict=True)]
     k = counts.shape[1]
-    member = None
-    if groups is not None:
-        member = np.zeros((k, len(groups)))
-        for g, ids in enumerate(groups):
-            ids = [int(t) for t in ids]
-            if not ids or min(ids) < 0 or max(ids) >= k or len(set(ids)) < len(ids):
-                raise ValueError(f"estimate_model_effects: group {g} must be distinct topic "
-                                 f"ids in 0..{k - 1}; got {ids!r}")
-            member[ids, g] = 1.0
-        k = len(groups)
+    if groups is not None and fit_groups is not None:
+        raise ValueError("estimate_model_effects: give groups (the same topics in every fit) "
+                         "or fit_groups (each fit's own), not both")
+    if fit_groups is not None:
+        if len(fit_groups) != len(sources):
+            raise ValueError(f"estimate_model_effects: fit_groups must hold one list of "
+                             f"groups per fit ({len(sources)}: the model and its chains); "
+                             f"got {len(fit_groups)}")
+        if len({len(g) for g in fit_groups}) != 1:
+            raise ValueError("estimate_model_effects: every fit of fit_groups must have the "
+                             "same number of groups; got "
+                             f"{[len(g) for g in fit_groups]}")
+    members = None
+    if groups is not None or fit_groups is not None:
+        members = [_membership(g, k) for g in (fit_groups or [groups])]
+        k = members[0].shape[1]
 
     def draw(i: int = 0) -> np.ndarray:
         c, a = sources[i % len(sources)]
         theta = _draw(rng, c, a)
-        return theta if member is None else theta @ member
+        return theta if members is None else theta @ members[i % len(sources) % len(members)]
 
     xtx_inv = np.linalg.pinv(X.T @ X)
     hat = xtx_inv @ X.T
@@ -388,6 +464,22 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
                   "model (chains; topics aligned to the first's), so the intervals include "
                   f"the spread between fits ({_POOL_TEXT[pool]})")
         chain = np.arange(n_draws) % len(sources)
+        if min_agreement is not None:
+            def group_shares(j: int) -> np.ndarray:
+                shares = _shares(sources[j][0])
+                return shares if members is None else shares @ members[min(j, len(members) - 1)]
+
+            first = group_shares(0)
+            agree = np.array([fit_agreement(first, group_shares(j))
+                              for j in range(1, len(sources))])
+            left = np.argwhere(agree < min_agreement)
+            for j, t in left:
+                draws[chain == j + 1, :, t] = np.nan
+            if len(left):
+                method += (f"; {len(left)} of {agree.size} (fit, topic) pairs left out: the "
+                           "fit's topic matches the first fit's poorly (share correlation "
+                           f"over the cables below {min_agreement:g}: the fits split or "
+                           "merged it differently)")
     out = _tables(keys, draws, level, method, chain=chain, pool=pool)
     if keep_draws:
         out.draws, out.keys = draws, keys
@@ -406,9 +498,10 @@ def _tables(keys: list[tuple], draws: np.ndarray, level: float, method: str | No
     draw, pooled as ``pool`` says (`rubin_factor`)."""
     n_draws, _, k = draws.shape
     lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
-    est = draws.mean(axis=0)
-    lower = np.quantile(draws, lo_q, axis=0)
-    upper = np.quantile(draws, hi_q, axis=0)
+    # NaN: a fit's draws left out of a topic (``min_agreement``); the first fit's never are
+    est = np.nanmean(draws, axis=0)
+    lower = np.nanquantile(draws, lo_q, axis=0)
+    upper = np.nanquantile(draws, hi_q, axis=0)
     if chain is not None and pool == "rubin":
         f = rubin_factor(draws, chain, level)
         lower = est - (est - lower) * f
@@ -466,17 +559,20 @@ def rubin_factor(draws: np.ndarray, chain: np.ndarray, level: float) -> np.ndarr
         return np.ones(draws.shape[1:])
     if min(int(np.sum(chain == j)) for j in fits) < 2:
         raise ValueError("rubin_factor: each fit needs at least two draws")
-    q = np.stack([draws[chain == j].mean(axis=0) for j in fits])
-    w = np.mean([draws[chain == j].var(axis=0, ddof=1) for j in fits], axis=0)
-    b = q.var(axis=0, ddof=1)
-    between = (1 + 1 / m) * b
-    total = w + between
+    with warnings.catch_warnings():  # a fit left out of an estimand: all its draws NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        q = np.stack([np.nanmean(draws[chain == j], axis=0) for j in fits])
+        w = np.nanmean([np.nanvar(draws[chain == j], axis=0, ddof=1) for j in fits], axis=0)
+        b = np.nanvar(q, axis=0, ddof=1)
+    m = np.isfinite(q).sum(axis=0)  # fits per estimand (all of them unless left out)
     with np.errstate(divide="ignore", invalid="ignore"):  # B = 0: nu infinite (or nan)
+        between = (1 + 1 / m) * b
+        total = w + between
         nu = (m - 1) * (1 + w / between) ** 2
     hi_q = 1 - (1 - level) / 2
     crit = np.where(np.isfinite(nu), t.ppf(hi_q, np.where(np.isfinite(nu), nu, 1.0)),
                     norm.ppf(hi_q))
-    mixed = draws.var(axis=0, ddof=1)
+    mixed = np.nanvar(draws, axis=0, ddof=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         f = crit * np.sqrt(total) / (norm.ppf(hi_q) * np.sqrt(mixed))
     return np.where(np.isfinite(f), np.maximum(f, 1.0), 1.0)
