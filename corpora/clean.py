@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left
+from types import ModuleType
+
+import numpy as np
 
 from corpora.cable import Paragraph
 from corpora.linescan import (
@@ -36,6 +40,26 @@ logger = logging.getLogger(__name__)
 
 _I = re.IGNORECASE
 _M = re.MULTILINE
+
+#: `corpora._clean_scan` (the numba kernel that flags the lines each rule may touch) once
+#: loaded; False where numba cannot be imported (then the whole-text regex scans find the
+#: lines: the same output, slower). Tests set it to False to compare the two roads.
+_KERNEL: ModuleType | bool | None = None
+
+
+def _kernel() -> ModuleType | bool:
+    """`corpora._clean_scan`, imported on first use, or False (see `_KERNEL`)."""
+    global _KERNEL
+    if _KERNEL is None:
+        try:
+            from corpora import _clean_scan
+        except ImportError as exc:  # pragma: no cover - numba is a core dependency
+            logger.warning("numba is not importable (%s): bodies cleaned by the regex "
+                           "scans (the same output, slower)", exc)
+            _KERNEL = False
+        else:
+            _KERNEL = _clean_scan
+    return _KERNEL
 
 
 def _spaced(word: str) -> str:
@@ -510,14 +534,18 @@ def _lines_pass(text: str) -> list:
     text = _sub_markers(text)
     lines = [ln.rstrip() for ln in text.split("\n")]
     n = len(lines)
-    scan = "\n" + "\n".join(lines) + "\n"
-    starts = _line_starts(lines)
-
     # Header zone (`_strip_header_zone`) and header blocks (`_drop_header_blocks`), tested
-    # only on the lines a header-field scan touches.
-    fields: set[int] = set()
-    _touched(_SCAN_HEADER_FIELD, scan, starts, fields)
-    cands = sorted(fields)
+    # only on the lines a header-field scan touches (or the kernel flags: more lines at
+    # most); `special`: the lines some line rule may apply to, in order.
+    kernel = _kernel()
+    if kernel:
+        flags, _starts = kernel.line_flags("\n".join(lines))
+        cands = np.flatnonzero(flags & kernel.FIELD).tolist()
+        special = np.flatnonzero(
+            flags & (kernel.LINE | kernel.DIGITS8 | kernel.GUARD)
+        ).tolist()
+    else:
+        cands, special = _scan_lines_pass(lines)
     zone = 0
     for i in cands:
         if i >= 60:
@@ -528,12 +556,12 @@ def _lines_pass(text: str) -> list:
             if not any(_is_para_start(lines[j]) for j in range(i)):
                 zone = i
             break
-    kept: list[int] = []
+    kept: list[tuple[int, int]] = []  # ranges of lines kept
     i = zone
     for h in cands:
         if h < i or not _HEADER_FIELD.match(lines[h]):
             continue
-        kept.extend(range(i, h))
+        kept.append((i, h))
         i = h + 1
         head = h  # the field a line continues: the last field opened in the block
         while i < n and lines[i].strip() and (
@@ -546,41 +574,83 @@ def _lines_pass(text: str) -> list:
             elif not field_continues(lines[head], lines[i], i - head - 1):
                 break
             i += 1
-    kept.extend(range(i, n))
+    kept.append((i, n))
 
-    # Lines some line rule may apply to; the others are kept as they are.
+    # The lines no rule applies to are kept as they are, run by run (a kept line is
+    # rstripped: it has text when it is not empty).
+    items: list = []
+    first_content = True  # no line with text kept yet
+    n_special = len(special)
+    for a, b in kept:
+        q = bisect_left(special, a)
+        i = a
+        while i < b:
+            j = special[q] if q < n_special and special[q] < b else b
+            if j > i:
+                run = lines[i:j]
+                items += run
+                if first_content and any(run):
+                    first_content = False
+            if j == b:
+                break
+            item = _line_item(lines[j], first_content)
+            if item is not None:
+                items.append(item)
+                if item is not _PB and first_content and item.strip():
+                    first_content = False
+            i = j + 1
+            q += 1
+    return _join_breaks(items) if _PB in items else items
+
+
+def _line_item(line: str, first_content: bool) -> object:
+    """What `_lines_pass` keeps of a line some line rule may apply to: the line with
+    inline junk removed, `_PB` for a page break (a classification line after the first
+    line with text), None for a dropped line. ``first_content``: no line with text kept
+    before it."""
+    if _PAGE_BREAK_LINE.match(line):
+        return _PB
+    if _is_class_line(line):
+        return None if first_content else _PB
+    if _drop(line):
+        return None
+    if _DIGITS8.search(line):
+        line = _PAGE_BREAK_INLINE.sub(" ", line)
+    if "---" in line or "====" in line or "____" in line:
+        line = _RULE_RUN.sub(" ", line)
+    if "/" in line or "SECTION" in line or "VZCZC" in line or "ZZH" in line:
+        line = _INLINE_JUNK.sub(" ", line)
+    return line
+
+
+def _scan_lines_pass(lines: list[str]) -> tuple[list[int], list[int]]:
+    """`_lines_pass`'s candidate lines by the whole-text scans (the road without numba):
+    the lines a header-field scan touches, and those some line rule may apply to."""
+    scan = "\n" + "\n".join(lines) + "\n"
+    starts = _line_starts(lines)
+    fields: set[int] = set()
+    _touched(_SCAN_HEADER_FIELD, scan, starts, fields)
     special: set[int] = set()
     _touched(_SCAN_LINE, scan, starts, special)
     _lines_with_digits8(scan, starts, special)
     _lines_holding(scan, _SUB_GUARDS, starts, special)
-    items: list = []
-    first_content = True
-    for i in kept:
-        line = lines[i]
-        if i not in special:
-            if first_content and line:
-                first_content = not line.strip()
-            items.append(line)
-            continue
-        if _PAGE_BREAK_LINE.match(line):
-            items.append(_PB)
-            continue
-        if _is_class_line(line):
-            if not first_content:
-                items.append(_PB)
-            continue
-        if _drop(line):
-            continue
-        if _DIGITS8.search(line):
-            line = _PAGE_BREAK_INLINE.sub(" ", line)
-        if "---" in line or "====" in line or "____" in line:
-            line = _RULE_RUN.sub(" ", line)
-        if "/" in line or "SECTION" in line or "VZCZC" in line or "ZZH" in line:
-            line = _INLINE_JUNK.sub(" ", line)
-        if line.strip():
-            first_content = False
-        items.append(line)
-    return _join_breaks(items) if _PB in items else items
+    return sorted(fields), sorted(special)
+
+
+def _scan_once(lines: list[str]) -> tuple[set[int], set[int]]:
+    """`_once`'s candidate lines by the whole-text scans (the road without numba): the
+    lines a strong-paragraph scan touches, and those `_clean_text` may change."""
+    scan = "\n" + "\n".join(lines) + "\n"
+    starts = _line_starts(lines)
+    strong: set[int] = set()
+    _touched(_SCAN_STRONG, scan, starts, strong)
+    dirty: set[int] = set()
+    low = fold(scan)
+    if len(low) == len(scan):
+        _lines_holding(low, _DIRTY_WORDS, starts, dirty)
+    else:
+        dirty = set(range(len(lines)))
+    return strong, dirty
 
 
 def _normalize(lines: list) -> list[str]:
@@ -647,11 +717,19 @@ def _split_blocks(lines: list[str], strong: set[int]) -> list[tuple[int, int]]:
 
 def _once(text: str) -> tuple[str, tuple[Paragraph, ...]]:
     lines = _drop_signature(_normalize(_lines_pass(text)))
-    scan = "\n" + "\n".join(lines) + "\n"
-    starts = _line_starts(lines)
+    kernel = _kernel()
+    if kernel:
+        joined = "\n".join(lines)
+        flags, starts = kernel.line_flags(joined)
+        strong = set(np.flatnonzero(flags & kernel.STRONG).tolist())
+        if starts is None:  # not Latin-1: every line may change
+            dirty = set(range(len(lines)))
+        else:
+            dirty = set()  # the only lines `_clean_text` may change
+            _lines_holding(fold(joined), _DIRTY_WORDS, starts.tolist(), dirty)
+    else:
+        strong, dirty = _scan_once(lines)
     opens: dict[int, re.Match[str] | None] = {}  # _PARA_START matches of the lines tried
-    strong: set[int] = set()
-    _touched(_SCAN_STRONG, scan, starts, strong)
     for i in sorted(strong):
         if i < len(lines) and lines[i]:
             m = opens[i] = _PARA_START.match(lines[i])
@@ -659,12 +737,6 @@ def _once(text: str) -> tuple[str, tuple[Paragraph, ...]]:
                 strong.discard(i)
         else:
             strong.discard(i)
-    dirty: set[int] = set()  # the only lines `_clean_text` may change
-    low = fold(scan)
-    if len(low) == len(scan):
-        _lines_holding(low, _DIRTY_WORDS, starts, dirty)
-    else:
-        dirty = set(range(len(lines)))
     paragraphs: list[Paragraph] = []
     current: tuple[str | None, str | None, list[str]] | None = None
     body_blocks: list[str] = []
@@ -736,11 +808,23 @@ def _is_fixed_point(body: str) -> bool:
     last = body[body.rfind("\n") + 1:]
     if _SIGNATURE.match(last):
         return False
+    kernel = _kernel()
+    flags, starts = kernel.line_flags(body, scan=True) if kernel else (None, None)
     digits8: set[int] = set()  # page-break lines and inline page breaks need 8 digits
-    _lines_with_digits8(body, [0], digits8)
+    if flags is None or (flags & kernel.DIGITS8).any():
+        _lines_with_digits8(body, [0], digits8)
     if digits8:
         return False
     scan = "\n" + body + "\n"
+    if starts is not None:
+        # a scan match starts at the newline before a line the kernel flags (`scan=True`):
+        # line i's newline is at starts[i] in ``scan``
+        for bit, pattern in ((kernel.STRONG, _SCAN_PARA), (kernel.FIELD, _SCAN_HEADER_FIELD),
+                             (kernel.LINE, _SCAN_LINE)):
+            for i in np.flatnonzero(flags & bit).tolist():
+                if pattern.match(scan, starts[i]) is not None:
+                    return False
+        return True
     return (
         _SCAN_PARA.search(scan) is None
         and _SCAN_HEADER_FIELD.search(scan) is None
