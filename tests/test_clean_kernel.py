@@ -1,0 +1,123 @@
+"""The numba line kernel of `corpora.clean` (`corpora._clean_scan`) against the regex road.
+
+Each flag of `line_flags` must cover every line its rule or scan can touch (more lines
+only cost time); `clean_body` must give the same body and paragraphs with the kernel as
+with the whole-text regex scans it replaces, and `_is_fixed_point` the same answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpora import clean as _c
+
+_k = pytest.importorskip("corpora._clean_scan", reason="numba is not importable")
+
+# Characters where case folding, blanks or digits are tricky: Latin-1 letters, the
+# characters case-insensitive patterns take for ASCII letters (İ ı ſ K), Unicode blanks
+# and digits, wide text, pilcrows, lone surrogates.
+_TRICKY = "aAsSiIkKeEdDcClLfFrRoO \t.:-/=_*(¶ÀßµİıſK€—\u00a0\u2003\x1c\x0b٣0123\ud800"
+_LINES = [
+    "", " ", "\t", "¶1. (C) Text.", "¶ 2. (S//NF) Text", "(U) Text", "A. (C) x", "a.(S) y",
+    "12.(U) z", "1234. x", "the text goes on", "SECRET", "s e c r e t", "S\u00a0E C R E T",
+    "UNCLAS TOKYO 001346", "RUEHC/SECSTATE WASHDC", "-----", " ===", "___ __",
+    "*** Missing Section 003 ***", "ſummary:", "İ", "ı", "K", "\u00a0---", "٣٣٣٣٣٣٣٣",
+    "123", "/S", "NNN", "BT", "also for USTR", "Embassy also for USTR", "Treasury for OFAC",
+    "Press Office", "Embassy also", "for", "for EUR/WE", "END SUMMARY.", "Note:",
+    "de-classified", "SECTION 01 OF 02 TOKYO 001", "PAGE 02 STATE 123456 221828Z",
+    "FM AMEMBASSY TOKYO", "Telegram C O N F I D E N T I A L", "NOFORN", "- ZUMWALT",
+    "TOKYO 00001346 002.2 OF 006", "tokyo 00001346 002 of 006", "12345678", "said he",
+    "and the", "of", "the", "To", "E.O. 12958: DECL: 1/1/2019", "e o 13526", "E", "E.",
+    "TAGS: PREL", "Tags", "SUBJECT: x", "subj: y", "REF: A. STATE 1", "REFERENCES: x",
+    "Classified By: Amb X, reasons 1.4 (b)", "(C) Classified by x", "c lassified by",
+    "REASONS: 1.4", "¶", "¶ ", "¶ TAGS x", "¶\tsubject: x", "Summary", "comment", "TEXT",
+    "VZCZCXRO1234", "ZNY CCCCC ZZH", "O 221828Z JUN 07", "INFO RUEHXX/AMEMBASSY X",
+    "R 041143Z JUN 07", "ACTION EUR-00", "NEA/ELA", "N/A", "DRL", "PLEASE PASS TO X",
+    "STATE FOR EUR/WE", "This record is a partial extract of the original cable.",
+    "this Record", "Original Telegram was sent", "Declassified/Released US Department of "
+    "State EO Systematic Review", "C O R R E C T E D COPY", "corrected copy", "LIMDIS",
+    "limited official use", "lımıted", "top secret", "TOP", "Telegram", "continue",
+    "Begin text", "end note.", "sİpdis", "cheroKee", "xxxxx", "XXXX", "---- 3",
+]
+_line = st.one_of(st.sampled_from(_LINES), st.text(alphabet=_TRICKY, max_size=14))
+_lines = st.lists(_line, max_size=30)
+
+
+def _flagged(flags, i: int, bit: int) -> bool:
+    return bool(flags[i] & bit)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_lines)
+def test_flags_cover_every_line_a_rule_applies_to(lines):
+    lines = [ln.rstrip() for ln in lines]
+    flags, starts = _k.line_flags("\n".join(lines))
+    assert len(flags) == len(lines) or (not lines and len(flags) == 1)
+    special = _k.LINE | _k.DIGITS8 | _k.GUARD
+    for i, line in enumerate(lines):
+        if (_c._PAGE_BREAK_LINE.match(line) or _c._is_class_line(line) or _c._drop(line)
+                or _c._DIGITS8.search(line) or any(g in line for g in _c._SUB_GUARDS)):
+            assert _flagged(flags, i, special), line
+        if any(g in line for g in _c._SUB_GUARDS):
+            assert _flagged(flags, i, _k.GUARD), line
+        if _c._HEADER_FIELD.match(line):
+            assert _flagged(flags, i, _k.FIELD), line
+        if _c._strong_ok(_c._PARA_START.match(line)):
+            assert _flagged(flags, i, _k.STRONG), line
+    joined = "\n".join(lines)
+    if starts is not None:  # Latin-1 text: each line's offset
+        assert starts.tolist() == [m.start() for m in re.finditer(r"^", joined, re.M)]
+    else:
+        assert any(ord(c) > 255 for c in joined)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_lines)
+def test_scan_flags_cover_the_first_line_of_every_scan_match(lines):
+    body = "\n".join(lines)
+    flags, _ = _k.line_flags(body, scan=True)
+    scan = "\n" + body + "\n"
+    newlines = [m.start() for m in re.finditer("\n", scan)][:-1]
+    for bit, pattern in ((_k.STRONG, _c._SCAN_PARA), (_k.STRONG, _c._SCAN_STRONG),
+                         (_k.FIELD, _c._SCAN_HEADER_FIELD), (_k.LINE, _c._SCAN_LINE)):
+        for i, p in enumerate(newlines):  # a match from the newline before line i
+            if pattern.match(scan, p) is not None:
+                assert _flagged(flags, i, bit), (pattern.pattern[:30], lines[i])
+
+
+def _both_roads(fn, *args):
+    kernel = _c._kernel()
+    try:
+        fast = fn(*args)
+        _c._KERNEL = False
+        slow = fn(*args)
+    finally:
+        _c._KERNEL = kernel
+    return fast, slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_line, st.sampled_from(["", "\n", "\r\n", "  x  ", "\t"])),
+                max_size=40))
+def test_clean_body_with_the_kernel_equals_the_regex_road(lines):
+    text = "\n".join(lines)
+    fast, slow = _both_roads(_c.clean_body, text)
+    assert fast == slow
+    once_fast, once_slow = _both_roads(_c._once, text)
+    assert once_fast == once_slow
+    body = once_fast[0]
+    fixed_fast, fixed_slow = _both_roads(_c._is_fixed_point, body)
+    assert fixed_fast == fixed_slow
+
+
+def test_the_kernel_flags_a_drop_line_that_runs_on_into_the_next():
+    # "Press Office\nfor USTR" is one match of the scan: its first line is flagged
+    body = "Text here.\nPress Office\nfor USTR"
+    flags, _ = _k.line_flags(body, scan=True)
+    assert flags[1] & _k.LINE and flags[2] & _k.LINE
+    assert _c._SCAN_LINE.match("\n" + body + "\n", len("\nText here."))
+    assert not _c._is_fixed_point(body)
