@@ -33,7 +33,7 @@ def data():
     return planted()
 
 
-@pytest.mark.parametrize("sampler", ["docsparse", "dense", "sparse", "mh"])
+@pytest.mark.parametrize("sampler", ["docsparse", "simd", "dense", "sparse", "mh"])
 def test_each_sampler_recovers_planted_topics(sampler, data):
     dtm, beta = data
     m = make_model("lda-numba", n_topics=K, seed=1, iterations=100, sampler=sampler).fit(dtm)

@@ -76,7 +76,7 @@ __all__ = ["NumbaLda"]
 
 logger = logging.getLogger(__name__)
 
-SAMPLERS = ("docsparse", "dense", "sparse", "mh")
+SAMPLERS = ("docsparse", "simd", "dense", "sparse", "mh")
 _GOLDEN = 0x9E3779B97F4A7C15
 
 
@@ -310,6 +310,9 @@ class NumbaLda(TopicModel):
         if not isinstance(self.shuffle, bool):
             raise ValueError(f"The 'shuffle' parameter of {owner} must be a bool. "
                              f"Got {self.shuffle!r} instead.")
+        if self.sampler == "simd" and isinstance(self.n_topics, int) and self.n_topics > 128:
+            raise ValueError(f"The 'sampler' parameter of {owner}: 'simd' handles at most 128 "
+                             f"topics (n_topics={self.n_topics}); use 'docsparse'.")
         if self.sampler not in SAMPLERS:
             raise ValueError(
                 f"The 'sampler' parameter of {owner} must be one of {list(SAMPLERS)}. "
@@ -404,6 +407,9 @@ class NumbaLda(TopicModel):
             wnz = np.zeros((n_workers, n_terms), dtype=np.int32)
             wpos = np.zeros((n_workers, n_terms, k), dtype=np.int32)
         steps = int(self.mh_steps)
+        if self.sampler == "simd":
+            self._simd_sweeps(ptr, words, z, ndk, state, bounds, sweeps, order_rng, t0, what)
+            return
         # docsparse: tokens between refreshes of 1 / (n_k + V beta) and the term buckets
         # (a refresh costs V K multiply-adds: at most a few percent of the sweep).
         refresh = max(n_terms * k // 4, 2048)
@@ -462,6 +468,60 @@ class NumbaLda(TopicModel):
             if done % 10 == 0 or done == sweeps:
                 logger.info("lda-numba: %s %d/%d (%.1f s, %d cables, %d workers)", what,
                             done, sweeps, time.perf_counter() - t0, n_active, n_workers)
+        state["alpha"] = alpha
+
+    def _simd_sweeps(self, ptr: np.ndarray, words: np.ndarray, z: np.ndarray,
+                     ndk: np.ndarray, state: dict, bounds: np.ndarray, sweeps: int,
+                     order_rng: np.random.Generator, t0: float, what: str) -> None:
+        """`_sweeps` for ``sampler="simd"`` (`topics.models._simd_kernels`): the counts
+        live in a padded, aligned copy during the sweeps; ``workers > 1`` partitions run in
+        threads (the kernel releases the GIL) against private copies merged after each
+        sweep (AD-LDA, as the other samplers)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from topics.models import _simd_kernels as simd
+
+        nkw, nk, alpha, states = state["nkw"], state["nk"], state["alpha"], state["states"]
+        n_terms, k = nkw.shape
+        beta = float(self.eta)
+        sweep = simd.kernel(k)
+        kp = simd.padded(k)
+        n_workers = len(states)
+        parts = [(int(bounds[p]), int(bounds[p + 1])) for p in range(n_workers)]
+        scratch = [simd.aligned(3 * kp, np.float32).reshape(3, kp) for _ in range(n_workers)]
+        padded = simd.pad_counts(nkw)
+        pool = ThreadPoolExecutor(n_workers) if n_workers > 1 else None
+
+        def run(p, counts, totals, stride, offset):
+            lo, hi = parts[p]
+            states[p] = sweep(ptr, words, z, ndk, counts, totals, alpha, beta, n_terms, lo, hi,
+                              states[p], stride, offset, scratch[p])
+
+        try:
+            for it in range(sweeps):
+                stride, offsets = _visit_order(order_rng, np.diff(bounds), self.shuffle)
+                if pool is None:
+                    run(0, padded, nk, stride, int(offsets[0]))
+                else:
+                    copies = [padded.copy() for _ in range(n_workers)]
+                    totals = [nk.copy() for _ in range(n_workers)]
+                    list(pool.map(run, range(n_workers), copies, totals,
+                                  [stride] * n_workers, [int(o) for o in offsets]))
+                    padded += sum(c - padded for c in copies)
+                    nk += sum(t - nk for t in totals)
+                    del copies, totals
+                done = it + 1
+                if (self.optim_interval and done > self.burn_in
+                        and done % self.optim_interval == 0):
+                    alpha = optimize_alpha(ndk[:bounds[-1]], alpha)
+                if done % 10 == 0 or done == sweeps:
+                    logger.info("lda-numba: %s %d/%d (%.1f s, %d cables, %d workers)", what,
+                                done, sweeps, time.perf_counter() - t0, int(bounds[-1]),
+                                n_workers)
+        finally:
+            if pool is not None:
+                pool.shutdown()
+        nkw[:] = padded.reshape(n_terms, kp)[:, :k]
         state["alpha"] = alpha
 
     def _transform(self, dtm: DocTermMatrix) -> np.ndarray:
