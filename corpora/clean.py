@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from types import ModuleType
 
 import numpy as np
@@ -408,17 +408,25 @@ def _is_class_line(line: str) -> bool:
     return bool(m) and _CLASS_REST.match(m.group("rest") or "") is not None
 
 
-def _join_breaks(items: list) -> list[str]:
-    """Remove page-break sentinels, re-joining the sentence a page break split."""
+def _join_breaks(items: list, breaks: list[int]) -> list[str]:
+    """Remove page-break sentinels, re-joining the sentence a page break split.
+
+    ``breaks``: the indices of the sentinels in ``items``, in order (the lines between
+    them are copied slice by slice)."""
     out: list[str] = []
     i = 0
     n = len(items)
+    q = 0
+    n_breaks = len(breaks)
     while i < n:
-        item = items[i]
-        if item is not _PB:
-            out.append(item)
-            i += 1
-            continue
+        while q < n_breaks and breaks[q] < i:
+            q += 1
+        j = breaks[q] if q < n_breaks else n
+        if j > i:
+            out += items[i:j]
+        if j >= n:
+            break
+        i = j
         while out and not out[-1].strip():
             out.pop()
         while i < n and (items[i] is _PB or not items[i].strip()):
@@ -471,19 +479,31 @@ def _marker_spans(text: str, low: str) -> list[tuple[int, int]] | None:
     if len(low) != len(text) or any(c in text for c in _CASE_FOLD_ODD):
         return None
     starts: list[int] = []
+    n = len(text)
     for word in ("end", "begin"):
+        # only the first alternative can match here: a word boundary before the word
+        # (``\b``: no word character, as `str.isalnum` or ``_``) and a blank after it
         i = low.find(word)
         while i >= 0:
-            starts.append(i)
-            i = low.find(word, i + 1)
+            k = i + len(word)
+            if k < n and text[k].isspace() and (
+                i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
+            ):
+                starts.append(i)
+            i = low.find(word, k)
     for word in ("summary", "comment", "note"):
+        # only the second alternative: the word, blanks, then ":", "." or "-"
         i = low.find(word)
         while i >= 0:
-            starts.append(i)
-            j = i
-            while j > 0 and text[j - 1] in " \t":
-                j -= 1
-                starts.append(j)
+            k = i + len(word)
+            while k < n and text[k] in " \t":
+                k += 1
+            if k < n and text[k] in ":.-":
+                starts.append(i)
+                j = i
+                while j > 0 and text[j - 1] in " \t":
+                    j -= 1
+                    starts.append(j)
             i = low.find(word, i + 1)
     spans: list[tuple[int, int]] = []
     cur = 0
@@ -544,8 +564,12 @@ def _lines_pass(text: str) -> list:
         special = np.flatnonzero(
             flags & (kernel.LINE | kernel.DIGITS8 | kernel.GUARD)
         ).tolist()
+        # a line `_is_para_start` accepts opens with a pilcrow, "(", a number or a letter
+        # and a full stop: the kernel flags it STRONG
+        opening = np.flatnonzero(flags[:60] & kernel.STRONG).tolist()
     else:
         cands, special = _scan_lines_pass(lines)
+        opening = range(min(n, 60))
     zone = 0
     for i in cands:
         if i >= 60:
@@ -553,7 +577,7 @@ def _lines_pass(text: str) -> list:
         if _EO_OR_TAGS.match(lines[i]):
             # the lines before the E.O./TAGS line are header unless a paragraph opened
             # there: then it is a later section's repeated header, not this text's
-            if not any(_is_para_start(lines[j]) for j in range(i)):
+            if not any(_is_para_start(lines[j]) for j in opening if j < i):
                 zone = i
             break
     kept: list[tuple[int, int]] = []  # ranges of lines kept
@@ -579,6 +603,7 @@ def _lines_pass(text: str) -> list:
     # The lines no rule applies to are kept as they are, run by run (a kept line is
     # rstripped: it has text when it is not empty).
     items: list = []
+    breaks: list[int] = []  # where `_PB` is in ``items``
     first_content = True  # no line with text kept yet
     n_special = len(special)
     for a, b in kept:
@@ -594,13 +619,16 @@ def _lines_pass(text: str) -> list:
             if j == b:
                 break
             item = _line_item(lines[j], first_content)
-            if item is not None:
+            if item is _PB:
+                breaks.append(len(items))
                 items.append(item)
-                if item is not _PB and first_content and item.strip():
+            elif item is not None:
+                items.append(item)
+                if first_content and item.strip():
                     first_content = False
             i = j + 1
             q += 1
-    return _join_breaks(items) if _PB in items else items
+    return _join_breaks(items, breaks) if breaks else items
 
 
 def _line_item(line: str, first_content: bool) -> object:
@@ -737,6 +765,7 @@ def _once(text: str) -> tuple[str, tuple[Paragraph, ...]]:
                 strong.discard(i)
         else:
             strong.discard(i)
+    dirty_at = sorted(dirty)
     paragraphs: list[Paragraph] = []
     current: tuple[str | None, str | None, list[str]] | None = None
     body_blocks: list[str] = []
@@ -755,16 +784,16 @@ def _once(text: str) -> tuple[str, tuple[Paragraph, ...]]:
         elif b - a == 1 and _is_heading(first) and current is not None:
             paragraphs.append(Paragraph(current[0], current[1], " ".join(current[2])))
             current = None
-        if head is not None or a in dirty:
-            cleaned = [_clean_text(first) if head is None else head]
-        else:
-            cleaned = [first]
-        if dirty:
-            cleaned += [_clean_text(ln) if j in dirty else ln
-                        for j, ln in enumerate(lines[a + 1:b], a + 1)]
-        else:
+        if head is None:
+            head = _clean_text(first) if a in dirty else first
+        q = bisect_right(dirty_at, a)
+        if q < len(dirty_at) and dirty_at[q] < b:  # a line after the first may change
+            cleaned = [head] + [_clean_text(ln) if j in dirty else ln
+                                for j, ln in enumerate(lines[a + 1:b], a + 1)]
+            cleaned = [c for c in cleaned if c]
+        else:  # the block's other lines are not blank (`_split_blocks`) and stay as they are
+            cleaned = [head] if head else []
             cleaned += lines[a + 1:b]
-        cleaned = [c for c in cleaned if c]
         if not cleaned:
             continue
         if current is not None:
