@@ -135,3 +135,21 @@ def test_simd_refuses_too_many_topics():
         simd.kernel(129)
     with pytest.raises(ValueError, match="docsparse"):
         make_model("lda-numba", n_topics=200, sampler="simd")._validate_params()
+
+
+def test_simd_fits_repeat_for_a_seed_and_worker_count():
+    from tests.test_sparse_lda import K, match_topics, planted
+
+    dtm, beta = planted()
+    fits = {}
+    for workers in (1, 2):
+        a = make_model("lda-numba", n_topics=K, seed=4, iterations=40, sampler="simd",
+                       workers=workers).fit(dtm)
+        b = make_model("lda-numba", n_topics=K, seed=4, iterations=40, sampler="simd",
+                       workers=workers).fit(dtm)
+        np.testing.assert_array_equal(a.topic_term_, b.topic_term_)
+        np.testing.assert_array_equal(a.doc_topic_, b.doc_topic_)
+        assert match_topics(a.topic_term_, beta)[1].mean() >= 0.9
+        fits[workers] = a
+    # AD-LDA partitions (workers=2) follow another path than one sequential sweep
+    assert not np.array_equal(fits[1].doc_topic_, fits[2].doc_topic_)

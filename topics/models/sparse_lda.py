@@ -7,7 +7,7 @@ cable ``d`` is::
 
     p(z = k) ∝ (alpha_k + n_dk) (beta + n_kw) / (V beta + n_k)
 
-Four samplers (``sampler``):
+Five samplers (``sampler``):
 
 ``"docsparse"`` (default)
     Exact draws given ``n_k``, with the conditional split as ``n_dk (beta + n_kw) / (V beta
@@ -21,6 +21,16 @@ Four samplers (``sampler``):
     token, K_d the topics of the cable. With ``shuffle=True`` (default) each sweep visits
     the cables in a new order (a prime stride and a random start drawn from ``seed``, as
     tomotopy's ``forShuffled``), which recovered planted topics better than corpus order
+    (docs/engines.md).
+``"simd"``
+    Exact draws from the full conditional with nothing stale: per token the K products
+    ``(n_dk + alpha_k) / (n_k + V beta) * (n_kw + beta)`` in 16-lane float32 vector
+    registers, their prefix sums by shift-and-add and the draw as a count of the prefix
+    sums below ``u * total`` (a compare and a popcount, no branch). The cable's
+    coefficients, and those for one count more and one less, stay in registers and change
+    by lane blends (two lanes a token), so no vector load waits on a scalar store
+    (`topics.models._simd_kernels`, numba intrinsics; compiled per process in about a
+    second). K <= 128. About twice tomotopy's tokens per CPU second at K = 50
     (docs/engines.md).
 ``"dense"``
     Exact draws: the K products in one vectorised float32 pass over the cable's topic
@@ -223,9 +233,10 @@ class NumbaLda(TopicModel):
         Gibbs sweeps per cable in `transform`.
     workers : int, default 1
         Partitions sampled in parallel (AD-LDA); 0 means numba's thread count.
-    sampler : {"docsparse", "dense", "sparse", "mh"}, default "docsparse"
+    sampler : {"docsparse", "simd", "dense", "sparse", "mh"}, default "docsparse"
         ``"docsparse"``: cable bucket over the cable's topics plus a per-term bucket kept
-        in O(1) (see the module notes); ``"dense"``: the K products vectorised;
+        in O(1) (see the module notes); ``"simd"``: exact, the K products, prefix sums
+        and draw in vector registers (K <= 128); ``"dense"``: the K products vectorised;
         ``"sparse"``: SparseLDA's buckets; ``"mh"``: Metropolis-Hastings with LightLDA's
         alternating word proposal (per-term alias tables rebuilt every sweep) and document
         proposal, O(1) per token.
@@ -234,8 +245,8 @@ class NumbaLda(TopicModel):
     shuffle : bool, default True
         Visit the cables in a new pseudo-random order every sweep (a prime stride and a
         random start, as tomotopy does); False keeps the corpus order (``"docsparse"``
-        only). At 50,000 planted cables the shuffled order recovered 0.744 against 0.721
-        in corpus order (docs/engines.md).
+        and ``"simd"`` only). At 50,000 planted cables the shuffled order recovered 0.744
+        against 0.721 in corpus order (docs/engines.md).
     subsample : float, default 1.0
         Below 1, fit in two stages: ``subsample_iterations`` sweeps over this fraction of
         the cables (drawn from ``seed``), then the other cables join, each drawn against
