@@ -121,3 +121,32 @@ def test_the_kernel_flags_a_drop_line_that_runs_on_into_the_next():
     assert flags[1] & _k.LINE and flags[2] & _k.LINE
     assert _c._SCAN_LINE.match("\n" + body + "\n", len("\nText here."))
     assert not _c._is_fixed_point(body)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_lines)
+def test_a_paragraph_start_is_flagged_strong(lines):
+    # `_lines_pass` tests `_is_para_start` only on STRONG lines before the E.O./TAGS line
+    lines = [ln.rstrip() for ln in lines]
+    flags, _ = _k.line_flags("\n".join(lines))
+    for i, line in enumerate(lines):
+        if _c._is_para_start(line):
+            assert _flagged(flags, i, _k.STRONG), line
+
+
+_MARKER_BITS = ["end", "END", "begin", "Begin", "summary", "SUMMARY", "comment", "note", "Note",
+                "text", "of", " ", "  ", "\t", "\n", ":", ".", "-", "--", ")", "(", "!", "x",
+                "_", "é", "1", "\u00a0", "\u2003", "ſ", "K", "ı", "s", "ends", "noted", "attend",
+                "END\tSUMMARY", "end\u00a0note", "begin\ntext", "End\u2003of summary.",
+                "(note:", "x_end summary", "éend note", "1end text", "note \t-", "Comment\t:"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_MARKER_BITS), max_size=30).map("".join))
+def test_marker_spans_are_the_pattern_matches(text):
+    spans = _c._marker_spans(text, _c.fold(text))
+    if spans is not None:  # None: the caller runs the full scan
+        assert spans == [m.span() for m in _c._MARKERS.finditer(text)]
+    assert _c._sub_markers(text) == (
+        _c._MARKERS.sub(" ", text)
+        if any(w in text.lower() for w in ("summary", "comment", "note", "text")) else text)
