@@ -29,7 +29,8 @@ The rows "best topic vs mixing weight (before)" repeat the first version of this
 intervals carry the spread between fits; its first fit gives the one-fit rows). Its rows
 come three ways from the same fits and draws: the theme's topics found in each fit from
 that fit's own word distributions (``fit_groups``; a fit may split the theme where another
-keeps it whole), the first fit's theme topics in every fit as the engine aligned them with
+keeps it whole; a fit whose theme topics are impure, `MIN_PURITY`, merged the theme with
+another and is left out of it), the first fit's theme topics in every fit as the engine aligned them with
 the fits that match them poorly left out (the report's default, ``fit-0 topics``), and the
 same with every draw kept (``fit-0 topics, all draws``: the version before the fits'
 agreement was checked). ``--pools rubin,mixture`` evaluates the chains'
@@ -68,6 +69,10 @@ from benchmarks.common import print_table
 
 THEME = 0
 PLANTED_POST = "AMEMBASSY TOKYO"
+#: Below this `purity` a fit's theme topics hold another theme too (merged): that fit has
+#: no estimate of the theme (fits that recovered it: 0.93-0.99 over seeds 0-122; the one
+#: merged fit 0 among them, seed 109: 0.60).
+MIN_PURITY = 0.75
 
 
 def corpus(seed: int, n_docs: int, effect=None):
@@ -249,9 +254,17 @@ def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws
         # the theme's topics in each fit, from that fit's own word distributions (a fit may
         # split the theme where another keeps it whole: the one-to-one alignment of the
         # engine cannot follow that, `TomotopyDmr.chain_agreement`)
-        per_fit = [[theme_topics(tt, multi.terms_)]
-                   for tt in [multi.topic_term_, *multi.chain_topic_term_]]
+        tts = [multi.topic_term_, *multi.chain_topic_term_]
+        found = [theme_topics(tt, multi.terms_) for tt in tts]
+        out["fit_purity"] = [purity(tt, multi.terms_, g) for tt, g in zip(tts, found,
+                                                                          strict=True)]
+        # a fit whose theme topics are impure merged the theme with another: it has no
+        # estimate of the theme and is left out of it (unless no fit has a pure one)
+        pure = [[g] if p >= MIN_PURITY else [[]]
+                for g, p in zip(found, out["fit_purity"], strict=True)]
+        per_fit = pure if any(g[0] for g in pure) else [[g] for g in found]
         out["fit_topics"] = [g[0] for g in per_fit]
+        per_fit_first = [[g] for g in found][0]
         out["agreement"] = multi.chain_agreement()
         by_pool = {}
         for c in cov_types:
@@ -262,10 +275,10 @@ def planted_dmr(seed: int, n_docs: int = 1500, *, iterations: int = 200, n_draws
                 # "all draws": no fit left out of a topic it matches poorly (the first
                 # version: min_agreement=None); else the report's default
                 by_pool[f"{c}, {pool}, fit-0 topics, all draws"] = _rows(
-                    estimate_model_effects(multi, groups=per_fit[0], min_agreement=None,
+                    estimate_model_effects(multi, groups=per_fit_first, min_agreement=None,
                                            **kw), 0, truths, "modelled")
                 by_pool[f"{c}, {pool}, fit-0 topics"] = _rows(estimate_model_effects(
-                    multi, groups=per_fit[0], **kw), 0, truths, "modelled")
+                    multi, groups=per_fit_first, **kw), 0, truths, "modelled")
                 by_pool[f"{c}, {pool}"] = _rows(estimate_model_effects(
                     multi, fit_groups=per_fit, **kw), 0, truths, "modelled")
         out["rows_pooled_by_cov"] = by_pool
@@ -471,7 +484,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  seed {seed}: {a.chains} chains pooled, {c}: {pooled:.2f} of intervals "
                   "cover")
         if "fit_topics" in r:
-            print(f"  seed {seed}: theme topics per fit {r['fit_topics']}, lowest agreement "
+            print(f"  seed {seed}: theme topics per fit {r['fit_topics']} (purity "
+                  f"{', '.join(f'{p:.2f}' for p in r['fit_purity'])}), lowest agreement "
                   f"of a fit's theme topic with the first's "
                   f"{r['agreement'][:, r['topics']].min():.2f} (any topic's "
                   f"{r['agreement'].min():.2f})", flush=True)
@@ -486,7 +500,8 @@ def main(argv: list[str] | None = None) -> int:
           "interval is optimistic)\n")
     table = []
     for subset, keep in (("all seeds", lambda r: True),
-                         ("theme recovered (purity >= 0.75)", lambda r: r["purity"] >= 0.75)):
+                         (f"theme recovered (purity >= {MIN_PURITY})",
+                          lambda r: r["purity"] >= MIN_PURITY)):
         d = [(r, q) for r, q in runs if keep(r)]
         if not d:
             continue

@@ -78,15 +78,23 @@ def test_split_theme_needs_each_fits_own_topics():
     assert "left out" not in own.method
     # the first fit's topics, fits that disagree left out (the default): the first fit's
     # draws alone for the theme (and for the merged topic), both fits for none of them
-    alone = estimate_model_effects(view, groups=[[0]], **kw)
+    many = {**kw, "n_draws": 400}
+    alone = estimate_model_effects(view, groups=[[0]], **many)
     assert "1 of 1 (fit, topic) pairs left out" in alone.method
     assert abs(_at(alone, "Tokyo").estimate - truth["Tokyo"]) < 0.02
     one_fit = estimate_model_effects(
         SimpleNamespace(**{**vars(view), "chain_counts_": view.chain_counts_[:0],
-                           "chain_prior_": view.chain_prior_[:0]}), groups=[[0]], **kw)
+                           "chain_prior_": view.chain_prior_[:0]}), groups=[[0]], **many)
     np.testing.assert_allclose(_at(alone, "Tokyo")[["lower", "upper"]].astype(float),
                                _at(one_fit, "Tokyo")[["lower", "upper"]].astype(float),
-                               atol=0.01)
+                               atol=0.008)
+    # a fit given no topics of the theme (it merged it with another) is left out of it,
+    # whichever fit it is; the group's reference is then the first fit that has it
+    none_first = estimate_model_effects(view, fit_groups=[[[]], [[0, 1]]], **kw)
+    assert "1 (fit, group) pairs without topics of the group" in none_first.method
+    assert abs(_at(none_first, "Tokyo").estimate - truth["Tokyo"]) < 0.02
+    with pytest.raises(ValueError, match="topics in no fit"):
+        estimate_model_effects(view, fit_groups=[[[]], [[]]], **kw)
     # per topic: the split and merged topics are left out, all three here
     per_topic = estimate_model_effects(view, **kw)
     assert "3 of 3 (fit, topic) pairs left out" in per_topic.method

@@ -259,11 +259,13 @@ def fit_agreement(first: np.ndarray, other: np.ndarray) -> np.ndarray:
     return out
 
 
-def _membership(groups: list[list[int]], k: int) -> np.ndarray:
+def _membership(groups: list[list[int]], k: int, allow_empty: bool = False) -> np.ndarray:
     """``(k, len(groups))`` 0/1 matrix: topic ``t`` is in group ``g``."""
     member = np.zeros((k, len(groups)))
     for g, ids in enumerate(groups):
         ids = [int(t) for t in ids]
+        if allow_empty and not ids:
+            continue
         if not ids or min(ids) < 0 or max(ids) >= k or len(set(ids)) < len(ids):
             raise ValueError(f"estimate_model_effects: group {g} must be distinct topic "
                              f"ids in 0..{k - 1}; got {ids!r}")
@@ -352,12 +354,15 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
         topics one to one with the first's, which cannot follow a theme that one fit
         split into two topics and another kept whole; identified per fit (e.g. from each
         fit's ``chain_topic_term_``), each fit's draws sum that fit's own topics of the
-        theme. Exclusive with ``groups``.
+        theme. A group with no topics in a fit (``[]``: the fit did not find the theme,
+        e.g. merged it with another) leaves that fit's draws out of the group, the first
+        fit's included. Exclusive with ``groups``.
     min_agreement : float or None
         With several fits, leave out a fit's draws of a topic (group) whose share of the
         cables correlates with the first fit's below this (`MIN_AGREEMENT`, `fit_agreement`):
         that fit did not find the topic, so its draws say nothing about it. The first fit
-        is always kept; the method line counts what was left out. ``None``: keep every draw.
+        (the first with topics of the group, under ``fit_groups``) is always kept; the
+        method line counts what was left out. ``None``: keep every draw.
     keep_draws : bool
         Keep the draws on the result (``draws``, ``keys``), for `pool_chains`.
     cov_type : {"HC1", "HC2", "HC3"}
@@ -412,20 +417,47 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
             raise ValueError("estimate_model_effects: every fit of fit_groups must have the "
                              "same number of groups; got "
                              f"{[len(g) for g in fit_groups]}")
+    m = len(sources)
     members = None
     if groups is not None or fit_groups is not None:
-        members = [_membership(g, k) for g in (fit_groups or [groups])]
+        members = [_membership(g, k, allow_empty=fit_groups is not None)
+                   for g in (fit_groups or [groups])]
         k = members[0].shape[1]
+    # which fits carry each topic (group): all, but for a fit given no topics of a group
+    # (fit_groups) or matching the reference fit's poorly (min_agreement); the reference
+    # of a group is the first fit that has it
+    has = np.ones((m, k), dtype=bool) if fit_groups is None else \
+        np.array([mem.any(axis=0) for mem in members])
+    if not has.any(axis=0).all():
+        raise ValueError(f"estimate_model_effects: group(s) "
+                         f"{np.flatnonzero(~has.any(axis=0)).tolist()} have topics in no fit")
+    ref_fit = has.argmax(axis=0)  # (k,)
+    n_missing = int((~has).sum())
+    n_disagree = 0
+    if m > 1 and min_agreement is not None:
+        shares = [_shares(c) if members is None else _shares(c) @ members[min(j, len(members) - 1)]
+                  for j, (c, _) in enumerate(sources)]
+        for g in range(k):
+            for j in range(m):
+                if has[j, g] and j != ref_fit[g] and fit_agreement(
+                        shares[ref_fit[g]][:, [g]], shares[j][:, [g]])[0] < min_agreement:
+                    has[j, g] = False
+                    n_disagree += 1
 
     def draw(i: int = 0) -> np.ndarray:
-        c, a = sources[i % len(sources)]
+        c, a = sources[i % m]
         theta = _draw(rng, c, a)
-        return theta if members is None else theta @ members[i % len(sources) % len(members)]
+        return theta if members is None else theta @ members[min(i % m, len(members) - 1)]
 
     xtx_inv = np.linalg.pinv(X.T @ X)
     hat = xtx_inv @ X.T
     rng = np.random.default_rng(seed)
-    roots = _sandwich_roots(X, xtx_inv, hat, [draw(i) for i in range(4)], cov_type)
+    first = [draw(i) for i in range(4)]
+    for i, theta in enumerate(first):
+        # a fit without a topic gives no residuals of it: its reference fit's draw instead
+        for g in np.flatnonzero(~has[i % m]):
+            theta[:, g] = draw(int(ref_fit[g]))[:, g]
+    roots = _sandwich_roots(X, xtx_inv, hat, first, cov_type)
     xbar = X.mean(axis=0)
     # the points: (covariate, level, reference or None, row vector of the mean design)
     points: list[tuple[str, str, str | None, np.ndarray]] = []
@@ -464,22 +496,15 @@ def estimate_model_effects(model: Any, *, n_draws: int = 100, level: float = 0.9
                   "model (chains; topics aligned to the first's), so the intervals include "
                   f"the spread between fits ({_POOL_TEXT[pool]})")
         chain = np.arange(n_draws) % len(sources)
-        if min_agreement is not None:
-            def group_shares(j: int) -> np.ndarray:
-                shares = _shares(sources[j][0])
-                return shares if members is None else shares @ members[min(j, len(members) - 1)]
-
-            first = group_shares(0)
-            agree = np.array([fit_agreement(first, group_shares(j))
-                              for j in range(1, len(sources))])
-            left = np.argwhere(agree < min_agreement)
-            for j, t in left:
-                draws[chain == j + 1, :, t] = np.nan
-            if len(left):
-                method += (f"; {len(left)} of {agree.size} (fit, topic) pairs left out: the "
-                           "fit's topic matches the first fit's poorly (share correlation "
-                           f"over the cables below {min_agreement:g}: the fits split or "
-                           "merged it differently)")
+        for j, g in np.argwhere(~has):
+            draws[chain == j, :, g] = np.nan
+        if n_disagree:
+            method += (f"; {n_disagree} of {(m - 1) * k} (fit, topic) pairs left out: the "
+                       "fit's topic matches the first fit's poorly (share correlation over "
+                       f"the cables below {min_agreement:g}: the fits split or merged it "
+                       "differently)")
+        if n_missing:
+            method += f"; {n_missing} (fit, group) pairs without topics of the group"
     out = _tables(keys, draws, level, method, chain=chain, pool=pool)
     if keep_draws:
         out.draws, out.keys = draws, keys
