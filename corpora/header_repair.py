@@ -137,7 +137,7 @@ def _split_glued_fields(text: str, ref: str | None = None) -> tuple[str, int]:
     Lettered or bracketed REF items (``(C) CAIRO 458``) are not paragraphs: a marking opens
     one only when a word follows it that is not a post and serial.
     """
-    lines = text.split("\n")
+    lines = text.split("\n", _GLUE_ZONE)  # the zone's lines, then the rest of the text
     n = 0
     for i, ln in enumerate(lines[:_GLUE_ZONE]):
         if _BODY_LINE.match(ln):
@@ -149,7 +149,9 @@ def _split_glued_fields(text: str, ref: str | None = None) -> tuple[str, int]:
         # text) Ref: 09/107 To: Mr. Chairman")
         pieces = []
         cur = 0
-        for m in _GLUE_FIELD_INLINE.finditer(ln, 0, 3000):
+        # every `_GLUE_FIELD_INLINE` match holds a colon or is an "E.O." line
+        found = _GLUE_FIELD_INLINE.finditer(ln, 0, 3000) if ":" in ln or "E.O." in ln else ()
+        for m in found:
             if len(_LOWER_WORD.findall(ln, max(cur, m.start() - 80), m.start())) >= 4:
                 break
             if ln[cur:m.start()].strip():

@@ -150,3 +150,15 @@ def test_marker_spans_are_the_pattern_matches(text):
     assert _c._sub_markers(text) == (
         _c._MARKERS.sub(" ", text)
         if any(w in text.lower() for w in ("summary", "comment", "note", "text")) else text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["REF", "Ref", "REFS", "References", "CLASSIFIED", "Classified",
+                                 " ", "\t", "BY", "By", "by", ":", "SUBJECT", "TAGS", "E.O.",
+                                 "E.O", "12958", "13526", "x", ".", "é"]), max_size=20).map("".join))
+def test_glued_field_guard_needs_a_colon_or_eo(line):
+    # `_split_glued_fields` skips the inline-field scan on lines without ":" or "E.O."
+    from corpora import header_repair as _h
+
+    if ":" not in line and "E.O." not in line:
+        assert _h._GLUE_FIELD_INLINE.search(line) is None
