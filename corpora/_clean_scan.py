@@ -20,7 +20,8 @@ the exact rule decides):
 - `FIELD`: the line (after blanks and a pilcrow) opens the way a header field word does
   (E.O., TAGS, SUBJECT, REF, REASONS, CLASSIFIED or ``(``: `_HEADER_FIELD`);
 - `STRONG`: the line opens (after blanks) with a pilcrow, ``(``, a digit or a letter and a
-  full stop: every line `_PARA_START` finds a pilcrow or marking on.
+  full stop: every line `_PARA_START` finds a pilcrow or marking on;
+- `ODD`: the line holds a tab, ``\\r``, ``\\x00``, a pilcrow or a no-break space (exact).
 
 Where a test meets a byte beyond ASCII (a character that may be a blank, a digit or a
 letter that a case-insensitive pattern takes for an ASCII one: ``ſ``, ``K``, ``ı``) the
@@ -39,13 +40,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["DIGITS8", "FIELD", "GUARD", "LINE", "STRONG", "line_flags"]
+__all__ = ["DIGITS8", "FIELD", "GUARD", "LINE", "ODD", "STRONG", "line_flags"]
 
 GUARD = 1
 DIGITS8 = 2
 LINE = 4
 FIELD = 8
 STRONG = 16
+ODD = 32
 
 _NL = 10
 _EOL = -1  # "no character": the line ends here
@@ -86,7 +88,7 @@ def _kind_table() -> np.ndarray:
     kinds[ord("0"):ord("9") + 1] = 1
     kinds[128:] = 2
     for ch, k in (("/", 3), ("-", 4), ("=", 5), ("_", 5), ("S", 6), ("V", 7), ("Z", 8),
-                  ("M", 9)):
+                  ("M", 9), ("\t", 10), ("\r", 10), ("\x00", 10)):
         kinds[ord(ch)] = k
     return kinds
 
@@ -216,7 +218,7 @@ def _words_only(buf, k, e) -> bool:
 
 
 @njit(cache=True)
-def _line_flags(buf, n_lines, latin, scan):
+def _line_flags(buf, n_lines, latin, scan, walk):
     kinds = _KINDS
     rows = _PREFIX_ROWS
     lengths = _PREFIX_LENGTHS
@@ -236,7 +238,7 @@ def _line_flags(buf, n_lines, latin, scan):
         f = 0
         # --- one walk over the line: literals and digit runs (most bytes are kind 0)
         run = 0
-        i = s
+        i = s if walk else e
         while i < e:
             k = kinds[buf[i]]
             if k == 0:
@@ -245,6 +247,16 @@ def _line_flags(buf, n_lines, latin, scan):
                 run += 1
                 if run >= 8:
                     f |= DIGITS8
+                if k == 2:  # a pilcrow or a no-break space
+                    c = buf[i]
+                    if latin:
+                        if c == 0xB6 or c == 0xA0:
+                            f |= ODD
+                    elif c == 0xC2 and i + 1 < e and (buf[i + 1] == 0xB6 or buf[i + 1] == 0xA0):
+                        f |= ODD
+            elif k == 10:  # tab, \r, \x00
+                run = 0
+                f |= ODD
             else:
                 run = 0
                 if k == 3:  # "/"
@@ -318,12 +330,15 @@ def _line_flags(buf, n_lines, latin, scan):
     return flags, starts
 
 
-def line_flags(text: str, scan: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+def line_flags(text: str, scan: bool = False,
+               walk: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """The flags of each line of ``text`` (lines split at ``\\n``) as a uint8 array, and
     each line's start offset in ``text`` (None when ``text`` is not all Latin-1: then the
     kernel reads UTF-8 and its offsets are bytes). ``scan``: flags also cover the first
-    line of every scan match (see the module's docstring). ``text`` may hold any
-    character (lone surrogates too: their bytes count as beyond ASCII).
+    line of every scan match (see the module's docstring). ``walk=False`` leaves out the
+    bits that need every byte (`GUARD`, `DIGITS8`, `ODD`), for a caller that only wants the
+    line openings. ``text`` may hold any character (lone surrogates too: their bytes count
+    as beyond ASCII).
     """
     try:
         data = text.encode("latin-1")
@@ -332,5 +347,5 @@ def line_flags(text: str, scan: bool = False) -> tuple[np.ndarray, np.ndarray | 
         data = text.encode("utf-8", "surrogatepass")
         latin = False
     buf = np.frombuffer(data, dtype=np.uint8)
-    flags, starts = _line_flags(buf, data.count(b"\n") + 1, latin, scan)
+    flags, starts = _line_flags(buf, data.count(b"\n") + 1, latin, scan, walk)
     return flags, (starts if latin else None)

@@ -748,7 +748,7 @@ def _once(text: str) -> tuple[str, tuple[Paragraph, ...]]:
     kernel = _kernel()
     if kernel:
         joined = "\n".join(lines)
-        flags, starts = kernel.line_flags(joined)
+        flags, starts = kernel.line_flags(joined, walk=False)
         strong = set(np.flatnonzero(flags & kernel.STRONG).tolist())
         if starts is None:  # not Latin-1: every line may change
             dirty = set(range(len(lines)))
@@ -818,13 +818,26 @@ def _is_fixed_point(body: str) -> bool:
     """
     if not body:
         return True
-    if (
-        "¶" in body or "\t" in body or "\u00a0" in body or "\r" in body
-        or "\x00" in body or "XXXX" in body or "xxxxx" in body
-        or "---" in body or "====" in body or "____" in body
-        or "SECTION" in body or "VZCZC" in body or "ZZH" in body
-    ):
-        return False
+    kernel = _kernel()
+    if kernel:
+        flags, starts = kernel.line_flags(body, scan=True)
+        seen = int(np.bitwise_or.reduce(flags))
+        if seen & kernel.ODD:  # "¶", tab, no-break space, "\r" or "\x00" (exact)
+            return False
+        if "XXXX" in body or "xxxxx" in body or (seen & kernel.GUARD and (
+            "---" in body or "====" in body or "____" in body
+            or "SECTION" in body or "VZCZC" in body or "ZZH" in body
+        )):
+            return False
+    else:
+        flags = starts = None
+        if (
+            "¶" in body or "\t" in body or "\u00a0" in body or "\r" in body
+            or "\x00" in body or "XXXX" in body or "xxxxx" in body
+            or "---" in body or "====" in body or "____" in body
+            or "SECTION" in body or "VZCZC" in body or "ZZH" in body
+        ):
+            return False
     low = fold(body)
     if "sipdis" in low:
         return False
@@ -837,8 +850,6 @@ def _is_fixed_point(body: str) -> bool:
     last = body[body.rfind("\n") + 1:]
     if _SIGNATURE.match(last):
         return False
-    kernel = _kernel()
-    flags, starts = kernel.line_flags(body, scan=True) if kernel else (None, None)
     digits8: set[int] = set()  # page-break lines and inline page breaks need 8 digits
     if flags is None or (flags & kernel.DIGITS8).any():
         _lines_with_digits8(body, [0], digits8)
