@@ -561,14 +561,15 @@ def _lines_pass(text: str) -> list:
     if kernel:
         flags, _starts = kernel.line_flags("\n".join(lines))
         cands = np.flatnonzero(flags & kernel.FIELD).tolist()
-        special = np.flatnonzero(
-            flags & (kernel.LINE | kernel.DIGITS8 | kernel.GUARD)
-        ).tolist()
+        at = np.flatnonzero(flags & (kernel.LINE | kernel.DIGITS8 | kernel.GUARD))
+        special = at.tolist()
+        bits = flags[at].tolist()  # which rules each special line may need
         # a line `_is_para_start` accepts opens with a pilcrow, "(", a number or a letter
         # and a full stop: the kernel flags it STRONG
         opening = np.flatnonzero(flags[:60] & kernel.STRONG).tolist()
     else:
         cands, special = _scan_lines_pass(lines)
+        bits = None
         opening = range(min(n, 60))
     zone = 0
     for i in cands:
@@ -618,7 +619,7 @@ def _lines_pass(text: str) -> list:
                     first_content = False
             if j == b:
                 break
-            item = _line_item(lines[j], first_content)
+            item = _line_item(lines[j], first_content, _ALL_RULES if bits is None else bits[q])
             if item is _PB:
                 breaks.append(len(items))
                 items.append(item)
@@ -631,18 +632,26 @@ def _lines_pass(text: str) -> list:
     return _join_breaks(items, breaks) if breaks else items
 
 
-def _line_item(line: str, first_content: bool) -> object:
+#: `_line_item`'s ``rules`` when every rule may apply (the kernel's bits: 2 = DIGITS8,
+#: a page break or 8 digits; 4 = LINE, a classification or dropped line).
+_ALL_RULES = 2 | 4
+
+
+def _line_item(line: str, first_content: bool, rules: int = _ALL_RULES) -> object:
     """What `_lines_pass` keeps of a line some line rule may apply to: the line with
     inline junk removed, `_PB` for a page break (a classification line after the first
     line with text), None for a dropped line. ``first_content``: no line with text kept
-    before it."""
-    if _PAGE_BREAK_LINE.match(line):
+    before it. ``rules``: the kernel's bits of the line (`corpora._clean_scan`): a page
+    break and an inline one need ``DIGITS8`` (2), a classification or dropped line
+    ``LINE`` (4)."""
+    if rules & 2 and _PAGE_BREAK_LINE.match(line):
         return _PB
-    if _is_class_line(line):
-        return None if first_content else _PB
-    if _drop(line):
-        return None
-    if _DIGITS8.search(line):
+    if rules & 4:
+        if _is_class_line(line):
+            return None if first_content else _PB
+        if _drop(line):
+            return None
+    if rules & 2 and _DIGITS8.search(line):
         line = _PAGE_BREAK_INLINE.sub(" ", line)
     if "---" in line or "====" in line or "____" in line:
         line = _RULE_RUN.sub(" ", line)
@@ -705,8 +714,12 @@ def _drop_signature(lines: list[str]) -> list[str]:
     return lines
 
 
-def _clean_text(text: str) -> str:
-    text = _sub_markers(text).replace("¶", " ")
+def _clean_text(text: str, markers: bool = True) -> str:
+    """A body line cleaned: markers removed (``markers=False``: the caller knows the line
+    holds no marker word), pilcrows and tabs as spaces, runs of spaces as one, stripped."""
+    if markers:
+        text = _sub_markers(text)
+    text = text.replace("¶", " ")
     if "\t" in text:
         text = text.translate(_TAB_TO_SPACE)
     if "  " in text:
@@ -751,12 +764,16 @@ def _once(text: str) -> tuple[str, tuple[Paragraph, ...]]:
         flags, starts = kernel.line_flags(joined, walk=False)
         strong = set(np.flatnonzero(flags & kernel.STRONG).tolist())
         if starts is None:  # not Latin-1: every line may change
-            dirty = set(range(len(lines)))
+            dirty = words = set(range(len(lines)))
         else:
-            dirty = set()  # the only lines `_clean_text` may change
-            _lines_holding(fold(joined), _DIRTY_WORDS, starts.tolist(), dirty)
+            words = set()  # lines holding a marker word (`_sub_markers` may change them)
+            at = starts.tolist()
+            _lines_holding(fold(joined), _DIRTY_WORDS[:-1], at, words)
+            dirty = set(words)  # the only lines `_clean_text` may change
+            _lines_holding(joined, ("¶",), at, dirty)
     else:
         strong, dirty = _scan_once(lines)
+        words = dirty
     opens: dict[int, re.Match[str] | None] = {}  # _PARA_START matches of the lines tried
     for i in sorted(strong):
         if i < len(lines) and lines[i]:
@@ -779,16 +796,16 @@ def _once(text: str) -> tuple[str, tuple[Paragraph, ...]]:
             num = m.group("num")
             mark = m.group("mark")
             mark = _WS.sub("", mark) if mark else None
-            head = _clean_text(_strip_marking(first, m))
+            head = _clean_text(_strip_marking(first, m), a in words)
             current = (num, mark, [])
         elif b - a == 1 and _is_heading(first) and current is not None:
             paragraphs.append(Paragraph(current[0], current[1], " ".join(current[2])))
             current = None
         if head is None:
-            head = _clean_text(first) if a in dirty else first
+            head = _clean_text(first, a in words) if a in dirty else first
         q = bisect_right(dirty_at, a)
         if q < len(dirty_at) and dirty_at[q] < b:  # a line after the first may change
-            cleaned = [head] + [_clean_text(ln) if j in dirty else ln
+            cleaned = [head] + [_clean_text(ln, j in words) if j in dirty else ln
                                 for j, ln in enumerate(lines[a + 1:b], a + 1)]
             cleaned = [c for c in cleaned if c]
         else:  # the block's other lines are not blank (`_split_blocks`) and stay as they are

@@ -64,6 +64,10 @@ def test_flags_cover_every_line_a_rule_applies_to(lines):
             assert _flagged(flags, i, special), line
         if any(g in line for g in _c._SUB_GUARDS):
             assert _flagged(flags, i, _k.GUARD), line
+        if _c._PAGE_BREAK_LINE.match(line) or _c._DIGITS8.search(line):
+            assert _flagged(flags, i, _k.DIGITS8), line
+        if _c._is_class_line(line) or _c._drop(line):
+            assert _flagged(flags, i, _k.LINE), line
         if _c._HEADER_FIELD.match(line):
             assert _flagged(flags, i, _k.FIELD), line
         if _c._strong_ok(_c._PARA_START.match(line)):
@@ -165,3 +169,7 @@ def test_glued_field_guard_needs_a_colon_or_eo(line):
 
     if ":" not in line and "E.O." not in line:
         assert _h._GLUE_FIELD_INLINE.search(line) is None
+
+
+def test_line_item_rule_bits_are_the_kernels():
+    assert _c._ALL_RULES == _k.DIGITS8 | _k.LINE
