@@ -379,10 +379,11 @@ def _para_ok(m: re.Match[str] | None) -> bool:
     """Whether a `_PARA_START` match opens a paragraph (see `_is_para_start`)."""
     if m is None:
         return False
-    if m.group("num") and m.group("num").isalpha():
+    pil, num, mark = m.groups()  # the pattern's only groups, in this order
+    if num and num.isalpha():
         # Lettered items (A., B.) count only with a pilcrow or a marking: "A. SECSTATE 6516".
-        return bool(m.group("pil") or m.group("mark"))
-    return bool(m.group("num") or m.group("mark"))
+        return bool(pil or mark)
+    return bool(num or mark)
 
 
 def _is_heading(line: str) -> bool:
@@ -733,7 +734,10 @@ def _strong_start(line: str) -> bool:
 
 def _strong_ok(m: re.Match[str] | None) -> bool:
     """Whether a `_PARA_START` match is a strong opening: a pilcrow or a marking."""
-    return bool(m) and bool(m.group("pil") or m.group("mark"))
+    if m is None:
+        return False
+    pil, _num, mark = m.groups()
+    return bool(pil or mark)
 
 
 def _split_blocks(lines: list[str], strong: set[int]) -> list[tuple[int, int]]:

@@ -173,3 +173,9 @@ def test_glued_field_guard_needs_a_colon_or_eo(line):
 
 def test_line_item_rule_bits_are_the_kernels():
     assert _c._ALL_RULES == _k.DIGITS8 | _k.LINE
+
+
+def test_paragraph_start_groups_are_pil_num_mark():
+    # `_para_ok` and `_strong_ok` unpack ``m.groups()`` in this order
+    for pattern in (_c._PARA_START, _c._PARA_START_AT):
+        assert pattern.groupindex == {"pil": 1, "num": 2, "mark": 3} and pattern.groups == 3
