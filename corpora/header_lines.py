@@ -28,14 +28,17 @@ _PAGE_BREAK_START = re.compile(r"^\s*" + PAGE_BREAK, _I)
 _WS_RUN = re.compile(r"\s+")
 
 
-def _block(lines: list[str], i: int, cont: Callable[[str], Any] | None = None) -> tuple[str, int]:
+def _block(lines: list[str], i: int, cont: Callable[[str], Any] | None = None,
+           first: str | None = None) -> tuple[str, int]:
     """Join line ``i`` and its continuation lines (up to a blank line, the next field, or
-    a line that is the body rather than more of the field: `field_continues`)."""
-    parts = [lines[i]]
+    a line that is the body rather than more of the field: `field_continues`). ``first``
+    stands for line ``i`` when given (its value without the field name)."""
+    head = lines[i] if first is None else first
+    parts = [head]
     j = i + 1
     while j < len(lines):
         ln = lines[j]
-        if not field_continues(lines[i], ln, j - i - 1):
+        if not field_continues(head, ln, j - i - 1):
             break
         if not ln.strip() or _FIELD_START.match(ln) or _PAGE_BREAK_START.match(ln):
             if not (cont and ln.strip() and cont(ln)):
@@ -98,7 +101,5 @@ def _field_value(lines: list[str], pat: re.Pattern[str], cont: Callable[[str], A
     if i is None:
         return None
     first = pat.match(lines[i])
-    rest = lines[:]
-    rest[i] = first.group("v") if first else lines[i]
-    value, _ = _block(rest, i, cont)
+    value, _ = _block(lines, i, cont, first.group("v") if first else lines[i])
     return value
