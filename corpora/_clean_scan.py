@@ -21,7 +21,8 @@ the exact rule decides):
   (E.O., TAGS, SUBJECT, REF, REASONS, CLASSIFIED or ``(``: `_HEADER_FIELD`);
 - `STRONG`: the line opens (after blanks) with a pilcrow, ``(``, a digit or a letter and a
   full stop: every line `_PARA_START` finds a pilcrow or marking on;
-- `ODD`: the line holds a tab, ``\\r``, ``\\x00``, a pilcrow or a no-break space (exact).
+- `ODD`: the line holds a tab, ``\\r``, ``\\x00``, a pilcrow or a no-break space (exact);
+- `EMPTY`: the line is empty (exact).
 
 Where a test meets a byte beyond ASCII (a character that may be a blank, a digit or a
 letter that a case-insensitive pattern takes for an ASCII one: ``ſ``, ``K``, ``ı``) the
@@ -40,7 +41,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["DIGITS8", "FIELD", "GUARD", "LINE", "ODD", "STRONG", "line_flags"]
+__all__ = ["DIGITS8", "EMPTY", "FIELD", "GUARD", "LINE", "ODD", "STRONG", "line_flags"]
 
 GUARD = 1
 DIGITS8 = 2
@@ -48,6 +49,7 @@ LINE = 4
 FIELD = 8
 STRONG = 16
 ODD = 32
+EMPTY = 64
 
 _NL = 10
 _EOL = -1  # "no character": the line ends here
@@ -235,7 +237,7 @@ def _line_flags(buf, n_lines, latin, scan, walk):
         e = s
         while e < n and buf[e] != _NL:
             e += 1
-        f = 0
+        f = EMPTY if e == s else 0
         # --- one walk over the line: literals and digit runs (most bytes are kind 0)
         run = 0
         i = s if walk else e

@@ -179,3 +179,15 @@ def test_paragraph_start_groups_are_pil_num_mark():
     # `_para_ok` and `_strong_ok` unpack ``m.groups()`` in this order
     for pattern in (_c._PARA_START, _c._PARA_START_AT):
         assert pattern.groupindex == {"pil": 1, "num": 2, "mark": 3} and pattern.groups == 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "x", "¶1. (C) y", "z z"]), st.booleans()),
+                max_size=30))
+def test_blocks_from_blank_and_strong_lines_equal_the_line_walk(rows):
+    lines = [text for text, _ in rows]
+    strong = {i for i, (text, s) in enumerate(rows) if s and text}
+    flags, _ = _k.line_flags("\n".join(lines), walk=False)
+    blanks = [i for i in range(len(lines)) if flags[i] & _k.EMPTY]
+    assert blanks == [i for i, text in enumerate(lines) if not text]
+    assert _c._split_blocks_at(len(lines), blanks, sorted(strong)) == _c._split_blocks(lines, strong)
