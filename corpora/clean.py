@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
 from types import ModuleType
 
 import numpy as np
@@ -638,6 +639,15 @@ def _lines_pass(text: str) -> list:
 _ALL_RULES = 2 | 4
 
 
+@lru_cache(maxsize=4096)
+def _line_kind(line: str) -> int:
+    """1 for a classification line, 2 for a dropped line, else 0. Cached: headings, rules,
+    signatures and routing lines recur across a corpus's cables."""
+    if _is_class_line(line):
+        return 1
+    return 2 if _drop(line) else 0
+
+
 def _line_item(line: str, first_content: bool, rules: int = _ALL_RULES) -> object:
     """What `_lines_pass` keeps of a line some line rule may apply to: the line with
     inline junk removed, `_PB` for a page break (a classification line after the first
@@ -648,9 +658,10 @@ def _line_item(line: str, first_content: bool, rules: int = _ALL_RULES) -> objec
     if rules & 2 and _PAGE_BREAK_LINE.match(line):
         return _PB
     if rules & 4:
-        if _is_class_line(line):
+        kind = _line_kind(line)
+        if kind == 1:
             return None if first_content else _PB
-        if _drop(line):
+        if kind == 2:
             return None
     if rules & 2 and _DIGITS8.search(line):
         line = _PAGE_BREAK_INLINE.sub(" ", line)
