@@ -3,7 +3,7 @@
 A fit may split a theme into two topics (the theme, and the theme at one post) where the
 first fit kept it whole; the engine's one-to-one alignment then pairs the first fit's
 theme topic with half of it. `estimate_model_effects` takes each fit's own groups
-(``fit_groups``) and leaves out a fit's draws of a topic it matches poorly
+(``fit_groups``) and can leave out a fit's draws of a topic it matches poorly
 (``min_agreement``). No sampler here: the fits' counts are built by hand.
 """
 
@@ -75,11 +75,11 @@ def test_split_theme_needs_each_fits_own_topics():
         row = _at(own, p)
         assert abs(row.estimate - truth[p]) < 0.01, (p, row.estimate, truth[p])
         assert row.lower < truth[p] < row.upper
-    assert "left out" not in own.method
+    assert "pairs left out" not in own.method and "0 of 1 below" in own.method
     # the first fit's topics, fits that disagree left out (the default): the first fit's
     # draws alone for the theme (and for the merged topic), both fits for none of them
     many = {**kw, "n_draws": 400}
-    alone = estimate_model_effects(view, groups=[[0]], **many)
+    alone = estimate_model_effects(view, groups=[[0]], min_agreement=MIN_AGREEMENT, **many)
     assert "1 of 1 (fit, topic) pairs left out" in alone.method
     assert abs(_at(alone, "Tokyo").estimate - truth["Tokyo"]) < 0.02
     one_fit = estimate_model_effects(
@@ -96,8 +96,15 @@ def test_split_theme_needs_each_fits_own_topics():
     with pytest.raises(ValueError, match="topics in no fit"):
         estimate_model_effects(view, fit_groups=[[[]], [[]]], **kw)
     # per topic: the split and merged topics are left out, all three here
-    per_topic = estimate_model_effects(view, **kw)
+    per_topic = estimate_model_effects(view, min_agreement=MIN_AGREEMENT, **kw)
     assert "3 of 3 (fit, topic) pairs left out" in per_topic.method
+    # by default every draw is kept, and the method line says the fits disagree
+    default = estimate_model_effects(view, **kw)
+    assert "pairs left out" not in default.method
+    assert "3 of 3 below 0.8 in some fit" in default.method
+    np.testing.assert_allclose(default.levels["estimate"],
+                               estimate_model_effects(view, min_agreement=None,
+                                                      **kw).levels["estimate"])
 
 
 def test_fit_groups_errors_name_the_problem():

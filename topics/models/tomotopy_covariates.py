@@ -208,9 +208,9 @@ class TomotopyDmr(_CovariateModel):
         (`topics.report.model_effects`) draw from every fit and their intervals carry the
         spread between fits. Fit time grows with it (3x the one fit of ``chains=1``). Three
         by default: one fit's intervals covered the planted effects in 85-92% of 40 seeds,
-        three fits' in 88-95% (docs/engines.md, ``python -m benchmarks dmr``). Fits that
-        split or merged a topic differently are logged (`chain_agreement`), and the effects
-        leave such a fit's draws out of that topic.
+        three fits' in 88-95% (docs/engines.md, ``python -m benchmarks dmr``). Topics that
+        another fit split or merged differently are logged (`chain_agreement`); the effects
+        can leave such a fit's draws out of them (``min_agreement``).
 
     Attributes
     ----------
@@ -441,13 +441,15 @@ class TomotopyDmr(_CovariateModel):
         if not len(self.chain_counts_):
             return
         agree = self.chain_agreement()
-        below = MIN_AGREEMENT
-        for j, t in zip(*np.nonzero(agree < below), strict=True):
-            logger.warning("dmr: topic %d of fit %d matches the first fit's topic %d only "
-                           "%.2f (share correlation over the cables): the fits split or "
-                           "merged topics differently; the model-based effects leave that "
-                           "fit's draws of the topic out (TomotopyDmr.chain_agreement)",
-                           t, j + 2, t, agree[j, t])
+        low = agree < MIN_AGREEMENT
+        if low.any():
+            logger.warning("dmr: %d of %d topics were found differently by another fit "
+                           "(share correlation over the cables with the first fit's below "
+                           "%g; median over all %d pairs %.2f): their model-based effects, "
+                           "drawn round the fits, mix different topics unless "
+                           "estimate_model_effects(min_agreement=...) leaves those fits out "
+                           "(TomotopyDmr.chain_agreement)", int(low.any(axis=0).sum()),
+                           agree.shape[1], MIN_AGREEMENT, agree.size, float(np.median(agree)))
 
     def _train_chain(self, seed: int, words_of: list[list[str]], metas: list, rows: list[int]):
         """One tomotopy fit of the cables ``rows`` (those with words) from ``seed``."""
