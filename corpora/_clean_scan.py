@@ -15,8 +15,7 @@ the exact rule decides):
   classification line does (`_SCAN_LINE`'s alternatives): a capital not followed by a
   small letter, a digit, one of ``/*-=_``, or, in any case, the first letters of one of
   their case-insensitive words (`_PREFIXES`); or its last small ASCII letter is the ``r``
-  of ``for`` before a blank (the ``... for USTR`` drop line; scanned, also a line of at
-  most three words that may open one running on into the next line);
+  of ``for`` before a blank (the ``... for USTR`` drop line);
 - `FIELD`: the line (after blanks and a pilcrow) opens the way a header field word does
   (E.O., TAGS, SUBJECT, REF, REASONS, CLASSIFIED or ``(``: `_HEADER_FIELD`);
 - `STRONG`: the line opens (after blanks) with a pilcrow, ``(``, a digit or a letter and a
@@ -27,9 +26,7 @@ the exact rule decides):
 Where a test meets a byte beyond ASCII (a character that may be a blank, a digit or a
 letter that a case-insensitive pattern takes for an ASCII one: ``ſ``, ``K``, ``ı``) the
 line gets the bit. The pilcrow is told apart (``\\xb6`` in Latin-1, ``\\xc2\\xb6`` in
-UTF-8). With ``scan=True`` each bit also covers the first line of every match of its
-scan over ``"\\n" + text + "\\n"``, where ``\\s`` may cross a line end (a line end then
-counts as a blank), so "no line has the bit" means "the scan finds nothing".
+UTF-8).
 
 Linear time: each byte is looked at a bounded number of times (a line's opening is
 compared with at most a few prefixes of at most 11 bytes). Imported on first use: numba's
@@ -192,35 +189,8 @@ def _opens_word(buf, k, e, rows, lengths, first):
     return False
 
 
-@njit(inline="always")
-def _words_only(buf, k, e) -> bool:
-    """Whether the line from ``k`` may open a ``... for USTR`` drop line that runs on into
-    the next line (`_DROP_LINE_CS_PATTERNS`' last, scanned): at most three words of
-    ``[A-Za-z/&-]`` and bytes beyond ASCII, the first a capital, ``also`` or ``for``."""
-    if k >= e:
-        return False
-    c = buf[k]
-    if not (65 <= c <= 90 or c == 97 or c == 102 or c >= 128):
-        return False
-    words = 1
-    i = k
-    while i < e:
-        c = buf[i]
-        if _blank(c):
-            while i + 1 < e and _blank(buf[i + 1]):
-                i += 1
-            if i + 1 < e:
-                words += 1
-                if words > 3:
-                    return False
-        elif not (65 <= c <= 90 or 97 <= c <= 122 or c == 47 or c == 38 or c == 45 or c >= 128):
-            return False
-        i += 1
-    return True
-
-
 @njit(cache=True)
-def _line_flags(buf, n_lines, latin, scan, walk):
+def _line_flags(buf, n_lines, latin, walk):
     kinds = _KINDS
     rows = _PREFIX_ROWS
     lengths = _PREFIX_LENGTHS
@@ -290,7 +260,7 @@ def _line_flags(buf, n_lines, latin, scan, walk):
             last -= 1
         if last >= s + 2 and buf[last] == 114 and buf[last - 1] == 111 and buf[last - 2] == 102:
             nxt = _at(buf, last + 1, e)
-            if nxt >= 128 or _blank(nxt) or (scan and nxt == _EOL):
+            if nxt >= 128 or _blank(nxt):
                 f |= LINE
         # --- the line's opening
         k = s
@@ -306,8 +276,6 @@ def _line_flags(buf, n_lines, latin, scan, walk):
                     j += 1
                 if j < e:
                     f |= _field_bits(buf, j, e)
-                elif scan:
-                    f |= FIELD  # the blanks may run on into the next line
             elif c1 >= 128:
                 f |= LINE | FIELD | STRONG
             else:
@@ -324,20 +292,16 @@ def _line_flags(buf, n_lines, latin, scan, walk):
                     f |= LINE  # a capital not followed by a small letter
                 elif letter and _opens_word(buf, k, e, rows, lengths, first):
                     f |= LINE
-        if scan and not f & LINE and _words_only(buf, k, e):
-            f |= LINE  # "Press Office\nfor USTR": the drop line may run on into the next
         flags[line] = f
         line += 1
         s = e + 1
     return flags, starts
 
 
-def line_flags(text: str, scan: bool = False,
-               walk: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+def line_flags(text: str, walk: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """The flags of each line of ``text`` (lines split at ``\\n``) as a uint8 array, and
     each line's start offset in ``text`` (None when ``text`` is not all Latin-1: then the
-    kernel reads UTF-8 and its offsets are bytes). ``scan``: flags also cover the first
-    line of every scan match (see the module's docstring). ``walk=False`` leaves out the
+    kernel reads UTF-8 and its offsets are bytes). ``walk=False`` leaves out the
     bits that need every byte (`GUARD`, `DIGITS8`, `ODD`), for a caller that only wants the
     line openings. ``text`` may hold any character (lone surrogates too: their bytes count
     as beyond ASCII).
@@ -349,5 +313,5 @@ def line_flags(text: str, scan: bool = False,
         data = text.encode("utf-8", "surrogatepass")
         latin = False
     buf = np.frombuffer(data, dtype=np.uint8)
-    flags, starts = _line_flags(buf, data.count(b"\n") + 1, latin, scan, walk)
+    flags, starts = _line_flags(buf, data.count(b"\n") + 1, latin, walk)
     return flags, (starts if latin else None)

@@ -878,7 +878,7 @@ def _is_fixed_point(body: str) -> bool:
         return True
     kernel = _kernel()
     if kernel:
-        flags, starts = kernel.line_flags(body, scan=True)
+        flags, _starts = kernel.line_flags(body)
         seen = int(np.bitwise_or.reduce(flags))
         if seen & kernel.ODD:  # "¶", tab, no-break space, "\r" or "\x00" (exact)
             return False
@@ -888,7 +888,7 @@ def _is_fixed_point(body: str) -> bool:
         )):
             return False
     else:
-        flags = starts = None
+        flags = None
         if (
             "¶" in body or "\t" in body or "\u00a0" in body or "\r" in body
             or "\x00" in body or "XXXX" in body or "xxxxx" in body
@@ -913,16 +913,25 @@ def _is_fixed_point(body: str) -> bool:
         _lines_with_digits8(body, [0], digits8)
     if digits8:
         return False
-    scan = "\n" + body + "\n"
-    if starts is not None:
-        # a scan match starts at the newline before a line the kernel flags (`scan=True`):
-        # line i's newline is at starts[i] in ``scan``
-        for bit, pattern in ((kernel.STRONG, _SCAN_PARA), (kernel.FIELD, _SCAN_HEADER_FIELD),
-                             (kernel.LINE, _SCAN_LINE)):
-            for i in np.flatnonzero(flags & bit).tolist():
-                if pattern.match(scan, starts[i]) is not None:
-                    return False
+    if flags is not None:
+        # The line rules of `_once` test one line at a time: with the checks above (page
+        # breaks, markers, literals), ``body`` changes only where a line opens a paragraph
+        # (a number, marking or pilcrow: stripped, or a block split), is a header field,
+        # a classification or a dropped line. The kernel flags every such line (a
+        # superset); each flagged line gets the exact test.
+        lines = body.split("\n")
+        for i in np.flatnonzero(flags & kernel.STRONG).tolist():
+            m = _PARA_START.match(lines[i])
+            if _para_ok(m) or _strong_ok(m):
+                return False
+        for i in np.flatnonzero(flags & kernel.FIELD).tolist():
+            if _HEADER_FIELD.match(lines[i]):
+                return False
+        for i in np.flatnonzero(flags & kernel.LINE).tolist():
+            if _line_kind(lines[i]):
+                return False
         return True
+    scan = "\n" + body + "\n"
     return (
         _SCAN_PARA.search(scan) is None
         and _SCAN_HEADER_FIELD.search(scan) is None
