@@ -258,7 +258,10 @@ _BLANK_RUN = re.compile("\n\n\n+")  # literal prefix: a fast scan (see _SPACE_RU
 # becomes ``(?=\n)``. The twins keep every other part of the pattern, so every line the line
 # test accepts lies inside some scan match (``\s`` may also cross a line end: the scan
 # finds a superset). Only the lines a scan match touches get the exact per-line test; every
-# other line is known to pass through unchanged, without per-line regex calls.
+# other line is known to pass through unchanged, without per-line regex calls. With numba
+# the kernel `corpora._clean_scan.line_flags` finds such lines instead, in one walk over
+# the bytes (its flags cover at least the lines these scans touch); the scans remain the
+# road without numba and the reference the tests compare the kernel with.
 #: A line's leading blanks in a scan: ``\\s*`` there would run on across every following
 #: blank line at each line start (quadratic in a run of blank lines).
 _LEAD = r"[^\S\n]*+"
