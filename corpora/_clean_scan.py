@@ -315,3 +315,9 @@ def line_flags(text: str, walk: bool = True) -> tuple[np.ndarray, np.ndarray | N
     buf = np.frombuffer(data, dtype=np.uint8)
     flags, starts = _line_flags(buf, data.count(b"\n") + 1, latin, walk)
     return flags, (starts if latin else None)
+
+
+# Load the compiled kernel now (numba's disk cache, or a compilation the first time): this
+# module is imported right before its first use, and a forkserver that preloads it hands a
+# ready kernel to every worker it forks.
+line_flags("")
