@@ -298,7 +298,9 @@ class _Ingest:
         from collections import deque
 
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["corpora.store"])
+        # the workers fork from a server that already imported the readers and the compiled
+        # clean kernel (numba), instead of each importing them
+        ctx.set_forkserver_preload(["corpora.ingest", "corpora._clean_scan"])
         window = 4 * self.n_jobs  # tasks in flight: bounds memory, keeps workers busy
         with ctx.Pool(self.n_jobs) as pool:
             queue: deque = deque()
