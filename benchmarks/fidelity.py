@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from corpora.clean import CLASSIFYING_EO
+from corpora.clean_patterns import CLASSIFYING_EO
 from corpora.read.base import decode_bytes
 from corpora.read.cablegate_html import _PageParser
 

@@ -26,7 +26,8 @@ from typing import Any
 
 from corpora import limits
 from corpora.cable import Cable, CableParseError, Disagreement, Source
-from corpora.clean import CLASS_LINE, clean_body, fold
+from corpora.clean import clean_body
+from corpora.clean_patterns import CLASS_LINE
 from corpora.header_fields import (
     _REF_CONT,
     _REF_LINE,
@@ -82,6 +83,7 @@ from corpora.header_routing import (
     _strip_precedence,
     canonical_origin,
 )
+from corpora.linescan import fold
 from corpora.tags import split_tags
 
 __all__ = [

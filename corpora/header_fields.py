@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from corpora.clean import CLASS_LINE
+from corpora.clean_patterns import CLASS_LINE
 from corpora.header_lines import _WS_RUN
 from corpora.header_repair import _GLUED_PAGE_BREAK
 from corpora.tags import is_known_tag, split_run_together

@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from corpora.clean import CLASSIFYING_EO, PAGE_BREAK, field_continues
+from corpora.clean import field_continues
+from corpora.clean_patterns import CLASSIFYING_EO, PAGE_BREAK
 
 _I = re.IGNORECASE
 _M = re.MULTILINE

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from corpora.cable import CLASSIFICATIONS, CableParseError
-from corpora.clean import CLASSIFYING_EO
+from corpora.clean_patterns import CLASSIFYING_EO
 
 _I = re.IGNORECASE
 _M = re.MULTILINE

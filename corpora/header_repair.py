@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from corpora.clean import _LOWER_WORD, CLASS_LINE, CLASS_WORD, CLASSIFYING_EO, fold
+from corpora.clean_patterns import _LOWER_WORD, CLASS_LINE, CLASS_WORD, CLASSIFYING_EO
+from corpora.linescan import fold
 
 _I = re.IGNORECASE
 _M = re.MULTILINE

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from corpora.clean import CLASS_LINE
+from corpora.clean_patterns import CLASS_LINE
 from corpora.header_lines import _WS_RUN, _find_line
 
 _M = re.MULTILINE

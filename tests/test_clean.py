@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corpora import clean as _c
+from corpora import clean_patterns as _p
 from corpora.clean import BOILERPLATE_PATTERNS, clean_body
 
 
@@ -239,7 +240,7 @@ def test_fast_rules_equal_plain_rules(lines, noise):
 def test_scan_lookahead_claim_for_case_sensitive_drops():
     # _SCAN_LINE skips the case-sensitive drop patterns (all but the last) on a line that
     # opens with a capital followed by a lower-case letter: none of them can match there.
-    for pat in _c._ROUTING_LINES + _c._DROP_LINE_CS_PATTERNS[:-1]:
+    for pat in _p._ROUTING_LINES + _p._DROP_LINE_CS_PATTERNS[:-1]:
         p = re.compile(pat)
         for head in ("Ab", "Zz", "Rebecca", "Ma", "FMa", "De", "To", "Info", "Page", "Nn"):
             for tail in ("", " x", " RUEHC/SECSTATE 1", " 150843Z JUN 09", "-00", "/ABC"):

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpora import clean as _c
+from corpora import clean_patterns as _p
 from corpora import header_repair as _h
 
 # Text where case folding is tricky: Latin-1 letters (À, ß, ÿ, µ), the characters Python's
@@ -62,7 +63,7 @@ def test_sub_at_removes_a_glued_classified_by_line():
 
 # The line scan without its opener lookahead: the lookahead must not change a match.
 _UNGATED = re.compile(
-    _c._SCAN_LINE.pattern.replace(_c._LINE_OPENER + _c._LOWER_OPENER, "", 1))
+    _c._SCAN_LINE.pattern.replace(_p._LINE_OPENER + _p._LOWER_OPENER, "", 1))
 # every word a case-insensitive alternative opens with, in odd cases and spellings
 _LOWER_WORDS = [
     "telegram confidential", "top secret", "secret", "s e c r e t", "ſecret", "c o n f i d e n t "
@@ -97,9 +98,9 @@ def test_line_opener_keeps_every_line_scan_match(lines, noise):
 def test_line_opener_set_holds_every_first_character():
     # the opener admits each character some alternative can open with, and no blank
     for ch in "AzZ09/*=_-\u0130\u0131\u017f\u212a\u0663":
-        assert re.match(_c._LINE_OPENER, ch), ch
+        assert re.match(_p._LINE_OPENER, ch), ch
     for ch in "¶( \n\"'":
-        assert not re.match(_c._LINE_OPENER, ch), ch
+        assert not re.match(_p._LINE_OPENER, ch), ch
 
 
 @settings(max_examples=300, deadline=None)
@@ -178,7 +179,7 @@ def test_lower_opener_passes_every_lower_case_word_a_line_may_open_with():
 
 
 _UNGATED_FIELD = re.compile(
-    _c._SCAN_HEADER_FIELD.pattern.replace(_c._FIELD_OPENER, "", 1), _c._SCAN_HEADER_FIELD.flags)
+    _c._SCAN_HEADER_FIELD.pattern.replace(_p._FIELD_OPENER, "", 1), _c._SCAN_HEADER_FIELD.flags)
 _FIELD_WORDS = ["E.O. 12958: DECL", "e.o. 12958", "eo 12958", "e o 12958", "EO12958", "TAGS: PREL",
                 "tags", "Tag x", "SUBJECT: X", "subj: x", "ſubject: x", "REF: A", "refs:",
                 "REFERENCES: A", "references: a", "(C) CLASSIFIED BY: X", "(u) classified by x",

@@ -42,6 +42,8 @@ MODULES = (
     "corpora.header_fields",
     "corpora.header_repair",
     "corpora.clean",
+    "corpora.clean_patterns",
+    "corpora.clean_markers",
     "corpora.tags",
     "corpora.read.base",
     "corpora.read.raw",
@@ -117,6 +119,14 @@ def _source(module: str) -> str:
     return inspect.getsource(importlib.import_module(module))
 
 
+def _anchored_in_users(home: str, name: str, value: object) -> bool:
+    """`_anchored_only` for a pattern a module defines but does not use itself (a module of
+    patterns, such as `corpora.clean_patterns`): True when every audited module holding this
+    very object uses it only as ``.match(`` / ``.fullmatch(``."""
+    users = [m for m in MODULES if m != home and vars(importlib.import_module(m)).get(name) is value]
+    return bool(users) and all(_anchored_only(_source(m), name) for m in users)
+
+
 def _home(name: str, value: object) -> str | None:
     """The audited module that defines ``name`` (as this very object), or None."""
     for module in MODULES:
@@ -142,6 +152,8 @@ def _patterns(module: str) -> list[tuple[str, re.Pattern[str], bool]]:
         home = _home(name, value)
         if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
             anchored = _anchored_only(source, name)
+            if home == module and not re.search(re.escape(name) + r"\.\w+\(", source):
+                anchored = _anchored_in_users(module, name, value)
             if home not in (None, module) and (anchored or not _anchored_only(_source(home), name)):
                 continue  # audited where it is defined, at least as strictly
             out.append((f"{module}.{name}", value, anchored))
