@@ -31,7 +31,8 @@ from pathlib import Path
 from topics.config import RunConfig
 from topics.models import load_model
 from topics.pipeline import run
-from topics.report.model_effects import estimate_model_effects, plot_time_effects
+from topics.report.model_effects import estimate_model_effects
+from topics.report.model_sections import plot_time_effects
 
 out = Path(OUT)
 cfg = RunConfig.from_dict(

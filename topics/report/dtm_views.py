@@ -153,7 +153,7 @@ def dtm_section(run: Any, model: Any, out_dir: Path) -> dict:
     """The report section of a ``dtm`` run (``{"id", "html", "md"}``)."""
     from topics.report.exports import neutralize_frame
     from topics.report.figures import figure_png
-    from topics.report.model_effects import _labels
+    from topics.report.model_sections import _labels
     from topics.report.render import md_escape
 
     k = int(model.n_topics_)

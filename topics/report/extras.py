@@ -409,7 +409,7 @@ def extra_sections(run: Any, theme_weight: np.ndarray, theme_ids: Sequence[int],
     from topics.report.tag_topics import tag_sections  # TAG topics (llda/plda), seeded themes
 
     out += tag_sections(run, out_dir)
-    from topics.report.model_effects import model_sections  # dmr effects, dtm slices
+    from topics.report.model_sections import model_sections  # dmr effects, dtm slices
 
     out += model_sections(run, out_dir)
     return out
