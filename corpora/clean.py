@@ -435,10 +435,6 @@ def _clean_text(text: str, markers: bool = True) -> str:
     return text.strip()
 
 
-def _strong_start(line: str) -> bool:
-    return _strong_ok(_PARA_START.match(line))
-
-
 def _strong_ok(m: re.Match[str] | None) -> bool:
     """Whether a `_PARA_START` match is a strong opening: a pilcrow or a marking."""
     if m is None:

@@ -247,7 +247,7 @@ _SCAN_LINE = re.compile(
 _SUB_GUARDS = ("---", "====", "____", "/", "SECTION", "VZCZC", "ZZH", "Missing Section")
 # A strong paragraph start (pilcrow or marking) needs one of these at the line start.
 _SCAN_STRONG = re.compile(r"\n" + _LEAD + r"(?:¶|\(|(?:\d{1,3}|[A-Z])\.\s*\()", _I)
-# A line `_is_para_start` or `_strong_start` accepts starts with one of these.
+# A line `_is_para_start` or `_strong_ok` accepts starts with one of these.
 _SCAN_PARA = re.compile(r"\n" + _LEAD + r"(?:¶|\(|(?:\d{1,3}|[A-Z])\.(?=\s|\())", _I)
 #: `_clean_text` changes a normalized line only when its lower-cased text holds one of these.
 _DIRTY_WORDS = ("summary", "comment", "note", "text", "¶")

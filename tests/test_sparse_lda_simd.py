@@ -8,24 +8,10 @@ import itertools
 import numpy as np
 import pytest
 
+from tests.test_docsparse import _state
 from topics.models import _simd_kernels as simd
-from topics.models import _sparse_kernels as kern
 from topics.models import make_model
 from topics.models.sparse_lda import _seed_words
-
-
-def _state(k, seed=0, n_docs=40, n_terms=30):
-    rng = np.random.default_rng(seed)
-    lengths = rng.integers(0, 25, n_docs)
-    ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    words = np.concatenate([np.sort(rng.integers(0, n_terms, n)) for n in lengths])
-    words = words.astype(np.int32)
-    z = np.empty(words.size, np.int32)
-    ndk = np.zeros((n_docs, k), np.int32)
-    nkw = np.zeros((n_terms, k), np.int32)
-    nk = np.zeros(k, np.int64)
-    kern.init_topics(ptr, words, z, ndk, nkw, nk, _seed_words(seed, 1)[0])
-    return ptr, words, z, ndk, nkw, nk
 
 
 def _scratch(k):
@@ -37,7 +23,7 @@ def _scratch(k):
 def test_simd_keeps_every_count_and_repeats_for_a_seed(k):
     runs = []
     for _ in range(2):
-        ptr, words, z, ndk, nkw, nk = _state(k)
+        ptr, words, z, ndk, nkw, nk = _state(k=k)
         n_terms = nkw.shape[0]
         counts = simd.pad_counts(nkw)
         alpha = np.linspace(0.05, 0.4, k)

@@ -187,7 +187,8 @@ def prefetch_row(typingctx, arr, off, lines):
 
 
 def aligned(n: int, dtype, fill=0) -> np.ndarray:
-    """A zeroed (or ``fill``) 1-D array of ``n`` items whose data starts on 64 bytes."""
+    """A zeroed 1-D array of ``n`` items whose data starts on 64 bytes (or filled with
+    ``fill``: a scalar, or ``n`` items to copy)."""
     dtype = np.dtype(dtype)
     buf = np.empty(n * dtype.itemsize + 64, np.uint8)
     off = (-buf.ctypes.data) % 64

@@ -514,7 +514,10 @@ class NumbaLda(TopicModel):
                 if pool is None:
                     run(0, padded, nk, stride, int(offsets[0]))
                 else:
-                    copies = [padded.copy() for _ in range(n_workers)]
+                    # the kernel's vector loads need 64-byte aligned rows (ndarray.copy
+                    # aligns to 16 only)
+                    copies = [simd.aligned(padded.size, np.int32, padded)
+                              for _ in range(n_workers)]
                     totals = [nk.copy() for _ in range(n_workers)]
                     list(pool.map(run, range(n_workers), copies, totals,
                                   [stride] * n_workers, [int(o) for o in offsets]))
