@@ -43,7 +43,10 @@ _RI_HEAD = re.compile(r"^R[A-Z]{3,7}/")
 _TO = re.compile(r"^TO\s")
 _INFO = re.compile(r"^INFO\s")
 _ROUTING_HEAD = re.compile(r"^(?:FM|DE|ZN[YR]|VZCZC|BT)\b")
-_DIST_LIST = re.compile(r"^(?:INFO\s+)?(?:[A-Z]{2,6}-\d\d\s*)+")
+# The office distribution block of a State telegram ("ACTION AF-00", "INFO  LOG-00
+# ADS-00 INR-05 ...", continued as "H-01  NSCE-00 ..." and closed by "/037 W" and a rule):
+# office codes, no addressees.
+_DIST_LIST = re.compile(r"^(?:(?:INFO|ACTION)\s+)?(?:[A-Z]{1,6}-\d\d(?:\s+|$))+")
 _ROUTING_CONT = re.compile(
     r"^\s*+(?:(?:TO|INFO)\s|R[A-Z]{3,7}/|(?:AMEMBASSY|AMCONSUL|SECSTATE|USMISSION|"
     r"[A-Z ]+WASHDC))"
@@ -164,7 +167,10 @@ def _recipients(header_lines: list[str]) -> tuple[tuple[str, ...] | None, tuple[
             continue
         if target is None:
             continue
-        if _DIST_LIST.match(s):  # distribution list
+        if _DIST_LIST.match(s):
+            # a distribution block: its continuation lines, the "/037 W" count and the
+            # rule after it are no addressees either, up to the next TO / INFO / FM line
+            target = None
             continue
         r = _strip_recipient(s)
         if r:

@@ -605,3 +605,42 @@ def test_a_wrapped_subject_after_tags_is_header_not_body():
                                  "1. (C) The Ambassador met the Minister.\n"), source=SRC)
     assert c.subject.endswith("MINISTER OF INTERIOR RUBALCABA")
     assert c.body == "The Ambassador met the Minister."
+
+
+def test_distribution_block_is_no_addressees():
+    """A State telegram's office distribution block ("INFO LOG-00 ..." before the FM line,
+    continued with one-letter codes, a count and a rule) names offices, not addressees: the
+    INFO list is the one after TO."""
+    text = (
+        "PAGE 01        LUSAKA  00123  01 OF 02  021200Z\n"
+        "ACTION AF-00\n\n"
+        "INFO  LOG-00   ADS-00   INR-05   EUR-00   SS-00    CIAE-00  DODE-00\n"
+        "      H-01     NSCE-00  L-03     TRSE-00  PM-10\n"
+        "      P-02     T-01     /021 W\n"
+        "                    ------------------1A2B3C  021300Z /38\n"
+        "R 021145Z MAR 91\nFM AMEMBASSY LUSAKA\nTO SECSTATE WASHDC 4411\n"
+        "INFO AMEMBASSY HARARE\nAMEMBASSY GABORONE\n"
+        "C O N F I D E N T I A L LUSAKA 00123\n\nE.O. 12356: DECL: OADR\n"
+        "TAGS: PGOV ZA\nSUBJECT: PARTY CONGRESS\n\n1. THE PARTY MET ON SUNDAY.\n"
+    )
+    c = parse_cable(text, source=SRC)
+    assert c.to == ("SECSTATE WASHDC",)
+    assert c.info == ("AMEMBASSY HARARE", "AMEMBASSY GABORONE")
+
+
+def test_distribution_block_of_a_real_page(shared_data):
+    """The real page this was found on: 90CAPETOWN97's INFO list held the distribution
+    block's continuation lines, its rule and the date-time group."""
+    import zipfile
+
+    from corpora.read import read_file
+
+    zpath = shared_data / "cablegate-dev" / "cables-4000.zip"
+    if not zpath.exists():
+        pytest.skip(f"{zpath} is absent")
+    with zipfile.ZipFile(zpath) as zf:
+        data = zf.read("1990/01/90CAPETOWN97.html")
+    [c] = [r for r in read_file("90CAPETOWN97.html", data=data) if isinstance(r, Cable)]
+    assert c.to == ("SECSTATE WASHDC",)
+    assert c.info[0] == "AMEMBASSY PRETORIA" and "AMEMBASSY PARIS" in c.info
+    assert not any(re.search(r"-\d\d\b|/\d+ W|^-+|\d{6}Z", x) for x in c.info), c.info
